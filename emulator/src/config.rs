@@ -1,0 +1,114 @@
+//! Emulator settings. Defaults follow the service's documented behaviour
+//! (see the `source:` notes on each field).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A client application registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientRegistration {
+    /// Application (client) id, a GUID.
+    pub id: String,
+    /// `Some` for a confidential client (must authenticate with this secret),
+    /// `None` for a public client (must not send a secret: AADSTS700025).
+    pub secret: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind; port 0 picks any free port.
+    pub listen: SocketAddr,
+    /// Base URL clients reach the emulator by; every generated URL (nextLink,
+    /// downloadUrl, uploadUrl, monitor, redirects) uses it. `None`: derived from the
+    /// bound address and scheme.
+    pub public_url: Option<String>,
+    /// Persist the drive here across restarts; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub tls: Option<TlsFiles>,
+
+    // ---- identity platform ----
+    /// Registered clients. Empty: any well-formed GUID is accepted as a public client.
+    pub clients: Vec<ClientRegistration>,
+    /// Access-token lifetime (the service: 60-90 min, random).
+    pub token_ttl: Duration,
+    /// Authorization-code lifetime (about 10 minutes).
+    pub code_ttl: Duration,
+    /// Whether a refresh token that has already been redeemed still works. The docs say
+    /// the old token is not revoked on use (clients are told to discard it): default true.
+    pub refresh_token_reuse: bool,
+    /// Device code flow: how many polls answer `authorization_pending` before tokens.
+    pub device_pending_polls: u32,
+    /// Device code lifetime (15 minutes).
+    pub device_code_ttl: Duration,
+    /// Device code polling interval announced to clients, in seconds (observed: 5).
+    pub device_interval_secs: u64,
+
+    // ---- drive ----
+    /// Drive quota in bytes.
+    pub quota: u64,
+    /// Largest body accepted by a simple `PUT .../content` (Graph docs: 250 MB).
+    pub simple_upload_limit: u64,
+    /// Upload-session lifetime (observed: 24 h fixed).
+    pub upload_session_ttl: Duration,
+    /// Extend the session lifetime on every accepted fragment (observed on Business, 2019).
+    pub upload_session_sliding: bool,
+    /// Lifetime of `@microsoft.graph.downloadUrl` (documented: "a short period", 1 hour).
+    pub download_url_ttl: Duration,
+    /// How long an async copy takes before the monitor reports `completed`.
+    pub copy_delay: Duration,
+    /// Emit `sha1Hash` beside `quickXorHash` (older Personal drives).
+    pub legacy_sha1: bool,
+    /// `POST children` of an existing folder name answers 200 with the existing folder
+    /// whatever the conflictBehavior (observed on Personal, 2019) instead of the
+    /// documented `fail` → 409.
+    pub mkdir_existing_ok: bool,
+    /// Owner of the drive, shown by `/me` and `drive.owner`.
+    pub user_display_name: String,
+    pub user_principal_name: String,
+
+    // ---- operation ----
+    /// Delay added to every response (a WAN round trip).
+    pub latency: Duration,
+    /// Seed for every random choice (ids, tokens, faults).
+    pub seed: u64,
+    /// Fraction (0..=1) of Graph requests that fail transiently.
+    pub fault_rate: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            data_dir: None,
+            tls: None,
+            clients: Vec::new(),
+            token_ttl: Duration::from_secs(3600),
+            code_ttl: Duration::from_secs(600),
+            refresh_token_reuse: true,
+            device_pending_polls: 1,
+            device_code_ttl: Duration::from_secs(900),
+            device_interval_secs: 5,
+            quota: 1 << 40,
+            simple_upload_limit: 250 * 1024 * 1024,
+            upload_session_ttl: Duration::from_secs(24 * 3600),
+            upload_session_sliding: false,
+            download_url_ttl: Duration::from_secs(3600),
+            copy_delay: Duration::from_millis(200),
+            legacy_sha1: false,
+            mkdir_existing_ok: false,
+            user_display_name: "Emulated User".into(),
+            user_principal_name: "user@example.com".into(),
+            latency: Duration::ZERO,
+            seed: 0,
+            fault_rate: 0.0,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Error bodies in the service's shapes.
+//!
+//! Graph: `{"error":{"code","message","innerError":{"code"?,"date","request-id","client-request-id"}}}`
+//! with the same `request-id` as the response header (Graph concepts/errors.md).
+//! Identity platform: `{"error","error_description","error_codes",...}` (RFC 6749 §5.2 plus
+//! Microsoft's fields; see [`OAuthError`]).
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+tokio::task_local! {
+    /// The id of the request being served; set by the request-id middleware so that
+    /// error bodies can repeat it (`innerError.request-id`).
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, or an empty string outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+}
+
+/// Service time as Graph prints it in `innerError.date` (no fractional seconds, no zone).
+fn error_date() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// A Graph error response.
+#[derive(Debug, Clone)]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// A more specific code (`innerError.code`), e.g. `fragmentOverlap`.
+    pub inner_code: Option<String>,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`, ...).
+    pub headers: HeaderMap,
+    /// Extra top-level members of `error` (e.g. upload-session `nextExpectedRanges`).
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+pub type GraphResult<T> = Result<T, GraphError>;
+
+impl GraphError {
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            inner_code: None,
+            headers: HeaderMap::new(),
+            extra: None,
+        }
+    }
+
+    pub fn inner(mut self, code: impl Into<String>) -> Self {
+        self.inner_code = Some(code.into());
+        self
+    }
+
+    pub fn header(mut self, name: header::HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "itemNotFound", message)
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalidRequest", message)
+    }
+
+    pub fn name_already_exists(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "nameAlreadyExists", message)
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let mut inner = serde_json::Map::new();
+        if let Some(code) = &self.inner_code {
+            inner.insert("code".into(), json!(code));
+        }
+        inner.insert("date".into(), json!(error_date()));
+        let rid = current_request_id();
+        inner.insert("request-id".into(), json!(rid));
+        inner.insert("client-request-id".into(), json!(rid));
+        let mut err = serde_json::Map::new();
+        err.insert("code".into(), json!(self.code));
+        err.insert("message".into(), json!(self.message));
+        if let Some(extra) = &self.extra {
+            for (k, v) in extra {
+                err.insert(k.clone(), v.clone());
+            }
+        }
+        err.insert("innerError".into(), serde_json::Value::Object(inner));
+        json!({ "error": err })
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let body = self.body();
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        resp.headers_mut().extend(self.headers);
+        resp
+    }
+}
+
+/// An identity-platform error (token and devicecode endpoints answer it as JSON;
+/// authorize answers it as a redirect with `error` and `error_description`).
+#[derive(Debug, Clone)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    /// RFC 6749 code: `invalid_request`, `invalid_grant`, `invalid_client`, ...
+    pub error: String,
+    /// AADSTS number, e.g. 70008.
+    pub aadsts: u32,
+    pub description: String,
+}
+
+impl OAuthError {
+    pub fn new(error: &str, aadsts: u32, description: impl Into<String>) -> Self {
+        let status = if error == "invalid_client" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Self { status, error: error.into(), aadsts, description: description.into() }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let trace = current_request_id();
+        let now = jiff::Timestamp::now();
+        json!({
+            "error": self.error,
+            "error_description": format!(
+                "AADSTS{}: {}\r\nTrace ID: {trace}\r\nCorrelation ID: {trace}\r\nTimestamp: {}",
+                self.aadsts, self.description, now.strftime("%Y-%m-%d %H:%M:%SZ")
+            ),
+            "error_codes": [self.aadsts],
+            "timestamp": now.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+            "trace_id": trace,
+            "correlation_id": trace,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.aadsts),
+        })
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}

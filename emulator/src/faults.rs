@@ -1,0 +1,1 @@
+//! Seeded random and scripted transient faults. (Skeleton: being filled in.)

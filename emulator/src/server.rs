@@ -1,0 +1,164 @@
+//! Binding and serving: the router, the middleware stack, plain HTTP or TLS.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::sync::oneshot;
+
+use crate::config::Config;
+use crate::error::{GraphError, REQUEST_ID};
+use crate::state::AppState;
+
+/// Every route of the emulator, with the middleware stack.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::identity::router())
+        .merge(crate::graph::router())
+        .merge(crate::transfer::router())
+        .merge(crate::admin::router())
+        .fallback(unknown_route)
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn unknown_route() -> GraphError {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Resource not found for the segment.",
+    )
+}
+
+/// Gives every response a `request-id` header (Graph sends one on every response) and
+/// makes the id available to error bodies through [`REQUEST_ID`].
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = new_request_id();
+    let client_id = req
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("request-id", v);
+    }
+    let cid = client_id.unwrap_or(id);
+    if let Ok(v) = HeaderValue::from_str(&cid) {
+        resp.headers_mut().insert("client-request-id", v);
+    }
+    resp
+}
+
+fn new_request_id() -> String {
+    let v: u128 = rand::random();
+    let h = format!("{v:032x}");
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// A running emulator.
+pub struct Running {
+    /// Base URL clients use (the `--public-url`, or `http://ADDR`).
+    pub url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.map_err(std::io::Error::other)?
+    }
+
+    /// Waits until the server stops (it only stops on error or shutdown).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Binds `config.listen` and serves in a background task of the current runtime.
+pub async fn start(config: Config) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let url = config
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
+    let state = AppState::new(config, url.clone())?;
+    let app = app(state.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running { url, addr, state, shutdown: Some(tx), task })
+}
+
+/// An emulator served by its own runtime on its own thread, for synchronous callers
+/// (integration tests that drive a binary). Stops when dropped.
+pub struct BackgroundEmulator {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for BackgroundEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts an emulator on a dedicated thread with a 2-worker runtime.
+pub fn start_in_thread(config: Config) -> std::io::Result<BackgroundEmulator> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new().name("onedrive-emulator".into()).spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            match start(config).await {
+                Ok(running) => {
+                    let info = (running.url.clone(), running.addr, running.state.clone());
+                    let _ = ready_tx.send(Ok(info));
+                    let _ = stop_rx.await;
+                    let _ = running.shutdown().await;
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            }
+        });
+    })?;
+    let (url, addr, state) = ready_rx.recv().map_err(std::io::Error::other)??;
+    Ok(BackgroundEmulator { url, addr, state, stop: Some(stop_tx), thread: Some(thread) })
+}

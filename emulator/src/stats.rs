@@ -1,0 +1,1 @@
+//! Request and byte counters. (Skeleton: being filled in.)

@@ -1,0 +1,1 @@
+//! The `~/.lcrc` state file. (Skeleton: being filled in.)
