@@ -22,7 +22,9 @@ pub fn current_request_id() -> String {
 
 /// Service time as Graph prints it in `innerError.date` (no fractional seconds, no zone).
 fn error_date() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
 }
 
 /// A Graph error response.
@@ -127,7 +129,12 @@ impl OAuthError {
         } else {
             StatusCode::BAD_REQUEST
         };
-        Self { status, error: error.into(), aadsts, description: description.into() }
+        Self {
+            status,
+            error: error.into(),
+            aadsts,
+            description: description.into(),
+        }
     }
 
     pub fn body(&self) -> serde_json::Value {

@@ -56,7 +56,14 @@ async fn request_id(req: Request, next: Next) -> Response {
 fn new_request_id() -> String {
     let v: u128 = rand::random();
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A running emulator.
@@ -89,7 +96,11 @@ impl Running {
 pub async fn start(config: Config) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let url = config
         .public_url
         .clone()
@@ -105,7 +116,13 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
             })
             .await
     });
-    Ok(Running { url, addr, state, shutdown: Some(tx), task })
+    Ok(Running {
+        url,
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 /// An emulator served by its own runtime on its own thread, for synchronous callers
@@ -133,32 +150,40 @@ impl Drop for BackgroundEmulator {
 pub fn start_in_thread(config: Config) -> std::io::Result<BackgroundEmulator> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new().name("onedrive-emulator".into()).spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => {
-                let _ = ready_tx.send(Err(e));
-                return;
-            }
-        };
-        rt.block_on(async move {
-            match start(config).await {
-                Ok(running) => {
-                    let info = (running.url.clone(), running.addr, running.state.clone());
-                    let _ = ready_tx.send(Ok(info));
-                    let _ = stop_rx.await;
-                    let _ = running.shutdown().await;
-                }
+    let thread = std::thread::Builder::new()
+        .name("onedrive-emulator".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
+                    return;
                 }
-            }
-        });
-    })?;
+            };
+            rt.block_on(async move {
+                match start(config).await {
+                    Ok(running) => {
+                        let info = (running.url.clone(), running.addr, running.state.clone());
+                        let _ = ready_tx.send(Ok(info));
+                        let _ = stop_rx.await;
+                        let _ = running.shutdown().await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
     let (url, addr, state) = ready_rx.recv().map_err(std::io::Error::other)??;
-    Ok(BackgroundEmulator { url, addr, state, stop: Some(stop_tx), thread: Some(thread) })
+    Ok(BackgroundEmulator {
+        url,
+        addr,
+        state,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
 }

@@ -1,9 +1,14 @@
-//! Shared state handed to every handler.
+//! Shared state handed to every handler. Each module owns its own part.
 
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::faults::Faults;
+use crate::graph::GraphState;
+use crate::identity::IdentityState;
+use crate::stats::Stats;
 use crate::store::Store;
+use crate::transfer::TransferState;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +20,11 @@ pub struct Inner {
     /// Base URL without trailing slash, e.g. `http://127.0.0.1:43210`.
     pub public_url: String,
     pub store: Store,
+    pub identity: IdentityState,
+    pub graph: GraphState,
+    pub transfer: TransferState,
+    pub faults: Faults,
+    pub stats: Stats,
 }
 
 impl std::ops::Deref for AppState {
@@ -26,7 +36,18 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, public_url: String) -> std::io::Result<Self> {
-        let store = Store::open(&config)?;
-        Ok(Self { inner: Arc::new(Inner { config, public_url, store }) })
+        let inner = Inner {
+            store: Store::open(&config)?,
+            identity: IdentityState::new(&config),
+            graph: GraphState::new(&config),
+            transfer: TransferState::new(&config),
+            faults: Faults::new(&config),
+            stats: Stats::new(&config),
+            config,
+            public_url,
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 }

@@ -39,13 +39,18 @@ impl Default for QuickXorHash {
 
 impl std::fmt::Debug for QuickXorHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QuickXorHash").field("len", &self.len).finish_non_exhaustive()
+        f.debug_struct("QuickXorHash")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
     }
 }
 
 impl QuickXorHash {
     pub fn new() -> Self {
-        Self { acc: [0; WIDTH_BITS], len: 0 }
+        Self {
+            acc: [0; WIDTH_BITS],
+            len: 0,
+        }
     }
 
     /// Number of bytes hashed so far.
@@ -130,8 +135,14 @@ mod tests {
         ("tbQ=", "taAFAAAAAAAAAAAAAgAAAAAAAAA="),
         ("0pZP", "0rDEEwAAAAAAAAAAAwAAAAAAAAA="),
         ("2fuxhBJXtpWFe8dOfdGeHw==", "O9tHLAghgSvYohKFyMMxnNCHaHg="),
-        ("T6LYJIfDh81JrAK309H2JMJTXis=", "zBTHrspn3mEcohlJdIUAbjGNaNg="),
-        ("NbYXsp5/K6mR+NmHwExjvWeWDJFnXTKWVlzYHoesp2E=", "wjuAuWDiq04qDt1R8hHWDDcwVoQ="),
+        (
+            "T6LYJIfDh81JrAK309H2JMJTXis=",
+            "zBTHrspn3mEcohlJdIUAbjGNaNg=",
+        ),
+        (
+            "NbYXsp5/K6mR+NmHwExjvWeWDJFnXTKWVlzYHoesp2E=",
+            "wjuAuWDiq04qDt1R8hHWDDcwVoQ=",
+        ),
     ];
 
     /// ASCII vectors from the same notes.
@@ -139,7 +150,10 @@ mod tests {
         ("a", "YQAAAAAAAAAAAAAAAQAAAAAAAAA="),
         ("abc", "YRDDGAAAAAAAAAAAAwAAAAAAAAA="),
         ("hello world", "aCgDG9jwBhDc4Q1yawMZAAAAAAA="),
-        ("The contents of the file goes here.", "ReSWVXEBRVw+tb7EXyMlJRtIB58="),
+        (
+            "The contents of the file goes here.",
+            "ReSWVXEBRVw+tb7EXyMlJRtIB58=",
+        ),
     ];
 
     fn chunked(data: &[u8], chunk: usize) -> String {
@@ -156,7 +170,11 @@ mod tests {
             let data = STANDARD.decode(input).unwrap();
             assert_eq!(hash_base64(&data), *expected, "input {input}");
             for chunk in [1, 2, 3, 7, 160, 161] {
-                assert_eq!(chunked(&data, chunk), *expected, "input {input} chunk {chunk}");
+                assert_eq!(
+                    chunked(&data, chunk),
+                    *expected,
+                    "input {input} chunk {chunk}"
+                );
             }
         }
     }

@@ -11,7 +11,7 @@
 
 pub mod blob;
 
-
+pub use blob::{Blob, BlobWriter};
 
 use crate::config::Config;
 use crate::error::GraphResult;
