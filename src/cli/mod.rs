@@ -1,6 +1,95 @@
-//! Command-line interface. (Skeleton: being filled in.)
+//! Command-line interface: argument parsing, dispatch and output formatting only; the
+//! protocol lives in the library layers below.
+
+pub mod args;
+pub mod commands;
+pub mod exit;
+pub mod output;
+
+use std::io::Write as _;
+
+use clap::Parser as _;
+
+use args::Cli;
+use exit::{ExitCode, Failure};
+use output::{OutputOptions, Template};
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints usage errors on stderr and help/version on stdout.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::Usage.code()
+            } else {
+                ExitCode::Ok.code()
+            };
+        }
+    };
+    init_tracing(cli.debug);
+    match run(&cli) {
+        Ok(()) => ExitCode::Ok.code(),
+        Err(f) => {
+            report(&f);
+            f.code.code()
+        }
+    }
+}
+
+/// Prints one failure line on stderr.
+pub fn report(f: &Failure) {
+    let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", f.message);
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    // Bad input fails before any request.
+    let template = match &cli.object_key {
+        Some(spec) => Some(
+            Template::parse(spec).map_err(|e| Failure::usage(format!("-k/--object-key: {e}")))?,
+        ),
+        None => None,
+    };
+    let opts = OutputOptions {
+        json: cli.json,
+        template,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(ExitCode::Error, format!("cannot start runtime: {e}")))?;
+    let result = rt.block_on(commands::run(cli))?;
+    if let Some(value) = result {
+        let text = output::render(&value, &opts);
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            // A closed pipe (`| head`) is not worth a complaint.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(Failure::new(
+                    ExitCode::Error,
+                    format!("writing output: {e}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn init_tracing(debug: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = if debug {
+        EnvFilter::new("onedrive_cli=debug")
+    } else {
+        EnvFilter::try_from_env("ONEDRIVE_CLI_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

@@ -1,1 +1,6 @@
-//! (Skeleton: being filled in.)
+//! Convenience API over the Graph wrapper: object resolution, ranges, walks, uploads,
+//! downloads, copies. Knows the service's habits; knows nothing about the command line.
+
+pub mod range;
+pub mod resolve;
+pub mod upload;

@@ -1,0 +1,423 @@
+//! Command-line arguments: every command and option of python-onedrive's `onedrive-cli`,
+//! plus the new ones the Graph port needs (`auth --device`, `put --rename`, `--json`, ...).
+//!
+//! Global options go *before* the command, as in the original: `mkdir -p` (parents) and
+//! `-p/--path` (force path reading) share a letter, so they cannot both be global.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Help text listing the documented exit codes (also in README.md).
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  error (network, service, local file)
+  2  usage error (bad option, bad range, bad JSON, bad template)
+  3  not found (item, path or local file)
+  4  authentication needed (run `onedrive-cli auth`)
+  5  conflict: the name already exists
+  6  not supported by Microsoft Graph (e.g. comments)
+
+Objects are paths (relative to the drive root) unless they look like an id: Graph ids
+(`0123456789ABCDEF!123`, `01ABC...` on Business, `root`) and python-onedrive's
+LiveConnect ids (`file.0123456789abcdef.0123456789ABCDEF!123`). Use -p/-i to force one
+reading.";
+
+/// Command-line client for Microsoft OneDrive (Microsoft Graph), successor of
+/// python-onedrive's onedrive-cli.
+#[derive(Parser, Debug)]
+#[command(name = "onedrive-cli", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Writable state file (YAML) holding the client id and tokens [default: ~/.lcrc]
+    #[arg(short = 'c', long, value_name = "PATH", env = "ONEDRIVE_CLI_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Read object arguments only as paths, never as ids
+    #[arg(short = 'p', long = "path", conflicts_with = "id")]
+    pub path: bool,
+
+    /// Read object arguments only as ids, never as paths
+    #[arg(short = 'i', long = "id")]
+    pub id: bool,
+
+    /// Print only this key of each result object, or a template such as
+    /// '{id} {name} {parentReference.path}'; objects missing a key are skipped
+    #[arg(short = 'k', long = "object-key", value_name = "TEMPLATE")]
+    pub object_key: Option<String>,
+
+    /// Accepted for compatibility; input and output are always UTF-8
+    #[arg(short = 'e', long, value_name = "ENC", default_value = "utf-8")]
+    pub encoding: String,
+
+    /// Machine output: the result as one JSON document
+    #[arg(long)]
+    pub json: bool,
+
+    /// Trace requests on stderr (tokens and codes are redacted)
+    #[arg(long)]
+    pub debug: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sign in: print the authorize URL and read back the redirected URL (or use --device)
+    Auth(AuthArgs),
+    /// Force a refresh of the access token (never needed normally)
+    #[command(name = "auth_refresh", visible_alias = "auth-refresh")]
+    AuthRefresh,
+    /// Print quota: free, quota (human units), then used, deleted, remaining, total, state
+    Quota,
+    /// Print the signed-in user
+    User,
+    /// List recently used items
+    Recent,
+    /// Print an object's metadata (default: the drive root)
+    Info(InfoArgs),
+    /// Update an object's metadata with a JSON mapping, e.g. '{"name": "new.jpg"}'
+    #[command(name = "info_set", visible_alias = "info-set")]
+    InfoSet(InfoSetArgs),
+    /// Create a sharing link for an object
+    Link(LinkArgs),
+    /// List a folder (names sorted)
+    Ls(LsArgs),
+    /// Create a folder; the name may contain a path
+    Mkdir(MkdirArgs),
+    /// Download a file to DST, or to stdout when DST is omitted or '-'
+    Get(GetArgs),
+    /// Upload a file (or stdin with '-' and --name) into a folder
+    Put(PutArgs),
+    /// Copy a file or folder into a folder
+    Cp(CpArgs),
+    /// Move a file or folder into a folder
+    Mv(MvArgs),
+    /// Delete objects (to the recycle bin)
+    Rm(RmArgs),
+    /// Show a folder as a tree of names and types
+    Tree(TreeArgs),
+    /// Not supported by Microsoft Graph (there is no comments API)
+    Comments(CommentsArgs),
+    /// Not supported by Microsoft Graph (there is no comments API)
+    #[command(name = "comment_add", visible_alias = "comment-add")]
+    CommentAdd(CommentAddArgs),
+    /// Not supported by Microsoft Graph (there is no comments API)
+    #[command(name = "comment_delete", visible_alias = "comment-delete")]
+    CommentDelete(CommentDeleteArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuthArgs {
+    /// The URL the browser was redirected to after sign-in (read from stdin when omitted)
+    pub url: Option<String>,
+    /// Use the device code flow (for headless machines and cron setups)
+    #[arg(long, conflicts_with = "url")]
+    pub device: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Object (default: the drive root)
+    pub object: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoSetArgs {
+    pub object: String,
+    /// JSON mapping of the properties to change, e.g. '{"name": "new.jpg"}'
+    pub data: String,
+}
+
+/// Sharing link types. The original's LiveConnect names are accepted as aliases.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkType {
+    #[value(alias = "shared_read_link", alias = "shared-read-link")]
+    View,
+    #[value(alias = "shared_edit_link", alias = "shared-edit-link")]
+    Edit,
+    Embed,
+}
+
+impl LinkType {
+    pub fn as_graph(self) -> &'static str {
+        match self {
+            LinkType::View => "view",
+            LinkType::Edit => "edit",
+            LinkType::Embed => "embed",
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkScope {
+    Anonymous,
+    Organization,
+}
+
+impl LinkScope {
+    pub fn as_graph(self) -> &'static str {
+        match self {
+            LinkScope::Anonymous => "anonymous",
+            LinkScope::Organization => "organization",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    /// Link type (embed: OneDrive Personal only)
+    #[arg(short = 't', long = "type", value_enum, default_value = "view")]
+    pub link_type: LinkType,
+    /// Who can use the link (default: the organisation's default)
+    #[arg(long, value_enum)]
+    pub scope: Option<LinkScope>,
+    pub object: String,
+}
+
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// Only this range of the sorted listing: 'offset-limit', 'offset-', '-limit' or 'limit'
+    #[arg(
+        short = 'r',
+        long = "range",
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
+    pub range: Option<String>,
+    /// Print full objects, not just names
+    #[arg(short = 'o', long = "objects")]
+    pub objects: bool,
+    /// Folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MkdirArgs {
+    /// JSON mapping of metadata for the new folder, e.g. '{"description": "trip"}'
+    #[arg(short = 'm', long = "metadata", value_name = "JSON")]
+    pub metadata: Option<String>,
+    /// Create missing parents; succeed if the folder already exists
+    #[arg(short = 'p', long = "parents")]
+    pub parents: bool,
+    /// Name, or a path (dirname + basename), of the folder to create
+    pub name: String,
+    /// Parent folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// Only these bytes, RFC 7233 form without the unit: '0-499', '-500' (last 500), '500-'
+    #[arg(
+        short = 'b',
+        long = "byte-range",
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
+    pub byte_range: Option<String>,
+    pub file: String,
+    /// Destination file (directories are created); stdout when omitted or '-'
+    pub dst: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    /// Fail if the name already exists in the folder (conflictBehavior fail)
+    #[arg(short = 'n', long = "no-overwrite", conflicts_with = "rename")]
+    pub no_overwrite: bool,
+    /// Keep both: the service picks a new name (conflictBehavior rename)
+    #[arg(long)]
+    pub rename: bool,
+    /// Accepted for compatibility: Microsoft Graph never downsizes images
+    #[arg(short = 'd', long = "no-downsize")]
+    pub no_downsize: bool,
+    /// Always use an upload session (python-onedrive's BITS option)
+    #[arg(short = 'b', long = "bits")]
+    pub bits: bool,
+    /// Upload-session fragment size in bytes (python-onedrive's name for --chunk-size)
+    #[arg(
+        long = "bits-frag-bytes",
+        value_name = "BYTES",
+        conflicts_with = "chunk_size"
+    )]
+    pub bits_frag_bytes: Option<String>,
+    /// Use an upload session with fragments of this size (multiple of 320 KiB; e.g. 10M)
+    #[arg(long = "chunk-size", value_name = "SIZE")]
+    pub chunk_size: Option<String>,
+    /// Accepted for compatibility; not needed on Microsoft Graph
+    #[arg(long = "bits-do-auth-refresh-before-commit-hack", hide = true)]
+    pub bits_hack: bool,
+    /// Name in OneDrive (required when FILE is '-', i.e. stdin)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Local file, or '-' for stdin
+    pub file: String,
+    /// Destination folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CpArgs {
+    pub file: String,
+    /// Destination folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MvArgs {
+    pub object: String,
+    /// Destination folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Objects to delete; a missing one is reported and the others still deleted
+    #[arg(required = true)]
+    pub objects: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TreeArgs {
+    /// Print full objects, not just names and types
+    #[arg(short = 'o', long = "objects")]
+    pub objects: bool,
+    /// Folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CommentsArgs {
+    pub object: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CommentAddArgs {
+    pub object: String,
+    pub message: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CommentDeleteArgs {
+    pub comment_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("onedrive-cli").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn path_and_id_conflict() {
+        let err = parse(&["-p", "-i", "info"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(parse(&["-p", "info", "x"]).unwrap().path);
+    }
+
+    #[test]
+    fn underscore_names_and_hyphen_aliases() {
+        for name in ["auth_refresh", "auth-refresh"] {
+            assert!(matches!(
+                parse(&[name]).unwrap().command,
+                Command::AuthRefresh
+            ));
+        }
+        for name in ["info_set", "info-set"] {
+            let c = parse(&[name, "a", "{}"]).unwrap();
+            assert!(matches!(c.command, Command::InfoSet(_)));
+        }
+        for name in ["comment_add", "comment-add"] {
+            let c = parse(&[name, "a", "hi"]).unwrap();
+            assert!(matches!(c.command, Command::CommentAdd(_)));
+        }
+        for name in ["comment_delete", "comment-delete"] {
+            let c = parse(&[name, "1"]).unwrap();
+            assert!(matches!(c.command, Command::CommentDelete(_)));
+        }
+    }
+
+    #[test]
+    fn link_type_aliases() {
+        let cases = [
+            ("shared_read_link", LinkType::View),
+            ("shared_edit_link", LinkType::Edit),
+            ("embed", LinkType::Embed),
+            ("view", LinkType::View),
+            ("edit", LinkType::Edit),
+        ];
+        for (arg, want) in cases {
+            match parse(&["link", "-t", arg, "x"]).unwrap().command {
+                Command::Link(l) => assert_eq!(l.link_type, want, "{arg}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse(&["link", "-t", "bogus", "x"]).is_err());
+    }
+
+    #[test]
+    fn ranges_may_start_with_a_hyphen() {
+        match parse(&["ls", "-r", "-10"]).unwrap().command {
+            Command::Ls(l) => assert_eq!(l.range.as_deref(), Some("-10")),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["get", "-b", "-500", "f"]).unwrap().command {
+            Command::Get(g) => {
+                assert_eq!(g.byte_range.as_deref(), Some("-500"));
+                assert_eq!(g.file, "f");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mkdir_p_is_parents_not_path() {
+        let c = parse(&["mkdir", "-p", "a/b"]).unwrap();
+        assert!(!c.path);
+        match c.command {
+            Command::Mkdir(m) => assert!(m.parents),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn put_options() {
+        assert!(parse(&["put", "-n", "--rename", "f"]).is_err());
+        let c = parse(&[
+            "put",
+            "-n",
+            "-d",
+            "-b",
+            "--bits-frag-bytes",
+            "655360",
+            "f",
+            "dir",
+        ])
+        .unwrap();
+        match c.command {
+            Command::Put(p) => {
+                assert!(p.no_overwrite && p.no_downsize && p.bits);
+                assert_eq!(p.folder.as_deref(), Some("dir"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(&["put", "--chunk-size", "1M", "--bits-frag-bytes", "1", "f"]).is_err());
+    }
+
+    #[test]
+    fn rm_needs_an_object_and_auth_device_excludes_url() {
+        assert!(parse(&["rm"]).is_err());
+        assert!(parse(&["auth", "--device", "http://x"]).is_err());
+        assert!(parse(&["auth", "--device"]).is_ok());
+    }
+}

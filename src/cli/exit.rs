@@ -1,0 +1,168 @@
+//! Documented exit codes and the one-line failure report.
+//!
+//! Every failure ends the process with one line on stderr saying what failed, on which
+//! object, and the service's error code and message, then one of the codes below (also
+//! listed in `--help` and README.md).
+
+use std::fmt;
+
+/// Process exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitCode {
+    Ok = 0,
+    Error = 1,
+    Usage = 2,
+    NotFound = 3,
+    AuthNeeded = 4,
+    Conflict = 5,
+    NotSupported = 6,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The exit code for a service error, from the Graph error code (preferred: Graph
+    /// says to branch on `code`) or else the HTTP status.
+    pub fn for_service(status: Option<u16>, code: Option<&str>) -> Self {
+        if let Some(code) = code {
+            match code {
+                "itemNotFound" | "ItemNotFound" | "notFound" | "uploadSessionNotFound" => {
+                    return Self::NotFound;
+                }
+                "nameAlreadyExists" | "upload_name_conflict" => return Self::Conflict,
+                "unauthenticated"
+                | "InvalidAuthenticationToken"
+                | "invalid_grant"
+                | "interaction_required"
+                | "expiredToken" => return Self::AuthNeeded,
+                "notSupported" | "NotSupported" => return Self::NotSupported,
+                _ => {}
+            }
+        }
+        match status {
+            Some(404) | Some(410) => Self::NotFound,
+            Some(401) => Self::AuthNeeded,
+            Some(409) => Self::Conflict,
+            Some(501) => Self::NotSupported,
+            _ => Self::Error,
+        }
+    }
+}
+
+/// A failure ready to be reported: the exit code and the stderr line (without the
+/// program-name prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ExitCode,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Usage, message)
+    }
+
+    /// `what` failed on `object`; the service answered `status`/`code`/`message`.
+    pub fn service(
+        what: &str,
+        object: Option<&str>,
+        status: Option<u16>,
+        code: Option<&str>,
+        message: &str,
+    ) -> Self {
+        let mut line = what.to_owned();
+        if let Some(o) = object {
+            line.push_str(&format!(" '{o}'"));
+        }
+        line.push_str(": ");
+        match (code, status) {
+            (Some(c), Some(s)) => line.push_str(&format!("{c} (HTTP {s}): ")),
+            (Some(c), None) => line.push_str(&format!("{c}: ")),
+            (None, Some(s)) => line.push_str(&format!("HTTP {s}: ")),
+            (None, None) => {}
+        }
+        line.push_str(message.trim());
+        Self::new(ExitCode::for_service(status, code), line)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_codes_map_to_documented_exit_codes() {
+        let cases = [
+            (Some(404), Some("itemNotFound"), ExitCode::NotFound),
+            (Some(409), Some("nameAlreadyExists"), ExitCode::Conflict),
+            (
+                Some(401),
+                Some("InvalidAuthenticationToken"),
+                ExitCode::AuthNeeded,
+            ),
+            (Some(400), Some("invalid_grant"), ExitCode::AuthNeeded),
+            (Some(400), Some("notSupported"), ExitCode::NotSupported),
+            (Some(500), Some("generalException"), ExitCode::Error),
+            (Some(404), None, ExitCode::NotFound),
+            (Some(409), Some("somethingElse"), ExitCode::Conflict),
+            (None, None, ExitCode::Error),
+        ];
+        for (status, code, want) in cases {
+            assert_eq!(
+                ExitCode::for_service(status, code),
+                want,
+                "{status:?} {code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn service_failure_line_names_everything() {
+        let f = Failure::service(
+            "get",
+            Some("Pics/a.jpg"),
+            Some(404),
+            Some("itemNotFound"),
+            "The resource could not be found.\n",
+        );
+        assert_eq!(f.code, ExitCode::NotFound);
+        assert_eq!(
+            f.message,
+            "get 'Pics/a.jpg': itemNotFound (HTTP 404): The resource could not be found."
+        );
+        assert!(!f.message.contains('\n'));
+    }
+
+    #[test]
+    fn codes_are_the_documented_numbers() {
+        let all = [
+            ExitCode::Ok,
+            ExitCode::Error,
+            ExitCode::Usage,
+            ExitCode::NotFound,
+            ExitCode::AuthNeeded,
+            ExitCode::Conflict,
+            ExitCode::NotSupported,
+        ];
+        let nums: Vec<i32> = all.iter().map(|c| c.code()).collect();
+        assert_eq!(nums, vec![0, 1, 2, 3, 4, 5, 6]);
+        assert!(super::super::args::EXIT_CODES_HELP.contains("6  not supported"));
+    }
+}

@@ -1,0 +1,228 @@
+//! What an object argument on the command line means: a path, an id, or the root.
+//!
+//! Objects are paths relative to the drive root unless they look like an id, as in
+//! python-onedrive. Ids recognised:
+//! - Graph Personal ids `0123456789ABCDEF!123` (the drive id, `!`, a number; newer drives
+//!   use `!s` + 32 hex, and drive ids may lose a leading zero, so 15 hex digits occur);
+//! - Graph Business ids: `01` + 32 uppercase letters/digits;
+//! - `root`;
+//! - the original's LiveConnect ids `file.<16 hex>.<16 HEX>!N` / `folder.…`, converted to
+//!   the Graph id `<16 HEX>!N` (OneDrive Personal kept the numbering), and the bare
+//!   LiveConnect root `folder.<16 hex>` and `me/skydrive`, meaning the root.
+//!
+//! Resolving never walks the tree: a path becomes Graph path addressing
+//! (`/root:/a/b`), which the service resolves in the same request.
+
+/// How to read object arguments (`-p` / `-i` / neither).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reading {
+    /// Guess: an id if it looks like one, else a path.
+    #[default]
+    Guess,
+    /// `-p/--path`: always a path.
+    Path,
+    /// `-i/--id`: always an id (LiveConnect ids are still converted).
+    Id,
+}
+
+/// A parsed object argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    Root,
+    Id(String),
+    /// A path relative to the root, without leading or trailing `/`, never empty.
+    Path(String),
+}
+
+impl Object {
+    /// Parses an object argument; `None` (argument omitted) is the root.
+    pub fn parse(arg: Option<&str>, reading: Reading) -> Object {
+        let Some(arg) = arg else {
+            return Object::Root;
+        };
+        match reading {
+            Reading::Path => Self::path(arg),
+            Reading::Id => match liveconnect_to_graph(arg) {
+                Some(o) => o,
+                None if arg == "root" => Object::Root,
+                None => Object::Id(arg.to_owned()),
+            },
+            Reading::Guess => {
+                if let Some(o) = liveconnect_to_graph(arg) {
+                    o
+                } else if arg == "root" || arg == "me/skydrive" {
+                    Object::Root
+                } else if is_graph_id(arg) {
+                    Object::Id(arg.to_owned())
+                } else {
+                    Self::path(arg)
+                }
+            }
+        }
+    }
+
+    fn path(arg: &str) -> Object {
+        let p = arg.trim_matches('/');
+        if p.is_empty() {
+            Object::Root
+        } else {
+            Object::Path(p.to_owned())
+        }
+    }
+
+    /// The object `name` inside this folder object, as one addressable object.
+    /// Only paths can be extended without a request; for an id, the caller uses the
+    /// id-relative path form.
+    pub fn display(&self) -> String {
+        match self {
+            Object::Root => "/".into(),
+            Object::Id(id) => id.clone(),
+            Object::Path(p) => p.clone(),
+        }
+    }
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Graph Personal (`HEX{15,16}!N`, `HEX16!s<32 hex>`) or Business (`01` + 32 uppercase
+/// alphanumerics) item id.
+pub fn is_graph_id(s: &str) -> bool {
+    if let Some((drive, item)) = s.split_once('!') {
+        let drive_ok = (15..=16).contains(&drive.len()) && is_hex(drive);
+        let item_ok = (!item.is_empty() && item.bytes().all(|b| b.is_ascii_digit()))
+            || item
+                .strip_prefix('s')
+                .is_some_and(|h| h.len() == 32 && is_hex(h));
+        return drive_ok && item_ok;
+    }
+    s.len() == 34
+        && s.starts_with("01")
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// python-onedrive's LiveConnect ids: `file.<16 hex lower>.<16 HEX upper>!N` (also
+/// `folder.`, `photo.`, … types) → Graph `<16 HEX>!N`; `folder.<16 hex>` (the old root)
+/// → the root.
+pub fn liveconnect_to_graph(s: &str) -> Option<Object> {
+    let (kind, rest) = s.split_once('.')?;
+    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let lower_ok = |h: &str| {
+        h.len() == 16
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if kind == "folder" && lower_ok(rest) {
+        return Some(Object::Root);
+    }
+    let (uid_lower, tail) = rest.split_once('.')?;
+    let (uid_upper, num) = tail.split_once('!')?;
+    let upper_ok = uid_upper.len() == 16
+        && uid_upper
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+    if lower_ok(uid_lower) && upper_ok && !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit())
+    {
+        Some(Object::Id(format!("{uid_upper}!{num}")))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guess(s: &str) -> Object {
+        Object::parse(Some(s), Reading::Guess)
+    }
+
+    #[test]
+    fn ids_are_recognised() {
+        assert_eq!(
+            guess("7DDA670C5E7F91DF!103664"),
+            Object::Id("7DDA670C5E7F91DF!103664".into())
+        );
+        assert_eq!(
+            guess("7dda670c5e7f91df!1"),
+            Object::Id("7dda670c5e7f91df!1".into())
+        );
+        assert_eq!(
+            guess("DA670C5E7F91DF1!7"),
+            Object::Id("DA670C5E7F91DF1!7".into())
+        );
+        let s = "7DDA670C5E7F91DF!sea8cc6beffdb43d7976fbc7da445c639";
+        assert_eq!(guess(s), Object::Id(s.into()));
+        let b = "01NKDM7HMOJTVYMDOSXFDK2QJDXCDI3WUK";
+        assert_eq!(guess(b), Object::Id(b.into()));
+        assert_eq!(guess("root"), Object::Root);
+        assert_eq!(guess("me/skydrive"), Object::Root);
+    }
+
+    #[test]
+    fn liveconnect_ids_are_converted() {
+        assert_eq!(
+            guess("file.7dda670c5e7f91df.7DDA670C5E7F91DF!103664"),
+            Object::Id("7DDA670C5E7F91DF!103664".into())
+        );
+        assert_eq!(
+            guess("folder.7dda670c5e7f91df.7DDA670C5E7F91DF!12"),
+            Object::Id("7DDA670C5E7F91DF!12".into())
+        );
+        assert_eq!(guess("folder.7dda670c5e7f91df"), Object::Root);
+        // -i still converts them
+        assert_eq!(
+            Object::parse(
+                Some("file.7dda670c5e7f91df.7DDA670C5E7F91DF!3"),
+                Reading::Id
+            ),
+            Object::Id("7DDA670C5E7F91DF!3".into())
+        );
+    }
+
+    #[test]
+    fn near_misses_are_paths() {
+        for p in [
+            "Documents",
+            "a/b.txt",
+            "7DDA670C5E7F91DF!",
+            "7DDA670C5E7F91DG!1",
+            "01nkdm7hmojtvymdosxfdk2qjdxcdi3wuk",
+            "01NKDM7HMOJTVYMDOSXFDK2QJDXCDI3WU",
+            "file.7DDA670C5E7F91DF.7DDA670C5E7F91DF!1",
+            "file.7dda670c5e7f91df.7dda670c5e7f91df!1",
+            "notes.txt",
+            "x.y.z!1",
+        ] {
+            assert_eq!(guess(p), Object::Path(p.into()), "{p}");
+        }
+    }
+
+    #[test]
+    fn forced_readings() {
+        assert_eq!(
+            Object::parse(Some("7DDA670C5E7F91DF!1"), Reading::Path),
+            Object::Path("7DDA670C5E7F91DF!1".into())
+        );
+        assert_eq!(
+            Object::parse(Some("root"), Reading::Path),
+            Object::Path("root".into())
+        );
+        assert_eq!(
+            Object::parse(Some("abc"), Reading::Id),
+            Object::Id("abc".into())
+        );
+        assert_eq!(Object::parse(None, Reading::Id), Object::Root);
+    }
+
+    #[test]
+    fn paths_are_trimmed() {
+        assert_eq!(guess("/a/b/"), Object::Path("a/b".into()));
+        assert_eq!(guess("/"), Object::Root);
+        assert_eq!(guess(""), Object::Root);
+    }
+}
