@@ -2,6 +2,9 @@
 use crate::state::AppState;
 use axum::Router;
 
+/// Path prefix of the admin routes.
+pub const PREFIX: &str = "/_emulator/";
+
 pub fn router() -> Router<AppState> {
     Router::new()
 }

@@ -4,16 +4,20 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::serve::ListenerExt as _;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::error::{GraphError, REQUEST_ID};
 use crate::state::AppState;
 
-/// Every route of the emulator, with the middleware stack.
+/// Every route of the emulator, with the middleware stack. From the outside in:
+/// request-id (every response carries one, errors repeat it), stats (so that injected
+/// faults are counted too), latency (a WAN round trip before anything happens), faults.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::identity::router())
@@ -21,8 +25,26 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::transfer::router())
         .merge(crate::admin::router())
         .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::layer,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), latency))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::stats::layer,
+        ))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// Delays every response but the admin routes' by `config.latency` (`--latency-ms`).
+async fn latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let delay = state.config.latency;
+    if !delay.is_zero() && !req.uri().path().starts_with(crate::admin::PREFIX) {
+        tokio::time::sleep(delay).await;
+    }
+    next.run(req).await
 }
 
 async fn unknown_route() -> GraphError {
@@ -92,10 +114,29 @@ impl Running {
     }
 }
 
-/// Binds `config.listen` and serves in a background task of the current runtime.
+/// Binds `config.listen` and serves in a background task of the current runtime: plain
+/// HTTP/1.1 and h2c, or HTTPS (HTTP/1.1 and h2 by ALPN) when `config.tls` is set.
 pub async fn start(config: Config) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // Loaded before anything is served so that a bad certificate fails start-up.
+    let tls = match &config.tls {
+        Some(files) => Some(
+            axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                .await
+                .map_err(|e| {
+                    std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "TLS certificate {} / key {}: {e}",
+                            files.cert.display(),
+                            files.key.display()
+                        ),
+                    )
+                })?,
+        ),
+        None => None,
+    };
     let scheme = if config.tls.is_some() {
         "https"
     } else {
@@ -109,13 +150,35 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let state = AppState::new(config, url.clone())?;
     let app = app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
+    let task = match tls {
+        None => {
+            // Small JSON replies must not wait for Nagle + delayed ACK (40 ms each).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
             })
-            .await
-    });
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                let _ = rx.await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+            });
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+                .acceptor(axum_server::accept::NoDelayAcceptor::new());
+            let server = axum_server::from_tcp(listener.into_std()?)?
+                .acceptor(acceptor)
+                .handle(handle);
+            tokio::spawn(async move { server.serve(app.into_make_service()).await })
+        }
+    };
     Ok(Running {
         url,
         addr,

@@ -1,15 +1,23 @@
 //! Content blobs: immutable file contents with their hashes, computed once while the
-//! bytes stream in. Owned by the "transfer" work.
+//! bytes stream in.
 //!
 //! A [`BlobWriter`] takes the body chunk by chunk (never the whole body as one buffer),
 //! hashing as it goes; [`BlobWriter::finish`] yields a cheap-to-clone [`Blob`] whose byte
 //! ranges are served as refcounted slices (no copy).
+//!
+//! Incoming chunks are coalesced into buffers of [`CHUNK`] bytes: a network read yields
+//! anything from a few bytes to a few hundred KiB, and keeping those slices as they come
+//! would both pin the reader's larger buffers and make every later download pay a
+//! per-slice cost. One memcpy on the way in is far cheaper than either.
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use quickxorhash::QuickXorHash;
 use sha1::Digest as _;
+
+/// Size of the buffers a blob is stored in (and the largest frame a download sends).
+pub const CHUNK: usize = 1 << 20;
 
 #[derive(Clone)]
 pub struct Blob(Arc<BlobInner>);
@@ -43,6 +51,18 @@ impl Blob {
         w.finish()
     }
 
+    /// Same bytes, but reporting the hashes of `like` (the admin `corrupt` route: a stored
+    /// file whose content no longer matches its advertised hashes).
+    pub fn with_hashes_of(&self, like: &Blob) -> Blob {
+        Blob(Arc::new(BlobInner {
+            chunks: self.0.chunks.clone(),
+            starts: self.0.starts.clone(),
+            len: self.0.len,
+            quick_xor: like.0.quick_xor.clone(),
+            sha1: like.0.sha1.clone(),
+        }))
+    }
+
     pub fn len(&self) -> u64 {
         self.0.len
     }
@@ -61,25 +81,34 @@ impl Blob {
         self.0.sha1.as_deref()
     }
 
+    /// The longest contiguous slice starting at `start` and ending at or before `end`
+    /// (exclusive): one stored buffer's worth at most. Empty when `start >= end`.
+    pub fn slice_at(&self, start: u64, end: u64) -> Bytes {
+        let end = end.min(self.0.len);
+        if start >= end {
+            return Bytes::new();
+        }
+        let i = match self.0.starts.binary_search(&start) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let cstart = self.0.starts[i];
+        let chunk = &self.0.chunks[i];
+        let cend = cstart + chunk.len() as u64;
+        let a = (start - cstart) as usize;
+        let b = (end.min(cend) - cstart) as usize;
+        chunk.slice(a..b)
+    }
+
     /// The bytes in `start..end` (end exclusive, clamped) as refcounted slices.
     pub fn range_chunks(&self, start: u64, end: u64) -> Vec<Bytes> {
         let end = end.min(self.0.len);
         let mut out = Vec::new();
-        if start >= end {
-            return out;
-        }
-        let first = match self.0.starts.binary_search(&start) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        for (chunk, &cstart) in self.0.chunks[first..].iter().zip(&self.0.starts[first..]) {
-            if cstart >= end {
-                break;
-            }
-            let cend = cstart + chunk.len() as u64;
-            let a = start.max(cstart) - cstart;
-            let b = end.min(cend) - cstart;
-            out.push(chunk.slice(a as usize..b as usize));
+        let mut pos = start;
+        while pos < end {
+            let s = self.slice_at(pos, end);
+            pos += s.len() as u64;
+            out.push(s);
         }
         out
     }
@@ -98,6 +127,8 @@ impl Blob {
 pub struct BlobWriter {
     chunks: Vec<Bytes>,
     starts: Vec<u64>,
+    /// Bytes not yet sealed into `chunks` (at most [`CHUNK`]).
+    pending: BytesMut,
     len: u64,
     qx: QuickXorHash,
     sha1: Option<sha1::Sha1>,
@@ -110,6 +141,7 @@ impl BlobWriter {
         Self {
             chunks: Vec::new(),
             starts: Vec::new(),
+            pending: BytesMut::new(),
             len: 0,
             qx: QuickXorHash::new(),
             sha1: with_sha1.then(sha1::Sha1::new),
@@ -125,19 +157,46 @@ impl BlobWriter {
     }
 
     pub fn push(&mut self, data: Bytes) {
+        self.push_slice(&data);
+    }
+
+    pub fn push_slice(&mut self, mut data: &[u8]) {
         if data.is_empty() {
             return;
         }
-        self.qx.update(&data);
+        self.qx.update(data);
         if let Some(s) = &mut self.sha1 {
-            s.update(&data);
+            s.update(data);
         }
-        self.starts.push(self.len);
         self.len += data.len() as u64;
-        self.chunks.push(data);
+        while !data.is_empty() {
+            if self.pending.capacity() == 0 {
+                self.pending.reserve(CHUNK);
+            }
+            let room = CHUNK - self.pending.len();
+            let n = room.min(data.len());
+            self.pending.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.pending.len() == CHUNK {
+                self.seal();
+            }
+        }
     }
 
-    pub fn finish(self) -> Blob {
+    /// Moves the pending buffer into `chunks`.
+    fn seal(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let start = self.starts.last().copied().unwrap_or(0)
+            + self.chunks.last().map_or(0, |c| c.len() as u64);
+        let full = std::mem::take(&mut self.pending).freeze();
+        self.starts.push(start);
+        self.chunks.push(full);
+    }
+
+    pub fn finish(mut self) -> Blob {
+        self.seal();
         let sha1 = self.sha1.map(|s| {
             s.finalize()
                 .iter()
@@ -151,5 +210,54 @@ impl BlobWriter {
             quick_xor: self.qx.finish_base64(),
             sha1,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn chunks_reassemble_and_hash_like_one_buffer() {
+        let data = pattern(3 * CHUNK + 12345);
+        let mut w = BlobWriter::new(true);
+        for piece in data.chunks(70_001) {
+            w.push(Bytes::copy_from_slice(piece));
+        }
+        let blob = w.finish();
+        assert_eq!(blob.len(), data.len() as u64);
+        assert_eq!(blob.to_vec(), data);
+        assert_eq!(blob.quick_xor_hash(), quickxorhash::hash_base64(&data));
+        let one = Blob::from_bytes(data.clone());
+        assert_eq!(one.sha1_hex(), blob.sha1_hex());
+    }
+
+    #[test]
+    fn ranges_cross_chunk_boundaries() {
+        let data = pattern(2 * CHUNK + 10);
+        let blob = Blob::from_bytes(data.clone());
+        for (a, b) in [(0, 1), (CHUNK - 3, CHUNK + 3), (5, 2 * CHUNK + 10), (7, 7)] {
+            let got: Vec<u8> = blob
+                .range_chunks(a as u64, b as u64)
+                .iter()
+                .flat_map(|c| c.iter().copied())
+                .collect();
+            assert_eq!(got, &data[a..b]);
+        }
+        assert!(blob.range_chunks(10, 5).is_empty());
+        assert_eq!(blob.slice_at(CHUNK as u64 - 1, u64::MAX).len(), 1);
+    }
+
+    #[test]
+    fn corrupt_copy_keeps_hashes() {
+        let a = Blob::from_bytes(&b"hello"[..]);
+        let b = Blob::from_bytes(&b"jello"[..]);
+        let c = b.with_hashes_of(&a);
+        assert_eq!(c.to_vec(), b"jello");
+        assert_eq!(c.quick_xor_hash(), a.quick_xor_hash());
     }
 }

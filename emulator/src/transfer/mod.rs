@@ -1,17 +1,36 @@
 //! Downloads (302 to pre-authenticated URLs with Range), simple upload and upload
-//! sessions. (Skeleton: being filled in by the transfer work.)
+//! sessions.
+//!
+//! The graph router authenticates and resolves items, then calls [`content_redirect`],
+//! [`simple_upload`] and [`create_upload_session`]. The pre-authenticated routes served
+//! here ([`DOWNLOAD_PREFIX`], [`UPLOAD_PREFIX`]) take no bearer token: like the service's
+//! download and upload hosts, they refuse one (401) so that a client leaking its token to
+//! them is caught by tests.
+
+pub mod body;
+pub mod range;
+pub mod signing;
 
 use axum::Router;
 
 use crate::config::Config;
 use crate::state::AppState;
 
+/// Path prefix of pre-authenticated download URLs.
+pub const DOWNLOAD_PREFIX: &str = "/_dl/";
+/// Path prefix of upload-session URLs.
+pub const UPLOAD_PREFIX: &str = "/_up/";
+
 /// Download-URL signing, upload sessions.
-pub struct TransferState {}
+pub struct TransferState {
+    pub signer: signing::Signer,
+}
 
 impl TransferState {
     pub fn new(_config: &Config) -> Self {
-        Self {}
+        Self {
+            signer: signing::Signer::new(),
+        }
     }
 }
 
