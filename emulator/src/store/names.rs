@@ -1,0 +1,170 @@
+//! Name and path rules of OneDrive (Graph notes §8.5), and the conflict-rename scheme.
+//!
+//! The service rejects a bad name with `400 invalidRequest` (inner `invalidPath`), and a
+//! path whose decoded length reaches 400 characters with inner `pathIsTooLong`. The
+//! rules are the current ones for OneDrive (Personal, work/school and SharePoint Online).
+
+use crate::error::GraphError;
+
+/// Characters OneDrive refuses anywhere in a name (support article "Invalid file names
+/// and file types in OneDrive").
+const INVALID_CHARS: &[char] = &['"', '*', ':', '<', '>', '?', '/', '\\', '|'];
+
+/// Names refused outright (compared case-insensitively).
+const RESERVED: &[&str] = &[
+    ".lock",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "desktop.ini",
+    "com0",
+    "com1",
+    "com2",
+    "com3",
+    "com4",
+    "com5",
+    "com6",
+    "com7",
+    "com8",
+    "com9",
+    "lpt0",
+    "lpt1",
+    "lpt2",
+    "lpt3",
+    "lpt4",
+    "lpt5",
+    "lpt6",
+    "lpt7",
+    "lpt8",
+    "lpt9",
+];
+
+/// A decoded path (relative to the root, segments joined by `/`) must be *shorter*
+/// than this many characters.
+pub const MAX_PATH_CHARS: usize = 400;
+
+fn invalid_name(message: String) -> GraphError {
+    GraphError::invalid_request(message).inner("invalidPath")
+}
+
+/// Checks one item name; `Err` is the service's 400.
+pub fn validate_name(name: &str) -> Result<(), GraphError> {
+    if name.is_empty() {
+        return Err(invalid_name("The name of an item cannot be empty.".into()));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| INVALID_CHARS.contains(c) || c.is_control())
+    {
+        return Err(invalid_name(format!(
+            "The provided name contains an invalid character ({c:?})."
+        )));
+    }
+    if name.starts_with(' ') || name.ends_with(' ') {
+        return Err(invalid_name(
+            "The provided name cannot begin or end with a space.".into(),
+        ));
+    }
+    let lower = name.to_lowercase();
+    if RESERVED.contains(&lower.as_str()) {
+        return Err(invalid_name(format!("The name '{name}' is reserved.")));
+    }
+    if name.starts_with("~$") {
+        return Err(invalid_name("Names cannot begin with '~$'.".into()));
+    }
+    if lower.contains("_vti_") {
+        return Err(invalid_name("Names cannot contain '_vti_'.".into()));
+    }
+    Ok(())
+}
+
+/// Checks the length of a full decoded path (e.g. `Documents/a/b.txt`).
+pub fn validate_path_len(chars: usize) -> Result<(), GraphError> {
+    if chars >= MAX_PATH_CHARS {
+        return Err(GraphError::invalid_request(format!(
+            "The path is too long: it must be shorter than {MAX_PATH_CHARS} characters."
+        ))
+        .inner("pathIsTooLong"));
+    }
+    Ok(())
+}
+
+/// The `n`-th candidate of the service's rename scheme: `report 1.txt` for files
+/// (the number goes before the last extension), `My Folder 1` for folders.
+pub fn numbered(name: &str, n: u64, is_folder: bool) -> String {
+    if !is_folder {
+        // A leading dot alone (".bashrc") is not an extension.
+        if let Some(dot) = name.rfind('.').filter(|&i| i > 0) {
+            return format!("{} {n}{}", &name[..dot], &name[dot..]);
+        }
+    }
+    format!("{name} {n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_names() {
+        for n in [
+            "a.txt",
+            "My Folder",
+            "ü €.bin",
+            "a#b%c+d",
+            "saved_game[1].bin",
+            "x.",
+        ] {
+            assert!(validate_name(n).is_ok(), "{n}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_names_with_invalid_path() {
+        for n in [
+            "",
+            "a*b",
+            "a:b",
+            "a\"b",
+            "a<b",
+            "a>b",
+            "a?b",
+            "a/b",
+            "a\\b",
+            "a|b",
+            " a",
+            "a ",
+            "CON",
+            "nul",
+            "Com5",
+            "LPT0",
+            ".lock",
+            "Desktop.ini",
+            "~$doc.docx",
+            "x_vti_y",
+            "a\u{1}b",
+        ] {
+            let e = validate_name(n).expect_err(n);
+            assert_eq!(e.status.as_u16(), 400);
+            assert_eq!(e.code, "invalidRequest");
+            assert_eq!(e.inner_code.as_deref(), Some("invalidPath"));
+        }
+    }
+
+    #[test]
+    fn path_limit_is_exclusive() {
+        assert!(validate_path_len(399).is_ok());
+        let e = validate_path_len(400).unwrap_err();
+        assert_eq!(e.inner_code.as_deref(), Some("pathIsTooLong"));
+    }
+
+    #[test]
+    fn rename_scheme() {
+        assert_eq!(numbered("name.txt", 1, false), "name 1.txt");
+        assert_eq!(numbered("a.tar.gz", 2, false), "a.tar 2.gz");
+        assert_eq!(numbered(".bashrc", 1, false), ".bashrc 1");
+        assert_eq!(numbered("noext", 3, false), "noext 3");
+        assert_eq!(numbered("My.Folder", 1, true), "My.Folder 1");
+    }
+}
