@@ -1,1 +1,27 @@
-//! (Skeleton: being filled in.)
+//! Layer 1: the one place where requests are sent, retried and traced.
+//!
+//! Every request of the library (Graph calls, token requests, pre-authenticated download
+//! and upload URLs, copy monitors) goes through [`HttpClient::send`], so that retry and
+//! throttling ([`retry`]), secret redaction in `--debug` traces ([`redact`]) and the
+//! decoding of error bodies into typed errors ([`error`]) each live in exactly one place.
+//! A future process-wide retry governor plugs into [`retry`].
+
+pub mod client;
+pub mod error;
+pub mod redact;
+pub mod retry;
+
+pub use client::{
+    Auth, Body, HttpClient, HttpClientBuilder, Request, TokenSource, Transport, TransportError,
+};
+pub use error::{ApiError, Error, ErrorKind, OAuthError};
+pub use retry::RetryPolicy;
+
+/// Re-exported so callers need no direct `reqwest` imports for common types.
+pub use reqwest::{Method, StatusCode, header};
+
+/// Result type of the whole client library's network layers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests;

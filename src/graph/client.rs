@@ -1,0 +1,701 @@
+//! One method per Graph call the CLI makes. No policy here (no walks, no choice of upload
+//! strategy, no polling loops): that is the `drive` layer's job.
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use reqwest::header::{self, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::address::{DriveSelector, ItemRef};
+use super::types::{
+    AsyncJobStatus, Collection, ConflictBehavior, Drive, DriveItem, LinkScope, LinkType,
+    Permission, UploadSession, User,
+};
+use crate::http::client::read_json;
+use crate::http::{Error, HttpClient, Request, Result, redact};
+
+/// Graph's production base URL.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+
+/// Page size asked for when listing (the documented maximum; default is 200).
+pub const PAGE_SIZE: u32 = 1000;
+
+/// Most redirects followed from `/content` to the bytes (each hop without token).
+const MAX_DOWNLOAD_REDIRECTS: usize = 5;
+
+/// A byte range of a download (RFC 9110 `Range: bytes=…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `start-end`, both inclusive.
+    FromTo(u64, u64),
+    /// `start-`: from `start` to the end.
+    From(u64),
+    /// `-n`: the last `n` bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// The `Range` header value.
+    pub fn header_value(&self) -> String {
+        match self {
+            ByteRange::FromTo(a, b) => format!("bytes={a}-{b}"),
+            ByteRange::From(a) => format!("bytes={a}-"),
+            ByteRange::Last(n) => format!("bytes=-{n}"),
+        }
+    }
+}
+
+/// The destination folder of a copy or move.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParentRef {
+    /// Needed for copies to another drive; Graph recommends sending it always for copy.
+    pub drive_id: Option<String>,
+    /// The real folder id (Graph refuses the `root` alias in a move body).
+    pub id: String,
+}
+
+impl ParentRef {
+    fn to_json(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        if let Some(d) = &self.drive_id {
+            m.insert("driveId".into(), Value::String(d.clone()));
+        }
+        m.insert("id".into(), Value::String(self.id.clone()));
+        Value::Object(m)
+    }
+}
+
+/// The answer to one upload-session fragment.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FragmentOutcome {
+    /// 202: more bytes expected (`nextExpectedRanges`).
+    Accepted(UploadSession),
+    /// 201 (new file) or 200 (replaced): the upload is committed.
+    Completed(Box<DriveItem>),
+}
+
+/// A download in progress: status and headers are known, the body is streamed.
+#[derive(Debug)]
+pub struct Download {
+    response: reqwest::Response,
+    shown_url: String,
+}
+
+impl Download {
+    /// 200 (whole file) or 206 (the requested range). The server may ignore `Range` and
+    /// answer 200 with everything.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// Whether the body is the requested range only (206).
+    pub fn is_partial(&self) -> bool {
+        self.response.status() == StatusCode::PARTIAL_CONTENT
+    }
+
+    /// `Content-Length` (absent when the body is compressed).
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// `Content-Range` of a 206, e.g. `bytes 0-1023/2048`.
+    pub fn content_range(&self) -> Option<&str> {
+        self.response
+            .headers()
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The body, chunk by chunk.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+        let shown = self.shown_url;
+        self.response
+            .bytes_stream()
+            .map_err(move |e| Error::Transport {
+                method: "GET".into(),
+                url: shown.clone(),
+                source: Box::new(e.without_url()),
+            })
+    }
+
+    /// The whole body in memory (small files and tests).
+    pub async fn bytes(self) -> Result<Bytes> {
+        let shown = self.shown_url;
+        self.response.bytes().await.map_err(|e| Error::Transport {
+            method: "GET".into(),
+            url: shown,
+            source: Box::new(e.without_url()),
+        })
+    }
+}
+
+/// The Graph client: typed requests against one drive.
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    http: HttpClient,
+    /// Base URL without trailing slash (`https://graph.microsoft.com/v1.0`).
+    base: String,
+    base_url: Url,
+    drive: DriveSelector,
+}
+
+impl GraphClient {
+    /// `http` must carry a token source for Graph calls ([`HttpClient::with_token_source`]).
+    pub fn new(http: HttpClient, graph_url: &str, drive: DriveSelector) -> Result<Self> {
+        let base = graph_url.trim_end_matches('/').to_owned();
+        let base_url = Url::parse(&base)
+            .map_err(|e| Error::InvalidInput(format!("invalid graph_url {base:?}: {e}")))?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!(
+                "invalid graph_url {base:?}: not an http(s) URL"
+            )));
+        }
+        Ok(Self {
+            http,
+            base,
+            base_url,
+            drive,
+        })
+    }
+
+    /// The HTTP layer (for callers that need raw requests).
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// The drive requests address.
+    pub fn drive_selector(&self) -> &DriveSelector {
+        &self.drive
+    }
+
+    /// The absolute URL of an API path (already encoded) with an optional raw query.
+    /// The query is set verbatim so `$top` and `@microsoft.graph.…` keep their form.
+    pub fn url(&self, api_path: &str, query: Option<&str>) -> Result<Url> {
+        let mut u = Url::parse(&format!("{}{api_path}", self.base))
+            .map_err(|e| Error::InvalidInput(format!("cannot build URL for {api_path}: {e}")))?;
+        if let Some(q) = query {
+            u.set_query(Some(q));
+        }
+        Ok(u)
+    }
+
+    fn item_url(&self, item: &ItemRef, rel: Option<&str>, query: Option<&str>) -> Result<Url> {
+        self.url(&item.api_path(&self.drive, rel), query)
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
+        self.http.send_json(Request::new(Method::GET, url)).await
+    }
+
+    /// `GET /me`.
+    pub async fn get_me(&self) -> Result<User> {
+        self.get_json(self.url("/me", None)?).await
+    }
+
+    /// `GET /me/drive` (or `/drives/{id}`): drive facts and quota.
+    pub async fn get_drive(&self) -> Result<Drive> {
+        self.get_json(self.url(&self.drive.api_path(), None)?).await
+    }
+
+    /// `GET` one item (by path: one request, no walk).
+    pub async fn get_item(&self, item: &ItemRef) -> Result<DriveItem> {
+        self.get_json(self.item_url(item, None, None)?).await
+    }
+
+    /// `GET` one item with OData options, e.g. `$expand=children` or `$select=id,name`.
+    pub async fn get_item_with(&self, item: &ItemRef, query: &str) -> Result<DriveItem> {
+        self.get_json(self.item_url(item, None, Some(query))?).await
+    }
+
+    /// One page of a collection, from its first URL or a nextLink.
+    pub async fn get_page<T: DeserializeOwned>(&self, url: Url) -> Result<Collection<T>> {
+        self.get_json(url).await
+    }
+
+    /// Pages of a collection, following `@odata.nextLink` (fetched verbatim, never
+    /// re-encoded) until the last page. The bearer token is only ever sent to the Graph
+    /// host: a nextLink to another origin is refused.
+    pub fn pages<T: DeserializeOwned + Send + 'static>(
+        &self,
+        first: Url,
+    ) -> impl Stream<Item = Result<Vec<T>>> + Send + 'static {
+        let this = self.clone();
+        futures_util::stream::try_unfold(Some(first), move |next| {
+            let this = this.clone();
+            async move {
+                let Some(url) = next else {
+                    return Ok(None);
+                };
+                let page: Collection<T> = this.get_page(url).await?;
+                let next = match page.next_link {
+                    Some(link) => Some(this.check_next_link(&link)?),
+                    None => None,
+                };
+                Ok(Some((page.value, next)))
+            }
+        })
+    }
+
+    fn check_next_link(&self, link: &str) -> Result<Url> {
+        let u = Url::parse(link).map_err(|e| Error::Unexpected {
+            method: "GET".into(),
+            url: redact::url(&self.base_url),
+            detail: format!("invalid @odata.nextLink: {e}"),
+        })?;
+        if u.origin() != self.base_url.origin() {
+            return Err(Error::Unexpected {
+                method: "GET".into(),
+                url: redact::url(&self.base_url),
+                detail: format!(
+                    "@odata.nextLink points to another host ({}); not sending the token there",
+                    u.host_str().unwrap_or("?")
+                ),
+            });
+        }
+        Ok(u)
+    }
+
+    async fn collect_pages<T: DeserializeOwned + Send + 'static>(
+        &self,
+        first: Url,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut pages = std::pin::pin!(self.pages::<T>(first));
+        while let Some(page) = pages.next().await {
+            out.extend(page?);
+        }
+        Ok(out)
+    }
+
+    /// The children of a folder, a page (up to 1000 items) at a time.
+    pub fn children_pages(
+        &self,
+        folder: &ItemRef,
+    ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static> {
+        let url = self.item_url(folder, Some("children"), Some(&format!("$top={PAGE_SIZE}")))?;
+        Ok(self.pages(url))
+    }
+
+    /// All children of a folder (paging followed), in the service's order.
+    pub async fn list_children(&self, folder: &ItemRef) -> Result<Vec<DriveItem>> {
+        let url = self.item_url(folder, Some("children"), Some(&format!("$top={PAGE_SIZE}")))?;
+        self.collect_pages(url).await
+    }
+
+    /// `GET /me/drive/recent` (deprecated by Microsoft; degraded until Nov 2026).
+    pub async fn recent(&self) -> Result<Vec<DriveItem>> {
+        let url = self.url(&format!("{}/recent", self.drive.api_path()), None)?;
+        self.collect_pages(url).await
+    }
+
+    /// `POST {parent}/children` with `{"name","folder":{},"@microsoft.graph.conflictBehavior"}`.
+    /// Graph: 201 with the new folder; some services answer 200 with the existing one.
+    pub async fn create_folder(
+        &self,
+        parent: &ItemRef,
+        name: &str,
+        conflict: ConflictBehavior,
+    ) -> Result<DriveItem> {
+        let url = self.item_url(parent, Some("children"), None)?;
+        let body = json!({
+            "name": name,
+            "folder": {},
+            "@microsoft.graph.conflictBehavior": conflict.as_str(),
+        });
+        self.http
+            .send_json(Request::new(Method::POST, url).json(&body)?)
+            .await
+    }
+
+    /// `PATCH` an item with only the changed fields (rename, move, fileSystemInfo,
+    /// description). `if_match`: an eTag; a mismatch gives 412.
+    pub async fn update_item(
+        &self,
+        item: &ItemRef,
+        patch: &Value,
+        if_match: Option<&str>,
+    ) -> Result<DriveItem> {
+        let url = self.item_url(item, None, None)?;
+        let mut req = Request::new(Method::PATCH, url).json(patch)?;
+        if let Some(tag) = if_match {
+            req = req.header_str(header::IF_MATCH, tag)?;
+        }
+        self.http.send_json(req).await
+    }
+
+    /// Moves and/or renames an item (`PATCH` with `parentReference` and `name`).
+    pub async fn move_item(
+        &self,
+        item: &ItemRef,
+        new_parent: Option<&ParentRef>,
+        new_name: Option<&str>,
+    ) -> Result<DriveItem> {
+        let mut patch = serde_json::Map::new();
+        if let Some(p) = new_parent {
+            patch.insert("parentReference".into(), p.to_json());
+        }
+        if let Some(n) = new_name {
+            patch.insert("name".into(), Value::String(n.to_owned()));
+        }
+        self.update_item(item, &Value::Object(patch), None).await
+    }
+
+    /// `DELETE` an item (to the recycle bin; folders recursively). Graph: 204.
+    pub async fn delete_item(&self, item: &ItemRef, if_match: Option<&str>) -> Result<()> {
+        let url = self.item_url(item, None, None)?;
+        let mut req = Request::new(Method::DELETE, url);
+        if let Some(tag) = if_match {
+            req = req.header_str(header::IF_MATCH, tag)?;
+        }
+        self.http.send(req).await?;
+        Ok(())
+    }
+
+    /// `POST {item}/copy` with `Prefer: respond-async`. Graph answers 202 with the monitor
+    /// URL in `Location` (possibly on another host); returns that URL, to be polled with
+    /// [`poll_monitor`](Self::poll_monitor).
+    pub async fn copy_item(
+        &self,
+        item: &ItemRef,
+        dest: &ParentRef,
+        name: Option<&str>,
+        conflict: Option<ConflictBehavior>,
+    ) -> Result<Url> {
+        let query = conflict.map(|c| format!("@microsoft.graph.conflictBehavior={}", c.as_str()));
+        let url = self.item_url(item, Some("copy"), query.as_deref())?;
+        let shown = redact::url(&url);
+        let mut body = serde_json::Map::new();
+        body.insert("parentReference".into(), dest.to_json());
+        if let Some(n) = name {
+            body.insert("name".into(), Value::String(n.to_owned()));
+        }
+        let req = Request::new(Method::POST, url.clone())
+            .header(
+                HeaderName::from_static("prefer"),
+                HeaderValue::from_static("respond-async"),
+            )
+            .json(&Value::Object(body))?;
+        let resp = self.http.send(req).await?;
+        if resp.status() != StatusCode::ACCEPTED {
+            return Err(Error::Unexpected {
+                method: "POST".into(),
+                url: shown,
+                detail: format!(
+                    "copy answered HTTP {} instead of 202",
+                    resp.status().as_u16()
+                ),
+            });
+        }
+        location(&resp, &url).ok_or_else(|| Error::Unexpected {
+            method: "POST".into(),
+            url: shown,
+            detail: "copy answered 202 without a Location (monitor) header".into(),
+        })
+    }
+
+    /// Reads a copy monitor: a plain GET **without** `Authorization` (the monitor is
+    /// pre-authenticated and may be on a SharePoint host that rejects Graph tokens).
+    /// 200, 202 and 303 are all status replies; a 303 is read, not followed.
+    pub async fn poll_monitor(&self, monitor: &Url) -> Result<AsyncJobStatus> {
+        let req = Request::preauthenticated(Method::GET, monitor.clone());
+        let shown = redact::preauthenticated_url(monitor);
+        let resp = self.http.send(req).await?;
+        let status = resp.status();
+        if status == StatusCode::SEE_OTHER {
+            // OneDrive docs: 303 with Location of the new item once done; body optional.
+            let loc = location(&resp, monitor);
+            let body = resp.bytes().await.unwrap_or_default();
+            let mut job: AsyncJobStatus = serde_json::from_slice(&body).unwrap_or_default();
+            if job.status.is_none() {
+                job.status = Some("completed".into());
+            }
+            if job.resource_id.is_none() {
+                job.resource_id = loc.as_ref().and_then(resource_id_from_location);
+            }
+            return Ok(job);
+        }
+        read_json(resp, "GET", &shown).await
+    }
+
+    /// `POST {item}/createLink`. Graph: 201 for a new link, 200 for an existing one.
+    pub async fn create_link(
+        &self,
+        item: &ItemRef,
+        link_type: LinkType,
+        scope: Option<LinkScope>,
+    ) -> Result<Permission> {
+        let url = self.item_url(item, Some("createLink"), None)?;
+        let mut body = serde_json::Map::new();
+        body.insert("type".into(), Value::String(link_type.as_str().into()));
+        if let Some(s) = scope {
+            body.insert("scope".into(), Value::String(s.as_str().into()));
+        }
+        self.http
+            .send_json(Request::new(Method::POST, url).json(&Value::Object(body))?)
+            .await
+    }
+
+    /// Downloads a file: `GET {item}/content` answers 302 to a pre-authenticated URL,
+    /// which is then fetched without `Authorization` (with `range` if given).
+    pub async fn download(&self, item: &ItemRef, range: Option<ByteRange>) -> Result<Download> {
+        let url = self.item_url(item, Some("content"), None)?;
+        let mut req = Request::new(Method::GET, url.clone());
+        if let Some(r) = range {
+            // Harmless on the redirecting endpoint; used if a server answers directly.
+            req = req.header_str(header::RANGE, &r.header_value())?;
+        }
+        let shown = redact::url(&url);
+        let resp = self.http.send(req).await?;
+        if resp.status().is_redirection() {
+            let next = location(&resp, &url).ok_or_else(|| Error::Unexpected {
+                method: "GET".into(),
+                url: shown.clone(),
+                detail: "redirect without Location".into(),
+            })?;
+            return self.download_url(&next, range).await;
+        }
+        Ok(Download {
+            response: resp,
+            shown_url: shown,
+        })
+    }
+
+    /// Fetches a pre-authenticated download URL (`@microsoft.graph.downloadUrl` or the
+    /// `/content` redirect target) without `Authorization`, following further redirects.
+    pub async fn download_url(&self, url: &Url, range: Option<ByteRange>) -> Result<Download> {
+        let mut current = url.clone();
+        for _ in 0..=MAX_DOWNLOAD_REDIRECTS {
+            let mut req = Request::preauthenticated(Method::GET, current.clone());
+            if let Some(r) = range {
+                req = req.header_str(header::RANGE, &r.header_value())?;
+            }
+            let resp = self.http.send(req).await?;
+            if resp.status().is_redirection() {
+                match location(&resp, &current) {
+                    Some(next) => {
+                        current = next;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            return Ok(Download {
+                response: resp,
+                shown_url: redact::preauthenticated_url(&current),
+            });
+        }
+        Err(Error::Unexpected {
+            method: "GET".into(),
+            url: redact::preauthenticated_url(url),
+            detail: "too many redirects".into(),
+        })
+    }
+
+    fn content_url(&self, target: &ItemRef, conflict: Option<ConflictBehavior>) -> Result<Url> {
+        // Graph wants conflictBehavior for PUT in the query string; default is replace.
+        let query = conflict.map(|c| format!("@microsoft.graph.conflictBehavior={}", c.as_str()));
+        self.item_url(target, Some("content"), query.as_deref())
+    }
+
+    /// Simple upload from memory: `PUT {target}/content`. `target` names the file, e.g.
+    /// `folder.join(name)` for a new file or an id to replace content.
+    /// Graph: 201 for a new file, 200 when replaced.
+    pub async fn upload_small(
+        &self,
+        target: &ItemRef,
+        data: Bytes,
+        conflict: Option<ConflictBehavior>,
+    ) -> Result<DriveItem> {
+        let url = self.content_url(target, conflict)?;
+        let req = Request::new(Method::PUT, url).bytes(
+            data,
+            Some(HeaderValue::from_static("application/octet-stream")),
+        );
+        self.http.send_json(req).await
+    }
+
+    /// Simple upload from a stream of `length` bytes (not retried: a stream is read once).
+    pub async fn upload_small_stream(
+        &self,
+        target: &ItemRef,
+        body: reqwest::Body,
+        length: u64,
+        conflict: Option<ConflictBehavior>,
+    ) -> Result<DriveItem> {
+        let url = self.content_url(target, conflict)?;
+        let req = Request::new(Method::PUT, url).stream(
+            body,
+            Some(length),
+            Some(HeaderValue::from_static("application/octet-stream")),
+        );
+        self.http.send_json(req).await
+    }
+
+    /// `POST {target}:/createUploadSession`. `conflict` goes inside `item` (a top-level
+    /// value is ignored); `modified` (RFC 3339) sets `fileSystemInfo.lastModifiedDateTime`
+    /// without an extra version; `file_size` enables the quota pre-check (Personal).
+    pub async fn create_upload_session(
+        &self,
+        target: &ItemRef,
+        conflict: Option<ConflictBehavior>,
+        file_size: Option<u64>,
+        modified: Option<&str>,
+    ) -> Result<UploadSession> {
+        let url = self.item_url(target, Some("createUploadSession"), None)?;
+        let mut item = serde_json::Map::new();
+        if let Some(c) = conflict {
+            item.insert(
+                "@microsoft.graph.conflictBehavior".into(),
+                Value::String(c.as_str().into()),
+            );
+        }
+        if let Some(n) = file_size {
+            item.insert("fileSize".into(), Value::from(n));
+        }
+        if let Some(m) = modified {
+            item.insert(
+                "fileSystemInfo".into(),
+                json!({ "lastModifiedDateTime": m }),
+            );
+        }
+        let body = json!({ "item": Value::Object(item) });
+        let session: UploadSession = self
+            .http
+            .send_json(Request::new(Method::POST, url).json(&body)?)
+            .await?;
+        if session.upload_url.is_none() {
+            return Err(Error::Unexpected {
+                method: "POST".into(),
+                url: redact::url(&self.item_url(target, Some("createUploadSession"), None)?),
+                detail: "upload session without uploadUrl".into(),
+            });
+        }
+        Ok(session)
+    }
+
+    /// `PUT {uploadUrl}` with `Content-Range: bytes {offset}-{end}/{total}` and no
+    /// `Authorization`. Fragments go in order; all but the last must be multiples of
+    /// 320 KiB and each < 60 MiB (the caller's job). A 416 `fragmentOverlap` comes back
+    /// as an error: read [`upload_session_status`](Self::upload_session_status) and resume.
+    pub async fn upload_fragment(
+        &self,
+        upload_url: &Url,
+        offset: u64,
+        total: u64,
+        data: Bytes,
+    ) -> Result<FragmentOutcome> {
+        if data.is_empty() {
+            return Err(Error::InvalidInput("empty upload fragment".into()));
+        }
+        let end = offset + data.len() as u64 - 1;
+        let req = Request::preauthenticated(Method::PUT, upload_url.clone())
+            .header_str(
+                header::CONTENT_RANGE,
+                &format!("bytes {offset}-{end}/{total}"),
+            )?
+            .bytes(data, None);
+        let shown = redact::preauthenticated_url(upload_url);
+        let resp = self.http.send(req).await?;
+        match resp.status() {
+            StatusCode::ACCEPTED => Ok(FragmentOutcome::Accepted(
+                read_json(resp, "PUT", &shown).await?,
+            )),
+            StatusCode::OK | StatusCode::CREATED => Ok(FragmentOutcome::Completed(Box::new(
+                read_json(resp, "PUT", &shown).await?,
+            ))),
+            other => Err(Error::Unexpected {
+                method: "PUT".into(),
+                url: shown,
+                detail: format!("upload fragment answered HTTP {}", other.as_u16()),
+            }),
+        }
+    }
+
+    /// `GET {uploadUrl}`: which ranges the service still expects.
+    pub async fn upload_session_status(&self, upload_url: &Url) -> Result<UploadSession> {
+        self.http
+            .send_json(Request::preauthenticated(Method::GET, upload_url.clone()))
+            .await
+    }
+
+    /// `DELETE {uploadUrl}`: drops the session and its bytes (Graph: 204).
+    pub async fn cancel_upload_session(&self, upload_url: &Url) -> Result<()> {
+        self.http
+            .send(Request::preauthenticated(
+                Method::DELETE,
+                upload_url.clone(),
+            ))
+            .await?;
+        Ok(())
+    }
+}
+
+use reqwest::header::HeaderName;
+
+/// The `Location` header resolved against the request URL.
+fn location(resp: &reqwest::Response, base: &Url) -> Option<Url> {
+    let v = resp.headers().get(header::LOCATION)?.to_str().ok()?;
+    base.join(v).ok()
+}
+
+/// The last path segment of an item URL (`…/items/{id}`).
+fn resource_id_from_location(u: &Url) -> Option<String> {
+    let seg = u.path_segments()?.next_back()?;
+    let id = percent_encoding::percent_decode_str(seg)
+        .decode_utf8()
+        .ok()?;
+    (!id.is_empty()).then(|| id.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges() {
+        assert_eq!(ByteRange::FromTo(0, 499).header_value(), "bytes=0-499");
+        assert_eq!(ByteRange::From(500).header_value(), "bytes=500-");
+        assert_eq!(ByteRange::Last(500).header_value(), "bytes=-500");
+    }
+
+    #[test]
+    fn urls_keep_odata_and_annotation_syntax() {
+        let g = GraphClient::new(
+            HttpClient::new().unwrap(),
+            "http://127.0.0.1:1/v1.0/",
+            DriveSelector::Me,
+        )
+        .unwrap();
+        let u = g
+            .item_url(&ItemRef::path("/a b"), Some("children"), Some("$top=1000"))
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:1/v1.0/me/drive/root:/a%20b:/children?$top=1000"
+        );
+        let u = g
+            .content_url(&ItemRef::Root.join("x.txt"), Some(ConflictBehavior::Fail))
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:1/v1.0/me/drive/root:/x.txt:/content?@microsoft.graph.conflictBehavior=fail"
+        );
+        assert!(
+            g.check_next_link("http://127.0.0.1:1/v1.0/x?$skiptoken=a")
+                .is_ok()
+        );
+        assert!(g.check_next_link("http://evil.example/v1.0/x").is_err());
+        assert!(
+            GraphClient::new(HttpClient::new().unwrap(), "ftp://x", DriveSelector::Me).is_err()
+        );
+    }
+
+    #[test]
+    fn resource_id_from_monitor_location() {
+        let u = Url::parse("https://g/v1.0/drives/D/items/D!12").unwrap();
+        assert_eq!(resource_id_from_location(&u).as_deref(), Some("D!12"));
+    }
+}

@@ -1,0 +1,132 @@
+//! When and how long to wait before re-sending a request.
+//!
+//! Graph throttles with 429 and, for OneDrive/SharePoint, 503, both with `Retry-After`
+//! (seconds; decimals accepted). 500, 502 and 504 are transient too (rclone retries them;
+//! the upload-session docs say to retry 5xx with exponential backoff). Without
+//! `Retry-After` the delay grows exponentially with full jitter, so that many clients
+//! throttled together do not come back together.
+//!
+//! This is the single place a process-wide governor (roadmap: one retry/throttle budget
+//! shared by every worker) will plug in: [`HttpClient`](super::HttpClient) asks the
+//! policy for every decision.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+
+/// Retry settings. Cheap to copy; tests shrink the delays.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    /// Delay before the first retry when the server gave no `Retry-After`.
+    pub base_delay: Duration,
+    /// Cap of the exponential delay.
+    pub max_delay: Duration,
+    /// Cap of a server-provided `Retry-After`; a longer wait fails instead (a persistent
+    /// 503 can mean the application is blocked).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Whether a response with `status` to a `method` request is worth re-sending.
+    ///
+    /// 429 and 503 mean the request was not processed, so any method may be retried.
+    /// 500/502/504 may come after the work was done, so only idempotent methods are
+    /// retried (a re-sent POST could create a second folder or copy).
+    pub fn is_retryable_status(&self, method: &Method, status: StatusCode) -> bool {
+        match status.as_u16() {
+            429 | 503 => true,
+            500 | 502 | 504 => is_idempotent(method),
+            _ => false,
+        }
+    }
+
+    /// The wait before retry number `attempt` (0-based), or `None` to give up.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+        if attempt >= self.max_retries {
+            return None;
+        }
+        if let Some(ra) = retry_after {
+            return (ra <= self.max_retry_after).then_some(ra);
+        }
+        let exp = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+            .min(self.max_delay);
+        // Full jitter: uniform in [exp/2, exp].
+        let half = exp / 2;
+        let jitter = if half.is_zero() {
+            Duration::ZERO
+        } else {
+            half.mul_f64(rand::random::<f64>())
+        };
+        Some(half + jitter)
+    }
+}
+
+/// RFC 9110 §9.2.2 idempotent methods.
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        let p = RetryPolicy::default();
+        assert!(p.is_retryable_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+        assert!(p.is_retryable_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+        assert!(!p.is_retryable_status(&Method::POST, StatusCode::BAD_GATEWAY));
+        assert!(p.is_retryable_status(&Method::GET, StatusCode::BAD_GATEWAY));
+        assert!(p.is_retryable_status(&Method::PUT, StatusCode::GATEWAY_TIMEOUT));
+        assert!(!p.is_retryable_status(&Method::GET, StatusCode::NOT_FOUND));
+        assert!(!p.is_retryable_status(&Method::GET, StatusCode::INSUFFICIENT_STORAGE));
+    }
+
+    #[test]
+    fn delays_are_bounded_and_honour_retry_after() {
+        let p = RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(300),
+            max_retry_after: Duration::from_secs(10),
+        };
+        for attempt in 0..3 {
+            let d = p.delay(attempt, None).unwrap();
+            let cap = Duration::from_millis(100 * 2u64.pow(attempt)).min(p.max_delay);
+            assert!(d <= cap && d >= cap / 2, "attempt {attempt}: {d:?}");
+        }
+        assert_eq!(p.delay(3, None), None);
+        assert_eq!(
+            p.delay(0, Some(Duration::from_millis(1500))),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(p.delay(0, Some(Duration::from_secs(11))), None);
+        assert_eq!(RetryPolicy::none().delay(0, None), None);
+    }
+}
