@@ -111,7 +111,12 @@ impl IntoResponse for GraphError {
 }
 
 /// An identity-platform error (token and devicecode endpoints answer it as JSON;
-/// authorize answers it as a redirect with `error` and `error_description`).
+/// authorize answers it as a redirect with `error` and `error_description`, or as a
+/// 400 page when the client or redirect URI cannot be trusted).
+///
+/// Shape per Entra's "Handling error codes" page: `error`, `error_description`
+/// (`AADSTSnnnn: text` then trace id, correlation id and timestamp lines),
+/// `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`.
 #[derive(Debug, Clone)]
 pub struct OAuthError {
     pub status: StatusCode,
@@ -123,6 +128,8 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
+    /// `invalid_client` answers 401 (RFC 6749 §5.2; the service does the same),
+    /// everything else 400.
     pub fn new(error: &str, aadsts: u32, description: impl Into<String>) -> Self {
         let status = if error == "invalid_client" {
             StatusCode::UNAUTHORIZED
@@ -137,17 +144,36 @@ impl OAuthError {
         }
     }
 
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// AADSTS900144: a required parameter is absent (or empty).
+    pub fn missing_parameter(name: &str) -> Self {
+        Self::new(
+            "invalid_request",
+            900144,
+            format!("The request body must contain the following parameter: '{name}'."),
+        )
+    }
+
+    /// The `error_description` text: `AADSTSnnnn: ...` plus the diagnostic lines.
+    pub fn full_description(&self, trace: &str, timestamp: &str) -> String {
+        format!(
+            "AADSTS{}: {}\r\nTrace ID: {trace}\r\nCorrelation ID: {trace}\r\nTimestamp: {timestamp}",
+            self.aadsts, self.description
+        )
+    }
+
     pub fn body(&self) -> serde_json::Value {
         let trace = current_request_id();
-        let now = jiff::Timestamp::now();
+        let timestamp = oauth_timestamp();
         json!({
             "error": self.error,
-            "error_description": format!(
-                "AADSTS{}: {}\r\nTrace ID: {trace}\r\nCorrelation ID: {trace}\r\nTimestamp: {}",
-                self.aadsts, self.description, now.strftime("%Y-%m-%d %H:%M:%SZ")
-            ),
+            "error_description": self.full_description(&trace, &timestamp),
             "error_codes": [self.aadsts],
-            "timestamp": now.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+            "timestamp": timestamp,
             "trace_id": trace,
             "correlation_id": trace,
             "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.aadsts),
@@ -155,8 +181,21 @@ impl OAuthError {
     }
 }
 
+/// The identity platform's timestamp format (`2016-01-09 02:02:12Z`).
+pub fn oauth_timestamp() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%d %H:%M:%SZ")
+        .to_string()
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        // RFC 6749 §5.1/§5.2: token responses must not be cached.
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut()
+            .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        resp
     }
 }
