@@ -62,7 +62,10 @@ async fn s256_happy_path_then_code_reuse_fails() {
     assert_eq!(body["expires_in"], 3600);
     assert_eq!(body["ext_expires_in"], 3600);
     let scope = body["scope"].as_str().unwrap();
-    assert!(scope.contains("Files.ReadWrite") && scope.contains("User.Read"), "{scope}");
+    assert!(
+        scope.contains("Files.ReadWrite") && scope.contains("User.Read"),
+        "{scope}"
+    );
     assert!(!scope.contains("offline_access"), "{scope}");
     assert!(body["access_token"].as_str().unwrap().len() > 40);
     assert!(body["refresh_token"].as_str().is_some());
@@ -85,7 +88,9 @@ async fn plain_pkce_and_method_defaults_to_plain() {
         let resp = emu.authorize("consumers", &p).await;
         let code = location_query(&resp)["code"].clone();
         // The S256 transform of the verifier is not the plain challenge.
-        let (status, body) = emu.token("consumers", &redeem(&code, Some(CHALLENGE))).await;
+        let (status, body) = emu
+            .token("consumers", &redeem(&code, Some(CHALLENGE)))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(oauth_error(&body).0, "invalid_grant");
         let (status, body) = emu.token("consumers", &redeem(&code, Some(VERIFIER))).await;
@@ -145,7 +150,9 @@ async fn code_redeemed_at_another_tenant_or_unknown() {
     let (status, body) = emu.token("common", &redeem(&code, Some(VERIFIER))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("invalid_grant".into(), 700005));
-    let (status, body) = emu.token("consumers", &redeem("M.C5_nope", Some(VERIFIER))).await;
+    let (status, body) = emu
+        .token("consumers", &redeem("M.C5_nope", Some(VERIFIER)))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body).0, "invalid_grant");
 }
@@ -156,7 +163,10 @@ async fn untrusted_client_or_redirect_is_not_redirected() {
     for (params, aadsts) in [
         (base(&[("client_id", "not-a-guid")]), 700038),
         (base(&[("redirect_uri", "https://evil.example/cb")]), 50011),
-        (base(&[("redirect_uri", "http://localhost.evil.example/")]), 50011),
+        (
+            base(&[("redirect_uri", "http://localhost.evil.example/")]),
+            50011,
+        ),
     ] {
         let resp = emu.authorize("common", &params).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
@@ -176,10 +186,28 @@ async fn untrusted_client_or_redirect_is_not_redirected() {
 async fn bad_parameters_redirect_with_error_and_state() {
     let emu = Emu::start(Config::default()).await;
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (base(&[("response_type", "token")]), "unsupported_response_type"),
-        (base(&[("scope", "https://outlook.office.com/Mail.Read")]), "invalid_scope"),
-        (base(&[("code_challenge", CHALLENGE), ("code_challenge_method", "S384")]), "invalid_request"),
-        (base(&[("code_challenge", "short"), ("code_challenge_method", "S256")]), "invalid_request"),
+        (
+            base(&[("response_type", "token")]),
+            "unsupported_response_type",
+        ),
+        (
+            base(&[("scope", "https://outlook.office.com/Mail.Read")]),
+            "invalid_scope",
+        ),
+        (
+            base(&[
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S384"),
+            ]),
+            "invalid_request",
+        ),
+        (
+            base(&[
+                ("code_challenge", "short"),
+                ("code_challenge_method", "S256"),
+            ]),
+            "invalid_request",
+        ),
         (base(&[("response_mode", "jwt")]), "invalid_request"),
     ];
     for (mut params, error) in cases {
@@ -209,7 +237,10 @@ async fn fragment_and_form_post_modes() {
             &base(&[
                 ("response_mode", "fragment"),
                 ("state", "st"),
-                ("redirect_uri", "https://login.microsoftonline.com/common/oauth2/nativeclient"),
+                (
+                    "redirect_uri",
+                    "https://login.microsoftonline.com/common/oauth2/nativeclient",
+                ),
             ]),
         )
         .await;
@@ -224,11 +255,17 @@ async fn fragment_and_form_post_modes() {
     assert_eq!(frag["state"], "st");
 
     let resp = emu
-        .authorize("common", &base(&[("response_mode", "form_post"), ("state", "a\"b")]))
+        .authorize(
+            "common",
+            &base(&[("response_mode", "form_post"), ("state", "a\"b")]),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("action=\"http://localhost:53682/\""), "{html}");
+    assert!(
+        html.contains("action=\"http://localhost:53682/\""),
+        "{html}"
+    );
     assert!(html.contains("name=\"code\""));
     assert!(html.contains("value=\"a&quot;b\""), "{html}");
 }
@@ -244,16 +281,22 @@ async fn openid_adds_id_token_and_nonce() {
         .await;
     let code = location_query(&resp)["code"].clone();
     let (status, body) = emu
-        .token("common", &[
-            ("client_id", CLIENT),
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_info", "1"),
-        ])
+        .token(
+            "common",
+            &[
+                ("client_id", CLIENT),
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("client_info", "1"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.get("refresh_token").is_none(), "no offline_access, no refresh token");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no offline_access, no refresh token"
+    );
     let id_token = body["id_token"].as_str().expect("id_token");
     let parts: Vec<&str> = id_token.split('.').collect();
     assert_eq!(parts.len(), 3);
@@ -279,7 +322,10 @@ async fn token_endpoint_basics() {
     assert_eq!(oauth_error(&body), ("invalid_request".into(), 900144));
     // Unknown grant type.
     let (status, body) = emu
-        .token("common", &[("client_id", CLIENT), ("grant_type", "password")])
+        .token(
+            "common",
+            &[("client_id", CLIENT), ("grant_type", "password")],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("unsupported_grant_type".into(), 70003));
@@ -295,11 +341,19 @@ async fn token_endpoint_basics() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(oauth_error(&body).1, 900144);
     // GET is refused.
-    let resp = emu.http.get(emu.url("/common/oauth2/v2.0/token")).send().await.unwrap();
+    let resp = emu
+        .http
+        .get(emu.url("/common/oauth2/v2.0/token"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // Bad tenant segment.
     let (status, body) = emu
-        .token("not_a_tenant", &[("client_id", CLIENT), ("grant_type", "refresh_token")])
+        .token(
+            "not_a_tenant",
+            &[("client_id", CLIENT), ("grant_type", "refresh_token")],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body).1, 900023);

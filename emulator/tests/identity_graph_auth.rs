@@ -59,11 +59,18 @@ async fn missing_and_malformed_tokens() {
     let emu = Emu::start(Config::default()).await;
     let state = &emu.running.state;
     let e = authenticate(state, &HeaderMap::new()).unwrap_err();
-    assert_eq!((e.status, e.code.as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (e.status, e.code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     assert_eq!(e.message, "Must be authenticated to use '/drive' syntax");
     let e = authenticate(state, &bearer("garbage")).unwrap_err();
     assert_eq!(e.code, "InvalidAuthenticationToken");
-    assert!(e.message.starts_with("CompactToken parsing failed"), "{}", e.message);
+    assert!(
+        e.message.starts_with("CompactToken parsing failed"),
+        "{}",
+        e.message
+    );
     // A refresh token is not an access token.
     let body = emu.login("common", SCOPE).await;
     let rt = body["refresh_token"].as_str().unwrap();

@@ -90,7 +90,9 @@ fn handle(identity: &IdentityState, tenant_segment: &str, params: &Params) -> Re
             Some(OAuthError::new(
                 "invalid_request",
                 70007,
-                format!("The response_mode '{other}' is not supported. Supported values are 'query', 'fragment' and 'form_post'."),
+                format!(
+                    "The response_mode '{other}' is not supported. Supported values are 'query', 'fragment' and 'form_post'."
+                ),
             )),
         ),
     };
@@ -104,7 +106,10 @@ fn handle(identity: &IdentityState, tenant_segment: &str, params: &Params) -> Re
             let trace = current_request_id();
             vec![
                 ("error", e.error.clone()),
-                ("error_description", e.full_description(&trace, &oauth_timestamp())),
+                (
+                    "error_description",
+                    e.full_description(&trace, &oauth_timestamp()),
+                ),
                 (
                     "error_uri",
                     format!("https://login.microsoftonline.com/error?code={}", e.aadsts),

@@ -26,6 +26,8 @@ use crate::error::{GraphError, GraphResult};
 
 const CHALLENGE: &str = "Bearer realm=\"OneDriveAPI\"";
 
+// GraphError is the crate-wide Graph error type (not ours to box).
+#[allow(clippy::result_large_err)]
 pub fn check(identity: &IdentityState, headers: &HeaderMap) -> GraphResult<()> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(GraphError::new(
@@ -65,7 +67,12 @@ pub fn check(identity: &IdentityState, headers: &HeaderMap) -> GraphResult<()> {
 }
 
 fn invalid(message: &str) -> GraphError {
-    GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message).header(
+    GraphError::new(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        message,
+    )
+    .header(
         header::WWW_AUTHENTICATE,
         &format!("{CHALLENGE}, error=\"invalid_token\", error_description=\"Invalid auth token\""),
     )
@@ -91,7 +98,10 @@ mod tests {
         assert!(check(&id, &with_auth(&format!("bearer {good}"))).is_ok());
 
         let e = check(&id, &HeaderMap::new()).unwrap_err();
-        assert_eq!((e.status, e.code.as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (StatusCode::UNAUTHORIZED, "unauthenticated")
+        );
 
         let e = check(&id, &with_auth("Bearer not-a-token")).unwrap_err();
         assert_eq!(e.code, "InvalidAuthenticationToken");
@@ -102,13 +112,23 @@ mod tests {
         let old = id.mint_access_token(Duration::ZERO);
         let e = check(&id, &with_auth(&format!("Bearer {old}"))).unwrap_err();
         assert_eq!(e.message, "Access token has expired or is not yet valid.");
-        let www = e.headers.get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap();
+        let www = e
+            .headers
+            .get(header::WWW_AUTHENTICATE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(www.contains("expired_token"), "{www}");
 
         // Well-formed but never issued: invalid, not "expired".
         let forged = format!("EwB{}", "A".repeat(160));
         let e = check(&id, &with_auth(&format!("Bearer {forged}"))).unwrap_err();
-        let www = e.headers.get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap();
+        let www = e
+            .headers
+            .get(header::WWW_AUTHENTICATE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(www.contains("invalid_token"), "{www}");
 
         assert_eq!(id.expire_all_access_tokens(), 1);

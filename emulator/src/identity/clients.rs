@@ -20,7 +20,8 @@ use crate::config::ClientRegistration;
 use crate::error::OAuthError;
 
 /// The redirect URI of embedded-browser native apps (Entra auth-code flow doc).
-pub const NATIVE_CLIENT_REDIRECT: &str = "https://login.microsoftonline.com/common/oauth2/nativeclient";
+pub const NATIVE_CLIENT_REDIRECT: &str =
+    "https://login.microsoftonline.com/common/oauth2/nativeclient";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientKind {
@@ -114,7 +115,9 @@ impl Registry {
             (None, None) => return Err(OAuthError::missing_parameter("client_id")),
         };
         let client = self.lookup(id, tenant)?;
-        let methods = usize::from(basic.is_some()) + usize::from(form_secret.is_some()) + usize::from(assertion);
+        let methods = usize::from(basic.is_some())
+            + usize::from(form_secret.is_some())
+            + usize::from(assertion);
         if methods > 1 {
             return Err(malformed());
         }
@@ -280,9 +283,16 @@ mod tests {
             "http://localhost/#frag",
             "https://login.microsoftonline.com/common/oauth2/nativeclient/x",
         ] {
-            assert_eq!(check_redirect_uri(bad, ID).unwrap_err().aadsts, 50011, "{bad}");
+            assert_eq!(
+                check_redirect_uri(bad, ID).unwrap_err().aadsts,
+                50011,
+                "{bad}"
+            );
         }
-        assert_eq!(check_redirect_uri("not a uri", ID).unwrap_err().aadsts, 90102);
+        assert_eq!(
+            check_redirect_uri("not a uri", ID).unwrap_err().aadsts,
+            90102
+        );
     }
 
     #[test]
@@ -301,14 +311,20 @@ mod tests {
         let e = reg
             .lookup("00000000-0000-0000-0000-000000000001", "common")
             .unwrap_err();
-        assert_eq!((e.error.as_str(), e.aadsts), ("unauthorized_client", 700016));
+        assert_eq!(
+            (e.error.as_str(), e.aadsts),
+            ("unauthorized_client", 700016)
+        );
     }
 
     #[test]
     fn basic_credentials_are_form_decoded() {
         let mut h = HeaderMap::new();
         let raw = base64::engine::general_purpose::STANDARD.encode(format!("{ID}:a%2Bb%3Ac"));
-        h.insert(header::AUTHORIZATION, format!("Basic {raw}").parse().unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Basic {raw}").parse().unwrap(),
+        );
         assert_eq!(
             basic_credentials(&h).unwrap(),
             Some((ID.to_string(), "a+b:c".to_string()))

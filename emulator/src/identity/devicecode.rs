@@ -160,5 +160,11 @@ pub fn poll(
     let grant = d.grant.clone();
     let issued = t.issue(&grant, identity.settings.token_ttl);
     drop(t);
-    Ok(response::success(identity, &grant, issued, None, want_client_info))
+    Ok(response::success(
+        identity,
+        &grant,
+        issued,
+        None,
+        want_client_info,
+    ))
 }

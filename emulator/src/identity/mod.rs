@@ -102,8 +102,7 @@ impl IdentityState {
     /// A valid access token for the emulated user, without the browser flow, valid
     /// for `ttl` (scope `Files.ReadWrite User.Read`). For tests and benchmarks.
     pub fn mint_access_token(&self, ttl: Duration) -> String {
-        let scopes = scopes::Scopes::parse("Files.ReadWrite User.Read")
-            .unwrap_or_default();
+        let scopes = scopes::Scopes::parse("Files.ReadWrite User.Read").unwrap_or_default();
         self.tables().insert_access(TEST_CLIENT_ID, scopes, ttl)
     }
 
@@ -111,7 +110,12 @@ impl IdentityState {
     /// completed a flow at `/{tenant}/...` with `scope`. The access token lives the
     /// configured `token_ttl`. Errors as the token endpoint would for a bad client id,
     /// tenant or scope.
-    pub fn mint_tokens(&self, client_id: &str, tenant: &str, scope: &str) -> Result<MintedTokens, OAuthError> {
+    pub fn mint_tokens(
+        &self,
+        client_id: &str,
+        tenant: &str,
+        scope: &str,
+    ) -> Result<MintedTokens, OAuthError> {
         tenant::validate(tenant)?;
         let client = self.clients.lookup(client_id, tenant)?;
         let grant = tokens::Grant {
@@ -202,6 +206,8 @@ pub fn router() -> Router<AppState> {
 
 /// Checks the `Authorization: Bearer` header of a Graph request: 401 with Graph's error
 /// body when missing, malformed or expired (see [`bearer`] for the exact answers).
+// GraphError is the crate-wide Graph error type (not ours to box).
+#[allow(clippy::result_large_err)]
 pub fn authenticate(state: &AppState, headers: &HeaderMap) -> GraphResult<()> {
     bearer::check(&state.identity, headers)
 }

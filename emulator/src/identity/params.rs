@@ -26,7 +26,9 @@ impl Params {
                 return Err(OAuthError::new(
                     "invalid_request",
                     9000411,
-                    format!("The request is not properly formatted. The parameter '{k}' is duplicated."),
+                    format!(
+                        "The request is not properly formatted. The parameter '{k}' is duplicated."
+                    ),
                 ));
             }
         }
@@ -104,7 +106,9 @@ mod tests {
         assert!(!p.contains("grant_type"));
         h.insert(
             header::CONTENT_TYPE,
-            "Application/X-WWW-Form-Urlencoded; charset=utf-8".parse().unwrap(),
+            "Application/X-WWW-Form-Urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
         );
         let p = Params::from_form(&h, b"grant_type=x").unwrap();
         assert_eq!(p.get("grant_type"), Some("x"));

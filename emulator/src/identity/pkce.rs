@@ -20,7 +20,10 @@ pub struct Challenge {
 }
 
 /// Validates the authorize request's challenge parameters.
-pub fn parse_challenge(challenge: Option<&str>, method: Option<&str>) -> Result<Option<Challenge>, OAuthError> {
+pub fn parse_challenge(
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<Challenge>, OAuthError> {
     let Some(value) = challenge else {
         if method.is_some() {
             return Err(OAuthError::missing_parameter("code_challenge"));
@@ -34,7 +37,9 @@ pub fn parse_challenge(challenge: Option<&str>, method: Option<&str>) -> Result<
             return Err(OAuthError::new(
                 "invalid_request",
                 50148,
-                format!("The code_challenge_method '{other}' is not supported. Supported values are 'plain' and 'S256'."),
+                format!(
+                    "The code_challenge_method '{other}' is not supported. Supported values are 'plain' and 'S256'."
+                ),
             ));
         }
     };
@@ -88,7 +93,11 @@ pub fn verify(challenge: Option<&Challenge>, verifier: Option<&str>) -> Result<(
                 Method::Plain => v.to_owned(),
                 Method::S256 => s256(v),
             };
-            if derived == c.value { Ok(()) } else { Err(mismatch()) }
+            if derived == c.value {
+                Ok(())
+            } else {
+                Err(mismatch())
+            }
         }
     }
 }
@@ -115,7 +124,10 @@ mod tests {
         let c = parse_challenge(Some(CHALLENGE), Some("S256")).unwrap();
         assert!(verify(c.as_ref(), Some(VERIFIER)).is_ok());
         let wrong = format!("{}A", &VERIFIER[..VERIFIER.len() - 1]);
-        assert_eq!(verify(c.as_ref(), Some(&wrong)).unwrap_err().error, "invalid_grant");
+        assert_eq!(
+            verify(c.as_ref(), Some(&wrong)).unwrap_err().error,
+            "invalid_grant"
+        );
         assert_eq!(verify(c.as_ref(), None).unwrap_err().error, "invalid_grant");
     }
 
@@ -129,9 +141,22 @@ mod tests {
 
     #[test]
     fn malformed_parameters() {
-        assert_eq!(parse_challenge(Some(CHALLENGE), Some("S512")).unwrap_err().error, "invalid_request");
-        assert_eq!(parse_challenge(Some("short"), Some("S256")).unwrap_err().aadsts, 501491);
-        assert_eq!(parse_challenge(None, Some("S256")).unwrap_err().aadsts, 900144);
+        assert_eq!(
+            parse_challenge(Some(CHALLENGE), Some("S512"))
+                .unwrap_err()
+                .error,
+            "invalid_request"
+        );
+        assert_eq!(
+            parse_challenge(Some("short"), Some("S256"))
+                .unwrap_err()
+                .aadsts,
+            501491
+        );
+        assert_eq!(
+            parse_challenge(None, Some("S256")).unwrap_err().aadsts,
+            900144
+        );
         let c = parse_challenge(Some(&"a".repeat(43)), Some("plain")).unwrap();
         // Too short / bad characters never match, even when equal to the challenge.
         assert!(verify(c.as_ref(), Some(&"a".repeat(42))).is_err());

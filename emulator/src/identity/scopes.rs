@@ -89,14 +89,19 @@ impl Scopes {
 
 fn is_permission_name(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 fn invalid(word: &str) -> OAuthError {
     OAuthError::new(
         "invalid_scope",
         70011,
-        format!("The provided value for the input parameter 'scope' is not valid. The scope '{word}' is not valid."),
+        format!(
+            "The provided value for the input parameter 'scope' is not valid. The scope '{word}' is not valid."
+        ),
     )
 }
 
@@ -116,7 +121,12 @@ mod tests {
 
     #[test]
     fn refuses_other_resources_and_junk() {
-        assert_eq!(Scopes::parse("https://outlook.office.com/Mail.Read").unwrap_err().aadsts, 70011);
+        assert_eq!(
+            Scopes::parse("https://outlook.office.com/Mail.Read")
+                .unwrap_err()
+                .aadsts,
+            70011
+        );
         assert_eq!(Scopes::parse("Files").unwrap_err().error, "invalid_scope");
         assert_eq!(Scopes::parse("  ").unwrap_err().aadsts, 900144);
     }

@@ -222,7 +222,13 @@ fn refresh(
         scopes: access_scopes,
         ..grant
     };
-    Ok(response::success(identity, &shown, issued, None, want_client_info))
+    Ok(response::success(
+        identity,
+        &shown,
+        issued,
+        None,
+        want_client_info,
+    ))
 }
 
 fn invalid_refresh() -> OAuthError {

@@ -34,7 +34,14 @@ pub fn random_b64(bytes: usize) -> String {
 pub fn random_guid() -> String {
     let v: u128 = rand::rng().random();
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A user code as the device login page expects: 9 letters and digits, without the
@@ -228,7 +235,10 @@ mod tests {
         assert_ne!(a, random_b64(32));
         let code = random_user_code();
         assert_eq!(code.len(), 9);
-        assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        assert!(
+            code.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        );
         assert!(super::super::clients::is_guid(&random_guid()));
     }
 
@@ -238,6 +248,8 @@ mod tests {
         let tok = t.insert_access("c", Scopes::default(), Duration::from_secs(60));
         assert!(looks_like_access_token(&tok));
         assert!(!looks_like_access_token("EwB"));
-        assert!(!looks_like_access_token("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig"));
+        assert!(!looks_like_access_token(
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig"
+        ));
     }
 }

@@ -22,7 +22,9 @@ pub struct Emu {
 
 impl Emu {
     pub async fn start(config: Config) -> Self {
-        let running = onedrive_emulator::start(config).await.expect("start emulator");
+        let running = onedrive_emulator::start(config)
+            .await
+            .expect("start emulator");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -46,7 +48,8 @@ impl Emu {
 
     /// POST a form to the token endpoint; status and JSON body.
     pub async fn token(&self, tenant: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        self.post_form(&format!("/{tenant}/oauth2/v2.0/token"), form, None).await
+        self.post_form(&format!("/{tenant}/oauth2/v2.0/token"), form, None)
+            .await
     }
 
     pub async fn post_form(
@@ -124,7 +127,9 @@ pub fn location_query(resp: &reqwest::Response) -> HashMap<String, String> {
 /// Asserts the identity platform's error body shape and returns (`error`, AADSTS code).
 pub fn oauth_error(body: &Value) -> (String, u64) {
     let error = body["error"].as_str().expect("error").to_owned();
-    let desc = body["error_description"].as_str().expect("error_description");
+    let desc = body["error_description"]
+        .as_str()
+        .expect("error_description");
     let codes = body["error_codes"].as_array().expect("error_codes");
     assert_eq!(codes.len(), 1, "{body}");
     let code = codes[0].as_u64().expect("numeric error code");
