@@ -55,7 +55,10 @@ async fn public_client_must_not_send_a_secret() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(oauth_error(&body), ("invalid_client".into(), 700025));
     let path = "/common/oauth2/v2.0/token";
-    let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt.as_str()),
+    ];
     let (status, body) = emu.post_form(path, &form, Some((CLIENT, "x"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(oauth_error(&body).1, 700025);
@@ -81,7 +84,9 @@ async fn confidential_client_secret_missing_wrong_right() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(oauth_error(&body), ("invalid_client".into(), 7000215));
 
-    let (status, body) = emu.post_form(path, &base, Some((CONFIDENTIAL, "nope"))).await;
+    let (status, body) = emu
+        .post_form(path, &base, Some((CONFIDENTIAL, "nope")))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(oauth_error(&body).1, 7000215);
 
@@ -110,7 +115,14 @@ async fn only_registered_ids_when_registrations_exist() {
     let emu = Emu::start(registered()).await;
     let stranger = "99999999-8888-7777-6666-555555555555";
     let (status, body) = emu
-        .token("common", &[("client_id", stranger), ("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .token(
+            "common",
+            &[
+                ("client_id", stranger),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "x"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("unauthorized_client".into(), 700016));

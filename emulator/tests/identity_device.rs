@@ -47,7 +47,10 @@ fn config(pending: u32, interval: u64) -> Config {
 async fn devicecode_response_shape() {
     let emu = Emu::start(Config::default()).await;
     let body = start_flow(&emu, "consumers").await;
-    assert_eq!(body["verification_uri"], "https://microsoft.com/devicelogin");
+    assert_eq!(
+        body["verification_uri"],
+        "https://microsoft.com/devicelogin"
+    );
     assert_eq!(body["expires_in"], 900);
     assert_eq!(body["interval"], 5);
     let user_code = body["user_code"].as_str().unwrap();
@@ -96,12 +99,18 @@ async fn polling_faster_than_interval_gets_slow_down() {
     let body = start_flow(&emu, "common").await;
     let dc = body["device_code"].as_str().unwrap();
     let (_, body) = poll(&emu, "common", dc).await;
-    assert_eq!(body["error"], "authorization_pending", "first poll is never early");
+    assert_eq!(
+        body["error"], "authorization_pending",
+        "first poll is never early"
+    );
     let (status, body) = poll(&emu, "common", dc).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body).0, "slow_down");
     assert!(
-        body["error_description"].as_str().unwrap().contains("65 seconds"),
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("65 seconds"),
         "interval grows by 5 s: {body}"
     );
 }
@@ -130,7 +139,11 @@ async fn unknown_code_other_tenant_and_declined() {
 async fn devicecode_request_errors() {
     let emu = Emu::start(Config::default()).await;
     let (status, body) = emu
-        .post_form("/common/oauth2/v2.0/devicecode", &[("client_id", CLIENT)], None)
+        .post_form(
+            "/common/oauth2/v2.0/devicecode",
+            &[("client_id", CLIENT)],
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("invalid_request".into(), 900144));

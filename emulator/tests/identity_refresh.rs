@@ -57,7 +57,10 @@ async fn used_refresh_token_rejected_when_reuse_is_off() {
     assert_eq!(oauth_error(&body).0, "invalid_grant");
     // The newest one still works.
     let (status, _) = emu
-        .token("common", &refresh_form(r1["refresh_token"].as_str().unwrap()))
+        .token(
+            "common",
+            &refresh_form(r1["refresh_token"].as_str().unwrap()),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -101,7 +104,10 @@ async fn unknown_revoked_and_misdirected_refresh_tokens() {
     assert_eq!(oauth_error(&body).0, "invalid_grant");
     // Missing parameter.
     let (status, body) = emu
-        .token("consumers", &[("client_id", CLIENT), ("grant_type", "refresh_token")])
+        .token(
+            "consumers",
+            &[("client_id", CLIENT), ("grant_type", "refresh_token")],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("invalid_request".into(), 900144));
@@ -129,4 +135,35 @@ async fn scope_may_narrow_but_not_widen() {
     let (status, body) = emu.token("common", &form).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&body), ("invalid_grant".into(), 65001));
+}
+
+#[tokio::test]
+async fn tokens_survive_a_restart_with_data_dir() {
+    let dir = std::env::temp_dir().join(format!(
+        "onedrive-emulator-identity-restart-{}-{}",
+        std::process::id(),
+        CLIENT
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = || Config {
+        data_dir: Some(dir.clone()),
+        ..Config::default()
+    };
+    let emu = Emu::start(config()).await;
+    let body = emu.login("common", SCOPE).await;
+    let rt = body["refresh_token"].as_str().unwrap().to_owned();
+    let at = body["access_token"].as_str().unwrap().to_owned();
+    emu.running.shutdown().await.unwrap();
+
+    let emu = Emu::start(config()).await;
+    let mut h = axum::http::HeaderMap::new();
+    h.insert(
+        axum::http::header::AUTHORIZATION,
+        format!("Bearer {at}").parse().unwrap(),
+    );
+    assert!(onedrive_emulator::identity::authenticate(&emu.running.state, &h).is_ok());
+    let (status, body) = emu.token("common", &refresh_form(&rt)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    emu.running.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,7 +21,7 @@ use std::time::Instant;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::IdentityState;
-use super::tokens::looks_like_access_token;
+use super::tokens::{key, looks_like_access_token};
 use crate::error::{GraphError, GraphResult};
 
 const CHALLENGE: &str = "Bearer realm=\"OneDriveAPI\"";
@@ -51,7 +51,7 @@ pub fn check(identity: &IdentityState, headers: &HeaderMap) -> GraphResult<()> {
     };
     let now = Instant::now();
     let t = identity.tables();
-    match t.access.get(token) {
+    match t.access.get(&key(token)) {
         Some(a) if a.expires > now => Ok(()),
         Some(_) => Err(GraphError::new(
             StatusCode::UNAUTHORIZED,

@@ -31,7 +31,7 @@ use serde_json::json;
 use super::clients::Client;
 use super::params::Params;
 use super::scopes::Scopes;
-use super::tokens::{DeviceRecord, DeviceState, Grant, random_user_code};
+use super::tokens::{DeviceRecord, DeviceState, Grant, key, random_user_code};
 use super::{IdentityState, response, tenant};
 use crate::error::OAuthError;
 use crate::state::AppState;
@@ -99,7 +99,7 @@ pub fn poll(
     let code = params.require("device_code")?;
     let now = Instant::now();
     let mut t = identity.tables();
-    let d = match t.devices.get_mut(code) {
+    let d = match t.devices.get_mut(&key(code)) {
         Some(d) if d.grant.client_id == client.id => d,
         _ => {
             return Err(OAuthError::new(
@@ -159,6 +159,7 @@ pub fn poll(
     d.state = DeviceState::Redeemed;
     let grant = d.grant.clone();
     let issued = t.issue(&grant, identity.settings.token_ttl);
+    identity.persist(&t);
     drop(t);
     Ok(response::success(
         identity,

@@ -21,6 +21,7 @@ pub mod bearer;
 pub mod clients;
 pub mod devicecode;
 pub mod params;
+pub mod persist;
 pub mod pkce;
 pub mod response;
 pub mod scopes;
@@ -65,6 +66,8 @@ pub struct IdentityState {
     pub(crate) clients: clients::Registry,
     pub(crate) settings: Settings,
     tables: Mutex<tokens::Tables>,
+    /// `DIR/identity.json` with `--data-dir`.
+    persist_file: Option<std::path::PathBuf>,
 }
 
 /// Tokens from [`IdentityState::mint_tokens`].
@@ -78,7 +81,13 @@ pub struct MintedTokens {
 
 impl IdentityState {
     pub fn new(config: &Config) -> Self {
+        let persist_file = config.data_dir.as_deref().map(persist::path);
+        let tables = persist_file
+            .as_deref()
+            .and_then(persist::load)
+            .unwrap_or_default();
         Self {
+            persist_file,
             clients: clients::Registry::new(&config.clients),
             settings: Settings {
                 token_ttl: config.token_ttl,
@@ -90,7 +99,16 @@ impl IdentityState {
                 user_display_name: config.user_display_name.clone(),
                 user_principal_name: config.user_principal_name.clone(),
             },
-            tables: Mutex::new(tokens::Tables::default()),
+            tables: Mutex::new(tables),
+        }
+    }
+
+    /// Saves refresh and access tokens when the emulator persists (`--data-dir`).
+    /// Called with the tables locked, so saves happen in order. A failed save is not
+    /// an error for the request: memory stays authoritative.
+    pub(crate) fn persist(&self, t: &tokens::Tables) {
+        if let Some(file) = &self.persist_file {
+            let _ = persist::save(file, t);
         }
     }
 
@@ -103,7 +121,10 @@ impl IdentityState {
     /// for `ttl` (scope `Files.ReadWrite User.Read`). For tests and benchmarks.
     pub fn mint_access_token(&self, ttl: Duration) -> String {
         let scopes = scopes::Scopes::parse("Files.ReadWrite User.Read").unwrap_or_default();
-        self.tables().insert_access(TEST_CLIENT_ID, scopes, ttl)
+        let mut t = self.tables();
+        let token = t.insert_access(TEST_CLIENT_ID, scopes, ttl);
+        self.persist(&t);
+        token
     }
 
     /// Access (and, with `offline_access`, refresh) token for `client_id` as if it had
@@ -123,7 +144,10 @@ impl IdentityState {
             tenant: tenant.to_owned(),
             scopes: scopes::Scopes::parse(scope)?,
         };
-        let issued = self.tables().issue(&grant, self.settings.token_ttl);
+        let mut t = self.tables();
+        let issued = t.issue(&grant, self.settings.token_ttl);
+        self.persist(&t);
+        drop(t);
         Ok(MintedTokens {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
@@ -144,6 +168,7 @@ impl IdentityState {
                 n += 1;
             }
         }
+        self.persist(&t);
         n
     }
 
@@ -153,6 +178,7 @@ impl IdentityState {
         let mut t = self.tables();
         let n = t.refresh.len();
         t.refresh.clear();
+        self.persist(&t);
         n
     }
 
@@ -161,10 +187,11 @@ impl IdentityState {
     /// `authorization_declined`. False when no pending request has that code.
     pub fn decline_device_code(&self, code: &str) -> bool {
         let mut t = self.tables();
+        let hashed = tokens::key(code);
         let found = t
             .devices
             .iter_mut()
-            .find(|(k, d)| k.as_str() == code || d.user_code.eq_ignore_ascii_case(code));
+            .find(|(k, d)| **k == hashed || d.user_code.eq_ignore_ascii_case(code));
         match found {
             Some((_, d)) if d.state == tokens::DeviceState::Pending => {
                 d.state = tokens::DeviceState::Declined;
@@ -185,6 +212,7 @@ impl IdentityState {
         let counts = t.counts;
         *t = tokens::Tables::default();
         t.counts = counts;
+        self.persist(&t);
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::OAuthError;
 pub const GRAPH_PREFIX: &str = "https://graph.microsoft.com/";
 const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Scopes {
     /// Graph permissions in short form, in request order, without duplicates.
     pub resource: Vec<String>,

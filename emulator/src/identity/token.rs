@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use super::clients::Client;
 use super::params::Params;
 use super::scopes::Scopes;
-use super::tokens::{Grant, REFRESH_PREFIX};
+use super::tokens::{Grant, REFRESH_PREFIX, key};
 use super::{IdentityState, devicecode, response, tenant};
 use crate::error::OAuthError;
 use crate::state::AppState;
@@ -131,7 +131,7 @@ fn redeem_code(
     let redirect_uri = params.require("redirect_uri")?;
     let now = Instant::now();
     let mut t = identity.tables();
-    let rec = t.codes.get_mut(code).ok_or_else(invalid_code)?;
+    let rec = t.codes.get_mut(&key(code)).ok_or_else(invalid_code)?;
     if rec.redeemed {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -169,6 +169,7 @@ fn redeem_code(
     let grant = rec.grant.clone();
     let nonce = rec.nonce.clone();
     let issued = t.issue_with(&grant, access_scopes.clone(), identity.settings.token_ttl);
+    identity.persist(&t);
     drop(t);
     let shown = Grant {
         scopes: access_scopes,
@@ -192,7 +193,7 @@ fn refresh(
 ) -> Result<Response, OAuthError> {
     let token = params.require("refresh_token")?;
     let mut t = identity.tables();
-    let Some(rec) = t.refresh.get_mut(token) else {
+    let Some(rec) = t.refresh.get_mut(&key(token)) else {
         return Err(if token.starts_with(REFRESH_PREFIX) {
             invalid_refresh()
         } else {
@@ -217,6 +218,7 @@ fn refresh(
     let grant = rec.grant.clone();
     let issued = t.issue_with(&grant, access_scopes.clone(), identity.settings.token_ttl);
     t.counts.refreshes += 1;
+    identity.persist(&t);
     drop(t);
     let shown = Grant {
         scopes: access_scopes,

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use rand::{Rng, RngCore};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::pkce::Challenge;
 use super::scopes::Scopes;
@@ -22,6 +24,12 @@ pub const ACCESS_PREFIX: &str = "EwB";
 pub const REFRESH_PREFIX: &str = "M.C5_BL2.0.U.";
 pub const CODE_PREFIX: &str = "M.C5_BL2.2.U.";
 pub const DEVICE_PREFIX: &str = "DAQABIQEAAAD";
+
+/// The map key of a token: its SHA-256, so that neither memory dumps nor the
+/// `--data-dir` file hold usable tokens.
+pub fn key(token: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
 
 /// Random bytes, base64url without padding.
 pub fn random_b64(bytes: usize) -> String {
@@ -64,7 +72,7 @@ pub fn looks_like_access_token(token: &str) -> bool {
 }
 
 /// What the user consented to, for one client, at one tenant endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Grant {
     pub client_id: String,
     pub tenant: String,
@@ -116,7 +124,7 @@ pub struct DeviceRecord {
 }
 
 /// Running totals, for tests and the admin stats route.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityCounts {
     pub codes_issued: u64,
     pub device_codes_issued: u64,
@@ -140,6 +148,7 @@ const EXPIRED_KEEP: Duration = Duration::from_secs(24 * 3600);
 const PURGE_ABOVE: usize = 50_000;
 
 #[derive(Debug, Default)]
+/// Keyed by [`key`] of the token or code.
 pub struct Tables {
     pub codes: HashMap<String, AuthCode>,
     pub refresh: HashMap<String, RefreshRecord>,
@@ -152,7 +161,7 @@ impl Tables {
     pub fn insert_code(&mut self, code: AuthCode) -> String {
         let value = format!("{CODE_PREFIX}{}", random_b64(48));
         self.purge_codes();
-        self.codes.insert(value.clone(), code);
+        self.codes.insert(key(&value), code);
         self.counts.codes_issued += 1;
         value
     }
@@ -163,7 +172,7 @@ impl Tables {
         if self.devices.len() > PURGE_ABOVE {
             self.devices.retain(|_, d| d.expires + EXPIRED_KEEP > now);
         }
-        self.devices.insert(value.clone(), record);
+        self.devices.insert(key(&value), record);
         self.counts.device_codes_issued += 1;
         value
     }
@@ -182,7 +191,7 @@ impl Tables {
         let refresh_token = grant.scopes.offline_access().then(|| {
             let value = format!("{REFRESH_PREFIX}{}", random_b64(96));
             self.refresh.insert(
-                value.clone(),
+                key(&value),
                 RefreshRecord {
                     grant: grant.clone(),
                     used: false,
@@ -205,7 +214,7 @@ impl Tables {
         }
         let value = format!("{ACCESS_PREFIX}{}", random_b64(120));
         self.access.insert(
-            value.clone(),
+            key(&value),
             AccessRecord {
                 client_id: client_id.to_owned(),
                 scopes,
