@@ -5,7 +5,8 @@
 //!   ([`authorize`]);
 //! - `POST /{tenant}/oauth2/v2.0/token`: `authorization_code`, `refresh_token` and
 //!   device-code grants ([`token`]);
-//! - `POST /{tenant}/oauth2/v2.0/devicecode` ([`devicecode`]).
+//! - `POST /{tenant}/oauth2/v2.0/devicecode` ([`devicecode`]);
+//! - discovery documents and the `nativeclient` page ([`discovery`]).
 //!
 //! Other modules use [`authenticate`] on every Graph request, and tests and admin
 //! routes use the public methods of [`IdentityState`] (minting a token without the
@@ -20,6 +21,7 @@ pub mod authorize;
 pub mod bearer;
 pub mod clients;
 pub mod devicecode;
+pub mod discovery;
 pub mod params;
 pub mod persist;
 pub mod pkce;
@@ -229,6 +231,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{tenant}/oauth2/v2.0/devicecode",
             get(token::wrong_method).post(devicecode::devicecode),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/{tenant}/discovery/instance",
+            get(discovery::instance_discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
+        .route(
+            "/{tenant}/oauth2/nativeclient",
+            get(discovery::native_client),
         )
 }
 
