@@ -103,6 +103,70 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The exit code of a library error class.
+pub fn exit_for_kind(kind: crate::http::ErrorKind) -> ExitCode {
+    use crate::http::ErrorKind as K;
+    match kind {
+        K::NotFound => ExitCode::NotFound,
+        K::Conflict => ExitCode::Conflict,
+        K::AuthRequired => ExitCode::AuthNeeded,
+        K::NotSupported => ExitCode::NotSupported,
+        _ => ExitCode::Error,
+    }
+}
+
+/// Turns a drive-layer error into the failure line: `what 'object': code (HTTP n): message`.
+pub fn drive_failure(what: &str, object: Option<&str>, err: &crate::drive::DriveError) -> Failure {
+    use crate::drive::DriveError as D;
+    use crate::http::Error as H;
+    let prefix = match object {
+        Some(o) => format!("{what} '{o}'"),
+        None => what.to_owned(),
+    };
+    match err {
+        D::Http(H::Api(api)) => {
+            let mut code = api.code.clone();
+            let inner = api.most_specific_code();
+            if inner != api.code {
+                code = format!("{code}/{inner}");
+            }
+            let mut f = Failure::service(
+                what,
+                object,
+                Some(api.status.as_u16()),
+                Some(&code),
+                &api.message,
+            );
+            f.code = exit_for_kind(api.kind());
+            f
+        }
+        D::Http(H::OAuth(o)) => {
+            let first = o.description.lines().next().unwrap_or("").trim().to_owned();
+            let mut f = Failure::service(
+                what,
+                object,
+                Some(o.status.as_u16()),
+                Some(&o.error),
+                &first,
+            );
+            f.code = exit_for_kind(err_kind(err));
+            f
+        }
+        D::Http(h) => Failure::new(exit_for_kind(h.kind()), format!("{prefix}: {h}")),
+        D::Local { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            Failure::new(ExitCode::NotFound, format!("{prefix}: {err}"))
+        }
+        _ => Failure::new(ExitCode::Error, format!("{prefix}: {err}")),
+    }
+}
+
+fn err_kind(err: &crate::drive::DriveError) -> crate::http::ErrorKind {
+    match err {
+        crate::drive::DriveError::Http(h) => h.kind(),
+        _ => crate::http::ErrorKind::Other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod args;
 pub mod commands;
 pub mod exit;
 pub mod output;
+pub mod session;
 
 use std::io::Write as _;
 
@@ -14,9 +15,19 @@ use args::Cli;
 use exit::{ExitCode, Failure};
 use output::{OutputOptions, Template};
 
-/// Runs the CLI and returns the process exit code.
+/// Runs the CLI on the process arguments and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    main_from(std::env::args_os())
+}
+
+/// Runs the CLI on `args` (the first one is the program name) and returns the exit code.
+/// Used by `main` and by the quickstart example, which drives the CLI in-process.
+pub fn main_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints usage errors on stderr and help/version on stdout.
@@ -61,8 +72,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::new(ExitCode::Error, format!("cannot start runtime: {e}")))?;
     let result = rt.block_on(commands::run(cli))?;
-    if let Some(value) = result {
-        let text = output::render(&value, &opts);
+    if let Some(out) = result {
+        let text = match out.human {
+            Some(h) if !opts.json && opts.template.is_none() => h,
+            _ => output::render(&out.value, &opts),
+        };
         let mut stdout = std::io::stdout().lock();
         if let Err(e) = stdout
             .write_all(text.as_bytes())

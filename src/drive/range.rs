@@ -120,6 +120,16 @@ impl fmt::Display for ByteRange {
     }
 }
 
+impl From<ByteRange> for crate::graph::ByteRange {
+    fn from(r: ByteRange) -> Self {
+        match r {
+            ByteRange::FromTo(a, b) => crate::graph::ByteRange::FromTo(a, b),
+            ByteRange::From(a) => crate::graph::ByteRange::From(a),
+            ByteRange::Suffix(n) => crate::graph::ByteRange::Last(n),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,6 +133,26 @@ pub fn liveconnect_to_graph(s: &str) -> Option<Object> {
     }
 }
 
+impl Object {
+    /// The Graph address of this object (no request: paths use Graph path addressing).
+    pub fn item_ref(&self) -> crate::graph::ItemRef {
+        use crate::graph::ItemRef;
+        match self {
+            Object::Root => ItemRef::Root,
+            Object::Id(id) => ItemRef::Id(id.clone()),
+            Object::Path(p) => ItemRef::Path(format!("/{p}")),
+        }
+    }
+}
+
+/// Fetches an object's metadata: exactly one request whatever the object form.
+pub async fn resolve(
+    graph: &crate::graph::GraphClient,
+    object: &Object,
+) -> super::error::Result<crate::graph::DriveItem> {
+    Ok(graph.get_item(&object.item_ref()).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,15 @@
 //! recently, so 4 MiB is the safe simple-upload ceiling; above it an upload session sends
 //! fragments that are multiples of 320 KiB (except the last) and under 60 MiB each.
 
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+
+use super::error::{DriveError, Result};
+use crate::graph::{ConflictBehavior, DriveItem, FragmentOutcome, GraphClient, ItemRef};
+use crate::http::ErrorKind;
+
 /// Largest file sent with a simple PUT.
 pub const SIMPLE_UPLOAD_MAX: u64 = 4 * 1024 * 1024;
 /// Fragments must be multiples of this (Graph: 320 KiB).
@@ -61,6 +70,154 @@ pub fn bits_frag_bytes(input: &str) -> Result<u64, SizeError> {
     Ok((n / FRAGMENT_UNIT * FRAGMENT_UNIT).clamp(FRAGMENT_UNIT, MAX_FRAGMENT))
 }
 
+/// How to upload.
+#[derive(Clone, Debug)]
+pub struct UploadOptions {
+    /// Name of the file in OneDrive.
+    pub name: String,
+    /// What to do when the name exists (Graph's PUT default is replace).
+    pub conflict: ConflictBehavior,
+    /// Use an upload session even for a small file (`--bits`, `--chunk-size`).
+    pub force_session: bool,
+    /// Fragment size for sessions (a 320 KiB multiple).
+    pub fragment: u64,
+}
+
+/// Where the bytes come from.
+#[derive(Debug)]
+pub enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+/// Uploads `source` into `folder` as `opts.name`. Memory stays bounded by one fragment:
+/// files are read fragment by fragment; stdin beyond the simple-upload size is spooled
+/// to a temporary file first (a session needs the total size up front).
+pub async fn upload(
+    graph: &GraphClient,
+    folder: &ItemRef,
+    source: Source,
+    opts: &UploadOptions,
+) -> Result<DriveItem> {
+    let target = folder.join(&opts.name);
+    let (mut file, path, _spool) = match source {
+        Source::File(path) => {
+            let f = std::fs::File::open(&path).map_err(|e| DriveError::local(&path, e))?;
+            let meta = f.metadata().map_err(|e| DriveError::local(&path, e))?;
+            if meta.is_dir() {
+                return Err(DriveError::local(
+                    &path,
+                    std::io::Error::other("is a directory"),
+                ));
+            }
+            (f, path, None)
+        }
+        Source::Stdin => {
+            let spool = spool_stdin()?;
+            let f = spool
+                .reopen()
+                .map_err(|e| DriveError::local(spool.path(), e))?;
+            (f, PathBuf::from("<stdin>"), Some(spool))
+        }
+    };
+    let size = file
+        .metadata()
+        .map_err(|e| DriveError::local(&path, e))?
+        .len();
+    // Graph: sessions cannot carry an empty file (no fragment to send), and small files
+    // are one request with a simple PUT.
+    if size == 0 || (size <= SIMPLE_UPLOAD_MAX && !opts.force_session) {
+        let mut buf = Vec::with_capacity(size as usize);
+        file.read_to_end(&mut buf)
+            .map_err(|e| DriveError::local(&path, e))?;
+        return Ok(graph
+            .upload_small(&target, Bytes::from(buf), Some(opts.conflict))
+            .await?);
+    }
+    upload_session(graph, &target, &mut file, &path, size, opts).await
+}
+
+/// Most consecutive failed fragments before giving up (each retried after re-reading the
+/// session's `nextExpectedRanges`).
+const FRAGMENT_ATTEMPTS: u32 = 5;
+
+async fn upload_session(
+    graph: &GraphClient,
+    target: &ItemRef,
+    file: &mut std::fs::File,
+    path: &std::path::Path,
+    size: u64,
+    opts: &UploadOptions,
+) -> Result<DriveItem> {
+    let session = graph
+        .create_upload_session(target, Some(opts.conflict), Some(size), None)
+        .await?;
+    let url = session
+        .upload_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .ok_or_else(|| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
+    let mut offset = session.next_expected_offset().unwrap_or(0);
+    let mut failures = 0u32;
+    loop {
+        if offset >= size {
+            return Err(DriveError::Protocol(format!(
+                "upload session expects byte {offset} of a {size}-byte file"
+            )));
+        }
+        let len = opts.fragment.min(size - offset);
+        let buf = read_fragment(file, path, offset, len)?;
+        match graph.upload_fragment(&url, offset, size, buf).await {
+            Ok(FragmentOutcome::Completed(item)) => return Ok(*item),
+            Ok(FragmentOutcome::Accepted(s)) => {
+                failures = 0;
+                offset = s.next_expected_offset().unwrap_or(offset + len);
+            }
+            Err(e) => {
+                failures += 1;
+                let gone = e.kind() == ErrorKind::NotFound;
+                if gone || failures >= FRAGMENT_ATTEMPTS {
+                    if !gone {
+                        let _ = graph.cancel_upload_session(&url).await;
+                    }
+                    return Err(e.into());
+                }
+                // Graph: a broken request discards all its bytes, and an overlap answers
+                // 416; either way the session says where to resume.
+                tracing::debug!(
+                    "fragment at {offset} failed ({e}); asking the session where to resume"
+                );
+                match graph.upload_session_status(&url).await {
+                    Ok(s) => offset = s.next_expected_offset().unwrap_or(offset),
+                    Err(se) if se.kind() == ErrorKind::NotFound => return Err(e.into()),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+}
+
+fn read_fragment(
+    file: &mut std::fs::File,
+    path: &std::path::Path,
+    offset: u64,
+    len: u64,
+) -> Result<Bytes> {
+    let mut buf = vec![0u8; len as usize];
+    file.seek(SeekFrom::Start(offset))
+        .and_then(|_| file.read_exact(&mut buf))
+        .map_err(|e| DriveError::local(path, e))?;
+    Ok(Bytes::from(buf))
+}
+
+fn spool_stdin() -> Result<tempfile::NamedTempFile> {
+    let mut spool =
+        tempfile::NamedTempFile::new().map_err(|e| DriveError::local(std::env::temp_dir(), e))?;
+    let mut stdin = std::io::stdin().lock();
+    std::io::copy(&mut stdin, &mut spool).map_err(|e| DriveError::local("<stdin>", e))?;
+    Ok(spool)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,7 +235,7 @@ mod tests {
     #[test]
     fn fragment_sizes() {
         assert_eq!(DEFAULT_FRAGMENT % FRAGMENT_UNIT, 0);
-        assert!(DEFAULT_FRAGMENT <= 10 << 20 && DEFAULT_FRAGMENT > 9 << 20);
+        const { assert!(DEFAULT_FRAGMENT <= 10 << 20 && DEFAULT_FRAGMENT > 9 << 20) };
         assert_eq!(chunk_size("640K").unwrap(), 2 * FRAGMENT_UNIT);
         assert_eq!(
             chunk_size("100K"),

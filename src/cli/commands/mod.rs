@@ -1,22 +1,229 @@
 //! One module per command group. Each command turns its arguments into calls of the
 //! `drive`/`graph` layers and returns the result as a JSON value for the formatter.
 
+pub mod account;
 pub mod comments;
+pub mod info;
+pub mod listing;
+pub mod manage;
+pub mod transfer;
 
 use serde_json::Value;
 
 use super::args::{Cli, Command};
-use super::exit::{ExitCode, Failure};
+use super::exit::{Failure, drive_failure};
+use crate::drive::resolve::{Object, Reading};
+use crate::graph::GraphClient;
 
-/// What a command produced: a value to print, or nothing (its output, if any, is done).
-pub type CommandResult = Result<Option<Value>, Failure>;
+/// What a command prints.
+#[derive(Debug)]
+pub struct Out {
+    /// The result (`--json` prints it; `-k` applies to it).
+    pub value: Value,
+    /// Human text to print instead of the YAML-like rendering of `value` (quota).
+    pub human: Option<String>,
+}
+
+impl From<Value> for Out {
+    fn from(value: Value) -> Self {
+        Out { value, human: None }
+    }
+}
+
+/// A value to print, or nothing.
+pub type CommandResult = Result<Option<Out>, Failure>;
+
+/// What every command needs.
+pub struct Ctx {
+    pub graph: GraphClient,
+    pub reading: Reading,
+    /// Print the results of mutating commands too (`--json` or `-k` given). Without
+    /// them, like the original, `put`, `mkdir`, `mv`... are silent on success.
+    pub show_results: bool,
+}
+
+impl Ctx {
+    pub fn object(&self, arg: Option<&str>) -> Object {
+        Object::parse(arg, self.reading)
+    }
+
+    /// The result of a mutating command: printed only on request.
+    pub fn result(&self, value: impl serde::Serialize) -> CommandResult {
+        if self.show_results {
+            Ok(Some(to_value(value).into()))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+pub fn to_value(v: impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Maps a drive error for `what` on `object`.
+pub fn fail<'a>(
+    what: &'a str,
+    object: &'a str,
+) -> impl Fn(crate::drive::DriveError) -> Failure + 'a {
+    move |e| drive_failure(what, Some(object), &e)
+}
+
+/// Same for a raw HTTP-layer error.
+pub fn fail_http<'a>(
+    what: &'a str,
+    object: &'a str,
+) -> impl Fn(crate::http::Error) -> Failure + 'a {
+    move |e| drive_failure(what, Some(object), &crate::drive::DriveError::Http(e))
+}
 
 /// Runs the parsed command.
 pub async fn run(cli: &Cli) -> CommandResult {
+    use Command as C;
     match &cli.command {
-        Command::Comments(_) | Command::CommentAdd(_) | Command::CommentDelete(_) => {
-            comments::not_supported(&cli.command)
+        C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
+            return comments::not_supported(&cli.command);
         }
-        _ => Err(Failure::new(ExitCode::Error, "command not implemented yet")),
+        C::Auth(a) => return account::auth(cli, a).await,
+        C::AuthRefresh => return account::auth_refresh(cli).await,
+        _ => {}
+    }
+    // Check every local input before the first request.
+    let pre = Precheck::new(&cli.command)?;
+    let ctx = super::session::context(cli)?;
+    match &cli.command {
+        C::Quota => account::quota(&ctx).await,
+        C::User => account::user(&ctx).await,
+        C::Recent => account::recent(&ctx).await,
+        C::Info(a) => info::info(&ctx, a).await,
+        C::InfoSet(a) => info::info_set(&ctx, a, pre.json.unwrap_or(Value::Null)).await,
+        C::Link(a) => info::link(&ctx, a).await,
+        C::Ls(a) => listing::ls(&ctx, a, pre.list_range.unwrap_or_default()).await,
+        C::Tree(a) => listing::tree(&ctx, a).await,
+        C::Mkdir(a) => manage::mkdir(&ctx, a, pre.json.as_ref()).await,
+        C::Cp(a) => manage::cp(&ctx, a).await,
+        C::Mv(a) => manage::mv(&ctx, a).await,
+        C::Rm(a) => manage::rm(&ctx, a).await,
+        C::Get(a) => transfer::get(&ctx, a, pre.byte_range).await,
+        C::Put(a) => transfer::put(&ctx, a, pre.fragment).await,
+        C::Auth(_) | C::AuthRefresh | C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
+            Ok(None)
+        }
+    }
+}
+
+/// Local inputs parsed and checked before any request (bad input never costs a call).
+#[derive(Default)]
+struct Precheck {
+    json: Option<Value>,
+    list_range: Option<crate::drive::range::ListRange>,
+    byte_range: Option<crate::drive::range::ByteRange>,
+    fragment: Option<u64>,
+}
+
+impl Precheck {
+    fn new(cmd: &Command) -> Result<Self, Failure> {
+        use crate::drive::{range, upload};
+        let mut p = Precheck::default();
+        match cmd {
+            Command::InfoSet(a) => p.json = Some(json_object("info_set", &a.data)?),
+            Command::Mkdir(a) => {
+                if let Some(m) = &a.metadata {
+                    p.json = Some(json_object("mkdir -m", m)?);
+                }
+            }
+            Command::Ls(a) => {
+                if let Some(r) = &a.range {
+                    p.list_range = Some(
+                        range::ListRange::parse(r)
+                            .map_err(|e| Failure::usage(format!("ls -r: {e}")))?,
+                    );
+                }
+            }
+            Command::Get(a) => {
+                if let Some(r) = &a.byte_range {
+                    p.byte_range = Some(
+                        range::ByteRange::parse(r)
+                            .map_err(|e| Failure::usage(format!("get -b: {e}")))?,
+                    );
+                }
+            }
+            Command::Put(a) => {
+                if a.file == "-" && a.name.is_none() {
+                    return Err(Failure::usage("put: reading stdin ('-') needs --name NAME"));
+                }
+                if let Some(c) = &a.chunk_size {
+                    p.fragment = Some(
+                        upload::chunk_size(c)
+                            .map_err(|e| Failure::usage(format!("put --chunk-size: {e}")))?,
+                    );
+                } else if let Some(b) = &a.bits_frag_bytes {
+                    p.fragment = Some(
+                        upload::bits_frag_bytes(b)
+                            .map_err(|e| Failure::usage(format!("put --bits-frag-bytes: {e}")))?,
+                    );
+                }
+            }
+            _ => {}
+        }
+        Ok(p)
+    }
+}
+
+/// A JSON object argument (`info_set DATA`, `mkdir -m`).
+fn json_object(what: &str, s: &str) -> Result<Value, Failure> {
+    let v: Value = serde_json::from_str(s)
+        .map_err(|e| Failure::usage(format!("{what}: invalid JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(Failure::usage(format!(
+            "{what}: expected a JSON mapping such as '{{\"name\": \"new.jpg\"}}'"
+        )));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::exit::ExitCode;
+    use clap::Parser as _;
+
+    fn pre(args: &[&str]) -> Result<Precheck, Failure> {
+        let cli = Cli::try_parse_from(std::iter::once("onedrive-cli").chain(args.iter().copied()))
+            .expect("valid arguments");
+        Precheck::new(&cli.command)
+    }
+
+    #[test]
+    fn bad_local_input_is_a_usage_error() {
+        for args in [
+            &["info_set", "x", "{bad"][..],
+            &["info_set", "x", "\"a string\""],
+            &["mkdir", "-m", "[1]", "d"],
+            &["ls", "-r", "a"],
+            &["get", "-b", "5-1", "f"],
+            &["put", "--chunk-size", "1000", "f"],
+            &["put", "-"],
+        ] {
+            let err = pre(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} rejected"));
+            assert_eq!(err.code, ExitCode::Usage, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn good_local_input_is_parsed() {
+        let p = pre(&["info_set", "x", r#"{"name": "y"}"#]).unwrap();
+        assert_eq!(p.json.unwrap()["name"], "y");
+        let p = pre(&["put", "--bits-frag-bytes", "1000000", "f"]).unwrap();
+        assert_eq!(p.fragment, Some(3 * 327_680));
+        let p = pre(&["put", "--name", "n", "-"]).unwrap();
+        assert_eq!(p.fragment, None);
+        let p = pre(&["get", "-b", "-500", "f"]).unwrap();
+        assert_eq!(
+            p.byte_range,
+            Some(crate::drive::range::ByteRange::Suffix(500))
+        );
     }
 }

@@ -1,0 +1,45 @@
+//! `info`, `info_set`, `link`.
+
+use serde_json::Value;
+
+use super::{CommandResult, Ctx, fail, fail_http, to_value};
+use crate::cli::args::{InfoArgs, InfoSetArgs, LinkArgs, LinkScope, LinkType};
+use crate::drive::resolve::resolve;
+use crate::graph;
+
+pub async fn info(ctx: &Ctx, a: &InfoArgs) -> CommandResult {
+    let obj = ctx.object(a.object.as_deref());
+    let item = resolve(&ctx.graph, &obj)
+        .await
+        .map_err(fail("info", &obj.display()))?;
+    Ok(Some(to_value(item).into()))
+}
+
+pub async fn info_set(ctx: &Ctx, a: &InfoSetArgs, data: Value) -> CommandResult {
+    let obj = ctx.object(Some(&a.object));
+    let item = ctx
+        .graph
+        .update_item(&obj.item_ref(), &data, None)
+        .await
+        .map_err(fail_http("info_set", &a.object))?;
+    ctx.result(item)
+}
+
+pub async fn link(ctx: &Ctx, a: &LinkArgs) -> CommandResult {
+    let obj = ctx.object(Some(&a.object));
+    let t = match a.link_type {
+        LinkType::View => graph::LinkType::View,
+        LinkType::Edit => graph::LinkType::Edit,
+        LinkType::Embed => graph::LinkType::Embed,
+    };
+    let scope = a.scope.map(|s| match s {
+        LinkScope::Anonymous => graph::LinkScope::Anonymous,
+        LinkScope::Organization => graph::LinkScope::Organization,
+    });
+    let perm = ctx
+        .graph
+        .create_link(&obj.item_ref(), t, scope)
+        .await
+        .map_err(fail_http("link", &a.object))?;
+    Ok(Some(to_value(perm).into()))
+}

@@ -1,0 +1,74 @@
+//! `get` and `put`.
+
+use std::path::PathBuf;
+
+use super::{CommandResult, Ctx, fail};
+use crate::cli::args::{GetArgs, PutArgs};
+use crate::cli::exit::Failure;
+use crate::drive::download::{self, Destination};
+use crate::drive::range::ByteRange;
+use crate::drive::upload::{self, Source, UploadOptions};
+use crate::graph::ConflictBehavior;
+
+pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandResult {
+    let obj = ctx.object(Some(&a.file));
+    let dst = match a.dst.as_deref() {
+        None | Some("-") => Destination::Stdout,
+        Some(p) => Destination::File(PathBuf::from(p)),
+    };
+    let done = download::download(&ctx.graph, &obj.item_ref(), range, &dst)
+        .await
+        .map_err(fail("get", &a.file))?;
+    tracing::debug!(
+        "downloaded {} bytes{}",
+        done.bytes,
+        if done.verified {
+            ", QuickXorHash verified"
+        } else {
+            ""
+        }
+    );
+    // Bytes went to stdout: never mix a result document into them.
+    if dst == Destination::Stdout {
+        return Ok(None);
+    }
+    ctx.result(done.item)
+}
+
+pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult {
+    let folder = ctx.object(a.folder.as_deref());
+    let (source, name) = if a.file == "-" {
+        let name = a
+            .name
+            .clone()
+            .ok_or_else(|| Failure::usage("put: reading stdin ('-') needs --name NAME"))?;
+        (Source::Stdin, name)
+    } else {
+        let path = PathBuf::from(&a.file);
+        let name = match &a.name {
+            Some(n) => n.clone(),
+            None => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| Failure::usage(format!("put: '{}' has no file name", a.file)))?,
+        };
+        (Source::File(path), name)
+    };
+    let conflict = if a.no_overwrite {
+        ConflictBehavior::Fail
+    } else if a.rename {
+        ConflictBehavior::Rename
+    } else {
+        ConflictBehavior::Replace
+    };
+    let opts = UploadOptions {
+        name,
+        conflict,
+        force_session: a.bits || fragment.is_some(),
+        fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
+    };
+    let item = upload::upload(&ctx.graph, &folder.item_ref(), source, &opts)
+        .await
+        .map_err(fail("put", &a.file))?;
+    ctx.result(item)
+}

@@ -1,0 +1,41 @@
+//! Errors of the convenience layer: the network layers' errors plus local ones.
+
+use std::path::PathBuf;
+
+/// A failure of a drive operation.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveError {
+    /// The service or the network failed (already typed by the HTTP layer).
+    #[error(transparent)]
+    Http(#[from] crate::http::Error),
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Local {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The object is a folder where a file is needed.
+    #[error("is a folder, not a file")]
+    NotAFile,
+    /// The object is a file where a folder is needed.
+    #[error("is a file, not a folder")]
+    NotAFolder,
+    /// The downloaded bytes do not match the service's QuickXorHash.
+    #[error("QuickXorHash mismatch: the service says {expected}, the bytes received give {actual}")]
+    HashMismatch { expected: String, actual: String },
+    /// The service answered something inconsistent (e.g. a copy that never finished).
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl DriveError {
+    pub fn local(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        DriveError::Local {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = DriveError> = std::result::Result<T, E>;

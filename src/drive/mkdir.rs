@@ -1,0 +1,90 @@
+//! Creating folders, optionally with their missing parents (`mkdir -p`).
+//!
+//! Graph's `POST children` does not create missing parents, so `-p` creates one level
+//! per request; `conflictBehavior=fail` makes an existing level answer 409
+//! `nameAlreadyExists` (some services answer 200 with the existing folder), and both
+//! mean "already there" for `-p`.
+
+use serde_json::Value;
+
+use super::error::{DriveError, Result};
+use crate::graph::{ConflictBehavior, DriveItem, GraphClient, ItemRef};
+use crate::http::ErrorKind;
+
+/// Splits `a/b/c` into (`a/b`, `c`); backslashes count as separators (as the original).
+pub fn split_name(name: &str) -> (Option<String>, String) {
+    let name = name.replace('\\', "/");
+    let trimmed = name.trim_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some((dir, base)) => (Some(dir.to_owned()), base.to_owned()),
+        None => (None, trimmed.to_owned()),
+    }
+}
+
+/// Creates `name` (which may contain a path) in `parent`. With `parents`, missing
+/// intermediate folders are created and an existing folder is success.
+pub async fn mkdir(
+    graph: &GraphClient,
+    parent: &ItemRef,
+    name: &str,
+    parents: bool,
+    metadata: Option<&Value>,
+) -> Result<DriveItem> {
+    let (dir, base) = split_name(name);
+    if base.is_empty() {
+        return Err(DriveError::Protocol("empty folder name".into()));
+    }
+    let mut folder = parent.clone();
+    if let Some(dir) = &dir {
+        if parents {
+            for comp in dir.split('/').filter(|c| !c.is_empty()) {
+                ensure_folder(graph, &folder, comp).await?;
+                folder = folder.join(comp);
+            }
+        } else {
+            folder = folder.join(dir);
+        }
+    }
+    let created = if parents {
+        ensure_folder(graph, &folder, &base).await?
+    } else {
+        graph
+            .create_folder(&folder, &base, ConflictBehavior::Fail)
+            .await?
+    };
+    match metadata {
+        Some(m) if m.as_object().is_some_and(|o| !o.is_empty()) => Ok(graph
+            .update_item(&ItemRef::Id(created.id.clone()), m, None)
+            .await?),
+        _ => Ok(created),
+    }
+}
+
+async fn ensure_folder(graph: &GraphClient, parent: &ItemRef, name: &str) -> Result<DriveItem> {
+    match graph
+        .create_folder(parent, name, ConflictBehavior::Fail)
+        .await
+    {
+        Ok(item) => Ok(item),
+        Err(e) if e.kind() == ErrorKind::Conflict => {
+            let existing = graph.get_item(&parent.join(name)).await?;
+            if existing.folder.is_none() {
+                return Err(DriveError::NotAFolder);
+            }
+            Ok(existing)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_like_the_original() {
+        assert_eq!(split_name("a"), (None, "a".into()));
+        assert_eq!(split_name("a/b/c"), (Some("a/b".into()), "c".into()));
+        assert_eq!(split_name("/a\\b/"), (Some("a".into()), "b".into()));
+    }
+}
