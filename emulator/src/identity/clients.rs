@@ -174,17 +174,18 @@ fn malformed() -> OAuthError {
 }
 
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
-/// `None` without such a header; an unreadable one is a malformed request.
+/// `None` without such a header. Other schemes are not client authentication and are
+/// ignored (an HTTP session that also calls Graph may carry its `Bearer` header here);
+/// an unreadable Basic header is a malformed request.
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| malformed())?;
-    let Some((scheme, rest)) = value.split_once(' ') else {
-        return Err(malformed());
+    let Some((scheme, rest)) = value.to_str().ok().and_then(|v| v.split_once(' ')) else {
+        return Ok(None);
     };
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(malformed());
+        return Ok(None);
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(rest.trim())
@@ -329,5 +330,9 @@ mod tests {
             basic_credentials(&h).unwrap(),
             Some((ID.to_string(), "a+b:c".to_string()))
         );
+        h.insert(header::AUTHORIZATION, "Bearer EwBxyz".parse().unwrap());
+        assert_eq!(basic_credentials(&h).unwrap(), None);
+        h.insert(header::AUTHORIZATION, "Basic !!!".parse().unwrap());
+        assert_eq!(basic_credentials(&h).unwrap_err().error, "invalid_request");
     }
 }
