@@ -25,7 +25,7 @@ use super::clients::check_redirect_uri;
 use super::params::Params;
 use super::pkce::parse_challenge;
 use super::scopes::Scopes;
-use super::tokens::{AuthCode, Grant};
+use super::tokens::{AuthCode, Grant, deadline};
 use super::{IdentityState, tenant};
 use crate::error::{OAuthError, current_request_id, oauth_timestamp};
 use crate::state::AppState;
@@ -152,7 +152,7 @@ fn issue_code(
         redirect_uri: redirect_uri.to_owned(),
         challenge,
         nonce: params.get("nonce").map(str::to_owned),
-        expires: Instant::now() + identity.settings.code_ttl,
+        expires: deadline(Instant::now(), identity.settings.code_ttl),
         redeemed: false,
     });
     Ok(code)

@@ -31,7 +31,7 @@ use serde_json::json;
 use super::clients::Client;
 use super::params::Params;
 use super::scopes::Scopes;
-use super::tokens::{DeviceRecord, DeviceState, Grant, key, random_user_code};
+use super::tokens::{DeviceRecord, DeviceState, Grant, deadline, key, random_user_code};
 use super::{IdentityState, response, tenant};
 use crate::error::OAuthError;
 use crate::state::AppState;
@@ -69,7 +69,7 @@ fn start(
             scopes,
         },
         user_code: user_code.clone(),
-        expires: Instant::now() + s.device_code_ttl,
+        expires: deadline(Instant::now(), s.device_code_ttl),
         pending_answers: 0,
         last_poll: None,
         interval: s.device_interval,
@@ -135,10 +135,10 @@ pub fn poll(
     }
     let too_early = d
         .last_poll
-        .is_some_and(|last| !d.interval.is_zero() && now.duration_since(last) < d.interval * 3 / 4);
+        .is_some_and(|last| !d.interval.is_zero() && now.duration_since(last) < d.interval / 4 * 3);
     d.last_poll = Some(now);
     if too_early {
-        d.interval += Duration::from_secs(5);
+        d.interval = d.interval.saturating_add(Duration::from_secs(5));
         return Err(OAuthError::new(
             "slow_down",
             70016,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::scopes::Scopes;
-use super::tokens::{AccessRecord, Grant, IdentityCounts, RefreshRecord, Tables};
+use super::tokens::{AccessRecord, Grant, IdentityCounts, RefreshRecord, Tables, deadline};
 
 const FORMAT_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "identity.json";
@@ -76,7 +76,10 @@ pub fn save(file: &Path, t: &Tables) -> std::io::Result<()> {
                 key: k.clone(),
                 client_id: a.client_id.clone(),
                 scopes: a.scopes.clone(),
-                expires_ms: now_ms + a.expires.saturating_duration_since(now_i).as_millis() as u64,
+                expires_ms: now_ms.saturating_add(
+                    u64::try_from(a.expires.saturating_duration_since(now_i).as_millis())
+                        .unwrap_or(u64::MAX),
+                ),
             })
             .collect(),
     };
@@ -118,7 +121,7 @@ pub fn load(file: &Path) -> Option<Tables> {
             AccessRecord {
                 client_id: a.client_id,
                 scopes: a.scopes,
-                expires: now_i + left,
+                expires: deadline(now_i, left),
             },
         );
     }

@@ -31,6 +31,22 @@ pub fn key(token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
+/// `from + ttl`, saturating far in the future instead of overflowing (lifetimes come
+/// from command-line flags and may be absurdly large).
+pub fn deadline(from: Instant, ttl: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    from.checked_add(ttl.min(CENTURY))
+        .or_else(|| from.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(from)
+}
+
+/// Whether a record that expired at `expires` is old enough to forget.
+fn forgettable(expires: Instant, now: Instant) -> bool {
+    expires
+        .checked_add(EXPIRED_KEEP)
+        .is_some_and(|keep_until| keep_until <= now)
+}
+
 /// Random bytes, base64url without padding.
 pub fn random_b64(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -170,7 +186,7 @@ impl Tables {
         let value = format!("{DEVICE_PREFIX}{}", random_b64(96));
         let now = Instant::now();
         if self.devices.len() > PURGE_ABOVE {
-            self.devices.retain(|_, d| d.expires + EXPIRED_KEEP > now);
+            self.devices.retain(|_, d| !forgettable(d.expires, now));
         }
         self.devices.insert(key(&value), record);
         self.counts.device_codes_issued += 1;
@@ -210,7 +226,7 @@ impl Tables {
     pub fn insert_access(&mut self, client_id: &str, scopes: Scopes, ttl: Duration) -> String {
         let now = Instant::now();
         if self.access.len() > PURGE_ABOVE {
-            self.access.retain(|_, a| a.expires + EXPIRED_KEEP > now);
+            self.access.retain(|_, a| !forgettable(a.expires, now));
         }
         let value = format!("{ACCESS_PREFIX}{}", random_b64(120));
         self.access.insert(
@@ -218,7 +234,7 @@ impl Tables {
             AccessRecord {
                 client_id: client_id.to_owned(),
                 scopes,
-                expires: now + ttl,
+                expires: deadline(now, ttl),
             },
         );
         self.counts.access_tokens_issued += 1;
@@ -228,7 +244,7 @@ impl Tables {
     fn purge_codes(&mut self) {
         if self.codes.len() > PURGE_ABOVE {
             let now = Instant::now();
-            self.codes.retain(|_, c| c.expires + EXPIRED_KEEP > now);
+            self.codes.retain(|_, c| !forgettable(c.expires, now));
         }
     }
 }
@@ -249,6 +265,17 @@ mod tests {
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         );
         assert!(super::super::clients::is_guid(&random_guid()));
+    }
+
+    #[test]
+    fn huge_lifetimes_do_not_overflow() {
+        let now = Instant::now();
+        assert!(deadline(now, Duration::MAX) > now);
+        assert_eq!(deadline(now, Duration::ZERO), now);
+        let mut t = Tables::default();
+        let tok = t.insert_access("c", Scopes::default(), Duration::MAX);
+        assert!(t.access[&key(&tok)].expires > now);
+        assert!(!forgettable(t.access[&key(&tok)].expires, now));
     }
 
     #[test]
