@@ -3,6 +3,8 @@
 //! Answers, all 401 with Graph's error body (graph-api-notes §1.12):
 //! - no `Authorization` header: `unauthenticated`, "Must be authenticated to use
 //!   '/drive' syntax" (observed on `/drive` calls);
+//! - `Bearer` with nothing after it: `InvalidAuthenticationToken`, "Access token is
+//!   empty." (observed on Graph);
 //! - a header that is not `Bearer <token>`, or a value that is not a token this
 //!   emulator issues: `InvalidAuthenticationToken`, "CompactToken parsing failed with
 //!   error code: 80049217" (what personal-account Graph says for garbled tokens);
@@ -37,12 +39,13 @@ pub fn check(identity: &IdentityState, headers: &HeaderMap) -> GraphResult<()> {
         )
         .header(header::WWW_AUTHENTICATE, CHALLENGE));
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
+    let text = value.to_str().unwrap_or("").trim();
+    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
+    if scheme.eq_ignore_ascii_case("bearer") && rest.trim().is_empty() {
+        return Err(invalid("Access token is empty."));
+    }
+    let token = Some(rest.trim())
+        .filter(|_| scheme.eq_ignore_ascii_case("bearer"))
         .filter(|t| looks_like_access_token(t));
     let Some(token) = token else {
         return Err(invalid(
@@ -106,6 +109,10 @@ mod tests {
         let e = check(&id, &with_auth("Bearer not-a-token")).unwrap_err();
         assert_eq!(e.code, "InvalidAuthenticationToken");
         assert!(e.message.starts_with("CompactToken parsing failed"));
+        for empty in ["Bearer", "Bearer   "] {
+            let e = check(&id, &with_auth(empty)).unwrap_err();
+            assert_eq!(e.message, "Access token is empty.");
+        }
         let e = check(&id, &with_auth(&format!("Basic {good}"))).unwrap_err();
         assert!(e.message.starts_with("CompactToken parsing failed"));
 
