@@ -1,20 +1,375 @@
 //! `/v1.0/...`: routing, path addressing and the metadata endpoints.
-//! (Skeleton: being filled in by the store + graph work.)
+//!
+//! One catch-all route takes every `/v1.0` request: [`address`] parses the raw path,
+//! [`dispatch`] authenticates, resolves the drive and item, and hands over to the
+//! endpoint modules ([`items`], [`listing`], [`delta`], [`copy`], [`links`]) or, for
+//! `/content` and `/createUploadSession`, to [`crate::transfer`]. Wire shapes live in
+//! [`json`], query options and preconditions in [`query`].
+//!
+//! The copy monitor ([`copy::MONITOR_PREFIX`]) is a separate route outside `/v1.0`: like
+//! the service's monitor URLs it takes no bearer token.
+
+pub mod address;
+pub mod copy;
+pub mod delta;
+pub mod items;
+pub mod json;
+pub mod links;
+pub mod listing;
+pub mod query;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
 
 use crate::config::Config;
+use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
+use crate::stats::RouteLabel;
+use crate::store::{Conflict, Item, ItemId};
+use crate::transfer::UploadTarget;
+use address::{Action, DriveRef, ItemBase, Target};
+use query::Query;
 
-/// Copy jobs, sharing links, delta tokens.
-pub struct GraphState {}
+pub use json::item_json;
+
+/// Copy jobs, sharing links, delta paging sessions.
+pub struct GraphState {
+    pub copies: copy::CopyJobs,
+    pub links: links::Links,
+    pub deltas: delta::DeltaSessions,
+}
 
 impl GraphState {
     pub fn new(_config: &Config) -> Self {
-        Self {}
+        Self {
+            copies: copy::CopyJobs::default(),
+            links: links::Links::default(),
+            deltas: delta::DeltaSessions::default(),
+        }
+    }
+
+    /// Forgets jobs, links and paging sessions (admin reset).
+    pub fn reset(&self) {
+        self.copies.clear();
+        self.links.clear();
+        self.deltas.clear();
     }
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1.0", any(handle))
+        .route("/v1.0/", any(handle))
+        .route("/v1.0/{*rest}", any(handle))
+        .route(
+            &format!("{}{{id}}", copy::MONITOR_PREFIX),
+            get(copy::monitor),
+        )
+}
+
+/// A parsed request as the endpoint modules see it.
+pub struct Ctx {
+    pub state: AppState,
+    pub method: Method,
+    pub headers: HeaderMap,
+    /// The raw path after `/v1.0` (still percent-encoded), to build nextLinks.
+    pub raw_path: String,
+    pub query: Query,
+}
+
+impl Ctx {
+    /// `{public_url}/v1.0{raw_path}?{pairs}`: a full URL for `@odata.nextLink` & co.
+    pub fn link(&self, pairs: &[(String, String)]) -> String {
+        let mut url = format!("{}/v1.0{}", self.state.public_url, self.raw_path);
+        if !pairs.is_empty() {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            url.push('?');
+            url.push_str(&q);
+        }
+        url
+    }
+}
+
+async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let raw_path = parts
+        .uri
+        .path()
+        .strip_prefix("/v1.0")
+        .unwrap_or("")
+        .to_owned();
+    let target = address::parse(&raw_path);
+    let label = match &target {
+        Ok(t) => Some(t.label()),
+        Err(_) => None,
+    };
+    let ctx = Ctx {
+        state,
+        method: parts.method,
+        headers: parts.headers,
+        raw_path,
+        query: Query::parse(parts.uri.query()),
+    };
+    let mut resp = match dispatch(&ctx, target, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    if let Some(l) = label {
+        resp.extensions_mut().insert(RouteLabel(l));
+    }
+    resp
+}
+
+/// Graph's 405 for a method a resource does not support.
+pub fn method_not_allowed(method: &Method, allow: &str) -> GraphError {
+    GraphError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalidRequest",
+        format!("The HTTP method '{method}' is not supported on this resource."),
+    )
+    .header(header::ALLOW, allow)
+}
+
+fn is_get(m: &Method) -> bool {
+    m == Method::GET || m == Method::HEAD
+}
+
+/// A JSON response (`200` unless told otherwise).
+pub fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+    let mut r = (status, axum::Json(v)).into_response();
+    r.headers_mut().insert(
+        header::HeaderName::from_static("odata-version"),
+        HeaderValue::from_static("4.0"),
+    );
+    r
+}
+
+async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphResult<Response> {
+    // Graph checks the bearer token before looking at the path.
+    crate::identity::authenticate(&ctx.state, &ctx.headers)?;
+    let target = target?;
+    let m = &ctx.method;
+    match target {
+        Target::Me => {
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            Ok(json_response(StatusCode::OK, json::user_json(&ctx.state)))
+        }
+        Target::MeDrives => {
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            let mut d = json::drive_json(&ctx.state);
+            if let Some(o) = d.as_object_mut() {
+                o.remove("@odata.context");
+            }
+            Ok(json_response(
+                StatusCode::OK,
+                serde_json::json!({
+                    "@odata.context": format!("{}/v1.0/$metadata#drives", ctx.state.public_url),
+                    "value": [d],
+                }),
+            ))
+        }
+        Target::Drive(d) => {
+            check_drive(ctx, &d)?;
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            let select = json::Select::parse_drive(ctx.query.odata("select"))?;
+            Ok(json_response(
+                StatusCode::OK,
+                select.apply(json::drive_json(&ctx.state)),
+            ))
+        }
+        Target::Recent(d) => {
+            check_drive(ctx, &d)?;
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            listing::recent(ctx)
+        }
+        Target::DriveSearch(d, q) => {
+            check_drive(ctx, &d)?;
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            let root = ctx.state.store.root_id();
+            listing::search(ctx, &root, &q)
+        }
+        Target::Item {
+            drive,
+            base,
+            path,
+            action,
+        } => {
+            check_drive(ctx, &drive)?;
+            item_request(ctx, base, path, action, body).await
+        }
+    }
+}
+
+/// `/drives/{id}` must name the emulated drive. Personal drive ids are compared
+/// case-insensitively and left-padded to 16 digits (the service drops leading zeros).
+fn check_drive(ctx: &Ctx, d: &DriveRef) -> GraphResult<()> {
+    if let DriveRef::Id(id) = d {
+        let ours = ctx.state.store.drive_id();
+        let padded = format!("{id:0>16}");
+        if !padded.eq_ignore_ascii_case(&ours) {
+            return Err(GraphError::not_found(format!("Drive '{id}' not found.")));
+        }
+    }
+    Ok(())
+}
+
+/// The item a base names (special folders are provisioned unless `provision` is false).
+fn base_item(ctx: &Ctx, base: &ItemBase, provision: bool) -> GraphResult<Item> {
+    let store = &ctx.state.store;
+    match base {
+        ItemBase::Root => store.get(&store.root_id()),
+        ItemBase::Id(id) => store.get(id),
+        ItemBase::Special(name) => {
+            if provision {
+                store.special(name)
+            } else {
+                store.find_special(name).ok_or_else(|| {
+                    GraphError::not_found("The special folder has not been created yet.")
+                })
+            }
+        }
+    }
+}
+
+/// Resolves the target of an upload: `items/{id}/content` → the existing item;
+/// `{base}:/a/b/name:/content` → parent `a/b` (created if missing, as the service does
+/// for PUT by path) and `name`.
+fn upload_target(ctx: &Ctx, base: &Item, path: Option<&[String]>) -> GraphResult<UploadTarget> {
+    let store = &ctx.state.store;
+    let Some(path) = path.filter(|p| !p.is_empty()) else {
+        return Ok(UploadTarget::Existing(base.id.clone()));
+    };
+    let (name, dirs) = path.split_last().unwrap_or((&path[0], &[]));
+    let mut parent: ItemId = base.id.clone();
+    for d in dirs {
+        parent = match store.child_by_name(&parent, d)? {
+            Some(i) if i.is_folder() => i.id,
+            Some(_) => {
+                return Err(GraphError::name_already_exists(format!(
+                    "'{d}' exists and is not a folder."
+                )));
+            }
+            None => store.create_folder(&parent, d, Conflict::Fail)?.0.id,
+        };
+    }
+    Ok(UploadTarget::New {
+        parent,
+        name: name.clone(),
+    })
+}
+
+async fn item_request(
+    ctx: &Ctx,
+    base: ItemBase,
+    path: Option<Vec<String>>,
+    action: Action,
+    body: Body,
+) -> GraphResult<Response> {
+    let m = ctx.method.clone();
+    let store = &ctx.state.store;
+    // HEAD never provisions a special folder.
+    let base_item = base_item(ctx, &base, m != Method::HEAD)?;
+    // Uploads may name an item that does not exist yet.
+    match action {
+        Action::Content if m == Method::PUT => {
+            let target = upload_target(ctx, &base_item, path.as_deref())?;
+            if let UploadTarget::Existing(id) = &target {
+                query::check_preconditions(&ctx.headers, &store.get(id)?)?;
+            }
+            let conflict = ctx.query.conflict()?.unwrap_or(Conflict::Replace);
+            return Ok(crate::transfer::simple_upload(
+                &ctx.state,
+                target,
+                conflict,
+                &ctx.headers,
+                body,
+            )
+            .await);
+        }
+        Action::CreateUploadSession => {
+            if m != Method::POST {
+                return Err(method_not_allowed(&m, "POST"));
+            }
+            let target = upload_target(ctx, &base_item, path.as_deref())?;
+            let bytes = query::read_small(body).await?;
+            return Ok(crate::transfer::create_upload_session(
+                &ctx.state,
+                target,
+                &ctx.headers,
+                bytes,
+            )
+            .await);
+        }
+        _ => {}
+    }
+    let item = match &path {
+        Some(p) => store.resolve_segments(&base_item.id, p)?,
+        None => base_item,
+    };
+    match action {
+        Action::None => match m {
+            Method::GET | Method::HEAD => items::get(ctx, &item),
+            Method::PATCH => items::patch(ctx, &item, body).await,
+            Method::DELETE => items::delete(ctx, &item),
+            _ => Err(method_not_allowed(&m, "GET, HEAD, PATCH, DELETE")),
+        },
+        Action::Children => match m {
+            Method::GET | Method::HEAD => listing::children(ctx, &item),
+            Method::POST => items::create_folder(ctx, &item, body).await,
+            _ => Err(method_not_allowed(&m, "GET, POST")),
+        },
+        Action::Content => {
+            if !is_get(&m) {
+                return Err(method_not_allowed(&m, "GET, HEAD, PUT"));
+            }
+            Ok(crate::transfer::content_redirect(&ctx.state, &item.id, &ctx.headers).await)
+        }
+        Action::Copy => {
+            if m != Method::POST {
+                return Err(method_not_allowed(&m, "POST"));
+            }
+            copy::start(ctx, &item, body).await
+        }
+        Action::CreateLink => {
+            if m != Method::POST {
+                return Err(method_not_allowed(&m, "POST"));
+            }
+            links::create(ctx, &item, body).await
+        }
+        Action::Permissions => {
+            if !is_get(&m) {
+                return Err(method_not_allowed(&m, "GET"));
+            }
+            links::list(ctx, &item)
+        }
+        Action::Delta(token) => {
+            if !is_get(&m) {
+                return Err(method_not_allowed(&m, "GET"));
+            }
+            delta::delta(ctx, &item, token)
+        }
+        Action::Search(q) => {
+            if !is_get(&m) {
+                return Err(method_not_allowed(&m, "GET"));
+            }
+            listing::search(ctx, &item.id, &q)
+        }
+        Action::CreateUploadSession => Err(method_not_allowed(&m, "POST")),
+    }
 }

@@ -307,6 +307,17 @@ impl Store {
         self.read().resolve_path(base, path)
     }
 
+    /// Like [`Store::resolve_path`] with already split, decoded segments (a segment may
+    /// hold a `/` that came percent-encoded: it then matches no name).
+    pub fn resolve_segments<S: AsRef<str>>(&self, base: &str, segs: &[S]) -> GraphResult<Item> {
+        self.read().resolve_segments(base, segs)
+    }
+
+    /// The special folder `name` if it exists already (HEAD never provisions one).
+    pub fn find_special(&self, name: &str) -> Option<Item> {
+        self.read().find_special(name)
+    }
+
     /// The child of `parent` named `name` (case-insensitive). Err when `parent` is missing
     /// (404) or not a folder (400).
     pub fn child_by_name(&self, parent: &str, name: &str) -> GraphResult<Option<Item>> {

@@ -237,8 +237,13 @@ impl Tree {
     }
 
     pub fn resolve_path(&self, base: &str, path: &str) -> GraphResult<Item> {
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        self.resolve_segments(base, &segs)
+    }
+
+    pub fn resolve_segments<S: AsRef<str>>(&self, base: &str, segs: &[S]) -> GraphResult<Item> {
         let mut cur = self.node(base)?;
-        for seg in path.split('/').filter(|s| !s.is_empty()) {
+        for seg in segs.iter().map(AsRef::as_ref) {
             let next = match &cur.content {
                 Content::Folder { children, .. } => children.get(&seg.to_lowercase()),
                 Content::File(_) => None,
@@ -852,6 +857,14 @@ impl Tree {
             Some(r) => self.get(&r),
             None => Err(GraphError::not_found("Item does not exist")),
         }
+    }
+
+    pub fn find_special(&self, name: &str) -> Option<Item> {
+        let lower = name.to_ascii_lowercase();
+        self.nodes
+            .values()
+            .find(|n| n.special.as_deref() == Some(lower.as_str()))
+            .map(|n| self.snapshot(n))
     }
 
     pub fn special(&mut self, name: &str) -> GraphResult<Item> {

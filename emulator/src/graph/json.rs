@@ -1,0 +1,313 @@
+//! Wire shapes: driveItem, drive, user, and the OData `$select` projection.
+//!
+//! Fields follow the Graph resources (driveItem, itemReference, file/folder/hashes
+//! facets, drive, quota, user): see graph-api-notes §2. The emulated drive is a Personal
+//! one (`driveType: personal`), so `cTag` is present on folders and `sha1Hash` only in
+//! legacy-Personal mode (`config.legacy_sha1`).
+
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use crate::error::{GraphError, GraphResult};
+use crate::state::AppState;
+use crate::store::{DeletedItem, Item, ItemKind};
+
+pub const DRIVE_TYPE: &str = "personal";
+
+/// Every driveItem property a `$select` may name (Graph answers 400 for others).
+const ITEM_PROPERTIES: &[&str] = &[
+    "id",
+    "name",
+    "size",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "eTag",
+    "cTag",
+    "parentReference",
+    "file",
+    "folder",
+    "root",
+    "specialFolder",
+    "fileSystemInfo",
+    "webUrl",
+    "createdBy",
+    "lastModifiedBy",
+    "description",
+    "deleted",
+    "remoteItem",
+    "package",
+    "shared",
+    "image",
+    "photo",
+    "audio",
+    "video",
+    "location",
+    "malware",
+    "searchResult",
+    "pendingOperations",
+    "publication",
+    "webDavUrl",
+    "bundle",
+    "sharepointIds",
+    "children",
+    "thumbnails",
+    "permissions",
+    "versions",
+    "content",
+    "@microsoft.graph.downloadUrl",
+];
+
+const DRIVE_PROPERTIES: &[&str] = &[
+    "id",
+    "driveType",
+    "name",
+    "description",
+    "owner",
+    "quota",
+    "webUrl",
+    "createdBy",
+    "createdDateTime",
+    "lastModifiedBy",
+    "lastModifiedDateTime",
+    "sharepointIds",
+    "system",
+    "root",
+    "items",
+    "special",
+];
+
+/// Graph's timestamp form: ISO 8601 UTC with `Z`.
+pub fn ts(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// The user id shown in identity sets and `/me` (Personal: the drive's cid, lowercase).
+pub fn user_id(state: &AppState) -> String {
+    state.store.drive_id().to_lowercase()
+}
+
+fn identity_set(state: &AppState) -> Value {
+    json!({"user": {"displayName": state.config.user_display_name, "id": user_id(state)}})
+}
+
+/// The browser URL of an item (OneDrive Personal's shape; not served by the emulator).
+fn web_url(drive_id: &str, item: Option<&str>) -> String {
+    let cid = drive_id.to_lowercase();
+    match item {
+        Some(id) => format!("https://onedrive.live.com/?cid={cid}&id={id}"),
+        None => format!("https://onedrive.live.com/?cid={cid}"),
+    }
+}
+
+/// `@odata.context` for a single driveItem.
+pub fn item_context(state: &AppState) -> String {
+    format!(
+        "{}/v1.0/$metadata#drives('{}')/items/$entity",
+        state.public_url,
+        state.store.drive_id()
+    )
+}
+
+/// `@odata.context` for a collection of driveItems.
+pub fn items_context(state: &AppState) -> String {
+    format!("{}/v1.0/$metadata#Collection(driveItem)", state.public_url)
+}
+
+/// How an item is rendered: delta omits `parentReference.path` (Graph: "path is omitted
+/// in delta responses").
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemStyle {
+    pub with_path: bool,
+}
+
+impl ItemStyle {
+    pub const FULL: Self = Self { with_path: true };
+    pub const DELTA: Self = Self { with_path: false };
+}
+
+/// The driveItem JSON of `item` (no `@odata.context`).
+pub fn item_json(state: &AppState, item: &Item) -> Value {
+    item_json_styled(state, item, ItemStyle::FULL)
+}
+
+pub fn item_json_styled(state: &AppState, item: &Item, style: ItemStyle) -> Value {
+    let drive_id = state.store.drive_id();
+    let mut o = Map::new();
+    o.insert("id".into(), json!(item.id));
+    o.insert("name".into(), json!(item.name));
+    o.insert("size".into(), json!(item.size));
+    o.insert("createdDateTime".into(), json!(ts(item.created)));
+    o.insert("lastModifiedDateTime".into(), json!(ts(item.modified)));
+    o.insert("eTag".into(), json!(item.etag));
+    o.insert("cTag".into(), json!(item.ctag));
+    o.insert("webUrl".into(), json!(web_url(&drive_id, Some(&item.id))));
+    o.insert("createdBy".into(), identity_set(state));
+    o.insert("lastModifiedBy".into(), identity_set(state));
+    if let Some(parent) = &item.parent_id {
+        let mut p = Map::new();
+        p.insert("driveId".into(), json!(drive_id));
+        p.insert("driveType".into(), json!(DRIVE_TYPE));
+        p.insert("id".into(), json!(parent));
+        if style.with_path
+            && let Ok(path) = state.store.path_of(parent)
+        {
+            p.insert("path".into(), json!(format!("/drive/root:{path}")));
+        }
+        o.insert("parentReference".into(), Value::Object(p));
+    } else {
+        o.insert("root".into(), json!({}));
+    }
+    o.insert(
+        "fileSystemInfo".into(),
+        json!({
+            "createdDateTime": ts(item.fs_created),
+            "lastModifiedDateTime": ts(item.fs_modified),
+        }),
+    );
+    match &item.kind {
+        ItemKind::Folder => {
+            o.insert(
+                "folder".into(),
+                json!({"childCount": item.child_count, "view": {"viewType": "thumbnails", "sortBy": "name", "sortOrder": "ascending"}}),
+            );
+        }
+        ItemKind::File(f) => {
+            let mut hashes = Map::new();
+            hashes.insert("quickXorHash".into(), json!(f.quick_xor_hash));
+            if state.config.legacy_sha1
+                && let Some(sha1) = &f.sha1_hash
+            {
+                hashes.insert("sha1Hash".into(), json!(sha1));
+            }
+            o.insert(
+                "file".into(),
+                json!({"mimeType": f.mime_type, "hashes": Value::Object(hashes)}),
+            );
+            o.insert(
+                "@microsoft.graph.downloadUrl".into(),
+                json!(crate::transfer::download_url(state, &item.id)),
+            );
+        }
+    }
+    if let Some(s) = &item.special_folder {
+        o.insert("specialFolder".into(), json!({"name": s}));
+    }
+    if let Some(d) = &item.description {
+        o.insert("description".into(), json!(d));
+    }
+    Value::Object(o)
+}
+
+/// A deleted item in `delta` (Personal omits `cTag` and `size` on delete).
+pub fn deleted_json(state: &AppState, d: &DeletedItem) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(d.id));
+    o.insert("name".into(), json!(d.name));
+    o.insert("deleted".into(), json!({"state": "deleted"}));
+    if let Some(p) = &d.parent_id {
+        o.insert(
+            "parentReference".into(),
+            json!({"driveId": state.store.drive_id(), "driveType": DRIVE_TYPE, "id": p}),
+        );
+    }
+    if d.is_folder {
+        o.insert("folder".into(), json!({"childCount": 0}));
+    } else {
+        o.insert("file".into(), json!({}));
+    }
+    Value::Object(o)
+}
+
+/// `GET /me/drive`.
+pub fn drive_json(state: &AppState) -> Value {
+    let q = state.store.quota();
+    let drive_id = state.store.drive_id();
+    json!({
+        "@odata.context": format!("{}/v1.0/$metadata#drives/$entity", state.public_url),
+        "id": drive_id,
+        "driveType": DRIVE_TYPE,
+        "name": "OneDrive",
+        "webUrl": web_url(&drive_id, None),
+        "owner": identity_set(state),
+        "quota": {
+            "deleted": q.deleted,
+            "remaining": q.remaining,
+            "state": q.state,
+            "total": q.total,
+            "used": q.used,
+            "storagePlanInformation": {"upgradeAvailable": false},
+        },
+    })
+}
+
+/// `GET /me`: the user resource's default property set (an MSA has few of them).
+pub fn user_json(state: &AppState) -> Value {
+    let display = &state.config.user_display_name;
+    let mut parts = display.splitn(2, ' ');
+    let given = parts.next().unwrap_or_default();
+    let surname = parts.next();
+    json!({
+        "@odata.context": format!("{}/v1.0/$metadata#users/$entity", state.public_url),
+        "businessPhones": [],
+        "displayName": display,
+        "givenName": given,
+        "jobTitle": null,
+        "mail": null,
+        "mobilePhone": null,
+        "officeLocation": null,
+        "preferredLanguage": null,
+        "surname": surname,
+        "userPrincipalName": state.config.user_principal_name,
+        "id": user_id(state),
+    })
+}
+
+/// A parsed `$select`: the requested top-level properties.
+#[derive(Clone, Debug, Default)]
+pub struct Select(Option<Vec<String>>);
+
+impl Select {
+    pub fn all() -> Self {
+        Self(None)
+    }
+
+    /// Parses `$select=a,b` for driveItems; unknown properties → 400.
+    pub fn parse_item(raw: Option<&str>) -> GraphResult<Self> {
+        Self::parse(raw, ITEM_PROPERTIES, "driveItem")
+    }
+
+    pub fn parse_drive(raw: Option<&str>) -> GraphResult<Self> {
+        Self::parse(raw, DRIVE_PROPERTIES, "drive")
+    }
+
+    fn parse(raw: Option<&str>, known: &[&str], ty: &str) -> GraphResult<Self> {
+        let Some(raw) = raw else {
+            return Ok(Self(None));
+        };
+        let mut out = Vec::new();
+        for p in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if !known.contains(&p) {
+                return Err(GraphError::invalid_request(format!(
+                    "Could not find a property named '{p}' on type 'microsoft.graph.{ty}'."
+                ))
+                .inner("invalidQueryOption"));
+            }
+            out.push(p.to_owned());
+        }
+        if out.is_empty() {
+            return Ok(Self(None));
+        }
+        Ok(Self(Some(out)))
+    }
+
+    /// Keeps the selected members plus `id` and OData annotations (`@odata.*`).
+    pub fn apply(&self, v: Value) -> Value {
+        let Some(keep) = &self.0 else { return v };
+        let Value::Object(map) = v else { return v };
+        let out: Map<String, Value> = map
+            .into_iter()
+            .filter(|(k, _)| k == "id" || k.starts_with("@odata.") || keep.iter().any(|s| s == k))
+            .collect();
+        Value::Object(out)
+    }
+}
