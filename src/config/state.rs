@@ -37,6 +37,10 @@ pub struct AuthSection {
     pub access_token: Option<String>,
     /// When the access token expires. `None`: unknown (treated as expired).
     pub access_expires: Option<jiff::Timestamp>,
+    /// A paste-URL sign-in waiting for its redirect URL (`auth` printed the URL, `auth URL`
+    /// completes it): the `state` sent, and the PKCE verifier (a secret, as the tokens).
+    pub pkce_state: Option<String>,
+    pub pkce_verifier: Option<String>,
 }
 
 impl std::fmt::Debug for AuthSection {
@@ -47,6 +51,8 @@ impl std::fmt::Debug for AuthSection {
             .field("refresh_token", &s(&self.refresh_token))
             .field("access_token", &s(&self.access_token))
             .field("access_expires", &self.access_expires)
+            .field("pkce_state", &self.pkce_state)
+            .field("pkce_verifier", &s(&self.pkce_verifier))
             .finish()
     }
 }
@@ -205,6 +211,8 @@ impl State {
             refresh_token: string(path, a, "auth", "refresh_token")?,
             access_token: string(path, a, "auth", "access_token")?,
             access_expires: parse_expires(path, a.and_then(|m| m.get("access_expires")))?,
+            pkce_state: string(path, a, "auth", "pkce_state")?,
+            pkce_verifier: string(path, a, "auth", "pkce_verifier")?,
         };
 
         let r = section(path, &doc, "request")?;
@@ -297,6 +305,8 @@ impl State {
         field!(auth, code);
         field!(auth, refresh_token);
         field!(auth, access_token);
+        field!(auth, pkce_state);
+        field!(auth, pkce_verifier);
         if self.auth.access_expires != before.auth.access_expires {
             let v = self
                 .auth
@@ -334,6 +344,8 @@ impl State {
         field!(auth, refresh_token);
         field!(auth, access_token);
         field!(auth, access_expires);
+        field!(auth, pkce_state);
+        field!(auth, pkce_verifier);
         field!(request, base_headers);
         field!(api, graph_url);
         field!(api, login_url);
