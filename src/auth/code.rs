@@ -167,7 +167,10 @@ mod tests {
         assert_eq!(q["redirect_uri"], crate::config::DEFAULT_REDIRECT_URI);
         assert_eq!(q["scope"], "Files.ReadWrite.All offline_access User.Read");
         assert_eq!(q["state"], "st4te");
-        assert_eq!(q["code_challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            q["code_challenge"],
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
         assert_eq!(q["code_challenge_method"], "S256");
         assert!(!req.url.as_str().contains("dBjftJeZ4CVP"));
     }
@@ -197,7 +200,10 @@ mod tests {
             parse_redirect(&format!("{base}#code=f&state=s1"), Some("s1")).unwrap(),
             "f"
         );
-        assert_eq!(parse_redirect("  M.R3_BAY.abc \n", None).unwrap(), "M.R3_BAY.abc");
+        assert_eq!(
+            parse_redirect("  M.R3_BAY.abc \n", None).unwrap(),
+            "M.R3_BAY.abc"
+        );
         assert!(parse_redirect("", None).is_err());
         assert!(parse_redirect(&format!("{base}?state=s1"), Some("s1")).is_err());
     }

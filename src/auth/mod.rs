@@ -128,7 +128,10 @@ impl std::fmt::Debug for TokenResponse {
             .field("scope", &self.scope)
             .field("expires_in", &self.expires_in)
             .field("access_token", &"REDACTED")
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "REDACTED"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "REDACTED"),
+            )
             .finish()
     }
 }
@@ -158,3 +161,6 @@ pub async fn token_request(
     }
     Ok(resp)
 }
+
+#[cfg(test)]
+mod tests;

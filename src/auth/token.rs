@@ -27,7 +27,10 @@ pub struct Tokens {
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tokens")
-            .field("access_token", &self.access_token.as_ref().map(|_| "REDACTED"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "REDACTED"),
+            )
             .field(
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "REDACTED"),
