@@ -1,0 +1,185 @@
+//! Shared helpers of the Graph integration tests: plain HTTP (reqwest) against an
+//! in-process emulator on 127.0.0.1:0, never through the client crate.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use onedrive_emulator::store::{Blob, Conflict, FsInfo, Item};
+use onedrive_emulator::{Config, Running};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub struct Emu {
+    pub running: Running,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+/// Percent-encodes one path segment the way Graph expects (RFC 3986 pchar kept raw).
+pub fn seg(s: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'!')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b';')
+        .remove(b'=')
+        .remove(b'@');
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
+/// `a/b c/d` → `a/b%20c/d` (each segment on its own).
+pub fn path(p: &str) -> String {
+    p.split('/').map(seg).collect::<Vec<_>>().join("/")
+}
+
+impl Emu {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(f: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
+            copy_delay: Duration::from_millis(20),
+            ..Config::default()
+        };
+        f(&mut config);
+        let running = onedrive_emulator::start(config)
+            .await
+            .expect("start emulator");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let token = access_token(&running);
+        Self {
+            running,
+            http,
+            token,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.url)
+    }
+
+    /// A request to `/v1.0{path}` with the bearer token.
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("/v1.0{path}")))
+            .bearer_auth(&self.token)
+    }
+
+    /// Sends and returns status, headers and the JSON body (`Null` when empty).
+    pub async fn send(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let resp = rb.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("non-JSON body ({e}): {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        (status, headers, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self.send(self.req(Method::GET, path)).await;
+        (s, b)
+    }
+
+    pub async fn get_url(&self, url: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self.send(self.http.get(url).bearer_auth(&self.token)).await;
+        (s, b)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, _, b) = self.send(self.req(Method::POST, path).json(&body)).await;
+        (s, b)
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, _, b) = self.send(self.req(Method::PATCH, path).json(&body)).await;
+        (s, b)
+    }
+
+    pub async fn delete(&self, path: &str) -> StatusCode {
+        self.send(self.req(Method::DELETE, path)).await.0
+    }
+
+    pub fn root_id(&self) -> String {
+        self.running.state.store.root_id()
+    }
+
+    pub fn drive_id(&self) -> String {
+        self.running.state.store.drive_id()
+    }
+
+    /// Creates a folder through the store (fast setup).
+    pub fn mkdir(&self, parent: &str, name: &str) -> Item {
+        self.running
+            .state
+            .store
+            .create_folder(parent, name, Conflict::Fail)
+            .expect("mkdir")
+            .0
+    }
+
+    /// Stores a file through the store (uploads belong to the transfer tests).
+    pub fn file(&self, parent: &str, name: &str, data: &[u8]) -> Item {
+        self.running
+            .state
+            .store
+            .put_file(
+                parent,
+                name,
+                Blob::from_bytes(data.to_vec()),
+                Conflict::Fail,
+                FsInfo::default(),
+            )
+            .expect("put file")
+            .0
+    }
+}
+
+/// A valid bearer token for the emulated user, minted by the identity module (the
+/// browser flow itself is covered by the identity tests).
+pub fn access_token(running: &Running) -> String {
+    running
+        .state
+        .identity
+        .mint_access_token(Duration::from_secs(3600))
+}
+
+/// Asserts Graph's error shape and returns `error.code`.
+pub fn error_code(body: &Value) -> String {
+    let err = &body["error"];
+    assert!(err["message"].is_string(), "error message in {body}");
+    assert!(
+        err["innerError"]["request-id"].is_string(),
+        "innerError.request-id in {body}"
+    );
+    err["code"].as_str().unwrap_or_default().to_owned()
+}
+
+pub fn inner_code(body: &Value) -> Option<String> {
+    body["error"]["innerError"]["code"]
+        .as_str()
+        .map(str::to_owned)
+}
