@@ -1,10 +1,262 @@
-//! `/_emulator/...` control routes. (Skeleton: being filled in.)
+//! `/_emulator/...` control routes (JSON). No authentication: the emulator is a local
+//! test tool, and tests must be able to steer it without going through OAuth.
+//!
+//! - `GET  stats`, `POST stats/reset`: request counts by method and route, bytes in/out.
+//! - `POST reset`: empty drive, no upload sessions, no scripted faults, zeroed stats.
+//! - `GET|POST|DELETE faults`: the scripted-fault queue (see [`crate::faults`]).
+//! - `POST populate`: a tree of F folders and N files in one call.
+//! - `POST tokens/expire`: every access token issued so far expires now.
+//! - `POST corrupt`: change a file's stored bytes, keeping its advertised hashes.
+//! - `GET|PUT quota`: read or set the drive quota.
+//! - `GET  uploads`: the upload sessions in progress.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::{GraphError, GraphResult};
+use crate::faults::ScriptedFault;
 use crate::state::AppState;
-use axum::Router;
+use crate::store::{Blob, Conflict, Item};
 
 /// Path prefix of the admin routes.
 pub const PREFIX: &str = "/_emulator/";
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/stats/reset", post(stats_reset))
+        .route("/_emulator/reset", post(reset))
+        .route(
+            "/_emulator/faults",
+            get(faults_list).post(faults_add).delete(faults_clear),
+        )
+        .route("/_emulator/populate", post(populate))
+        .route("/_emulator/tokens/expire", post(tokens_expire))
+        .route("/_emulator/corrupt", post(corrupt))
+        .route("/_emulator/quota", get(quota_get).put(quota_put))
+        .route("/_emulator/uploads", get(uploads))
+}
+
+fn reply(r: GraphResult<Value>) -> Response {
+    match r {
+        Ok(v) => (StatusCode::OK, Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Parses a JSON body into `T`, with a Graph-shaped 400 on failure.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> GraphResult<T> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| GraphError::invalid_request(format!("Invalid request body: {e}")))
+}
+
+async fn stats(State(state): State<AppState>) -> Response {
+    let mut v = state.stats.snapshot();
+    if let Value::Object(m) = &mut v {
+        m.insert("faults_injected".into(), json!(state.faults.injected()));
+        m.insert(
+            "upload_sessions".into(),
+            json!(state.transfer.sessions.list(&state.public_url).len()),
+        );
+        m.insert("items".into(), json!(state.store.item_count()));
+    }
+    (StatusCode::OK, Json(v)).into_response()
+}
+
+async fn stats_reset(State(state): State<AppState>) -> StatusCode {
+    state.stats.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(state): State<AppState>) -> StatusCode {
+    state.store.reset();
+    state.transfer.sessions.clear();
+    state.faults.clear_script();
+    state.stats.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn faults_list(State(state): State<AppState>) -> Response {
+    reply(Ok(json!({
+        "pending": state.faults.pending(),
+        "injected": state.faults.injected(),
+    })))
+}
+
+/// One fault object or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<ScriptedFault>),
+    One(ScriptedFault),
+}
+
+async fn faults_add(State(state): State<AppState>, body: Bytes) -> Response {
+    reply((|| {
+        let list = match parse::<OneOrMany>(&body)? {
+            OneOrMany::Many(v) => v,
+            OneOrMany::One(f) => vec![f],
+        };
+        state
+            .faults
+            .add_script(list)
+            .map_err(GraphError::invalid_request)?;
+        Ok(json!({ "pending": state.faults.pending() }))
+    })())
+}
+
+async fn faults_clear(State(state): State<AppState>) -> StatusCode {
+    state.faults.clear_script();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PopulateReq {
+    /// Folder to fill (created, with its ancestors, when missing). Default: the root.
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    folders: usize,
+    #[serde(default)]
+    files: usize,
+    /// Every file's size in bytes...
+    #[serde(default)]
+    size: Option<u64>,
+    /// ...or sizes used round-robin.
+    #[serde(default)]
+    sizes: Vec<u64>,
+}
+
+/// The folder at `path` below the root, creating missing folders.
+fn ensure_folder(state: &AppState, path: &str) -> GraphResult<Item> {
+    let mut cur = state.store.get(&state.store.root_id())?;
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        cur = match state.store.child_by_name(&cur.id, seg)? {
+            Some(it) if it.is_folder() => it,
+            Some(_) => {
+                return Err(GraphError::name_already_exists(format!(
+                    "{seg} exists and is not a folder"
+                )));
+            }
+            None => state.store.create_folder(&cur.id, seg, Conflict::Fail)?.0,
+        };
+    }
+    Ok(cur)
+}
+
+async fn populate(State(state): State<AppState>, body: Bytes) -> Response {
+    reply((|| {
+        let req: PopulateReq = parse(&body)?;
+        const MAX: usize = 1_000_000;
+        if req.folders > MAX || req.files > MAX {
+            return Err(GraphError::invalid_request(
+                "At most 1,000,000 folders and files per call.",
+            ));
+        }
+        let mut sizes = req.sizes;
+        if let Some(s) = req.size {
+            sizes.push(s);
+        }
+        let parent = ensure_folder(&state, &req.path)?;
+        let started = std::time::Instant::now();
+        let summary = state
+            .store
+            .populate(&parent.id, req.folders, req.files, &sizes)?;
+        Ok(json!({
+            "parentId": parent.id,
+            "folders": summary.folder_ids.len(),
+            "files": summary.file_ids.len(),
+            "bytes": summary.bytes,
+            "millis": started.elapsed().as_millis() as u64,
+        }))
+    })())
+}
+
+async fn tokens_expire(State(state): State<AppState>) -> Response {
+    let n = state.identity.expire_all_access_tokens();
+    reply(Ok(json!({ "expired": n })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorruptReq {
+    id: Option<String>,
+    path: Option<String>,
+}
+
+async fn corrupt(State(state): State<AppState>, body: Bytes) -> Response {
+    reply((|| {
+        let req: CorruptReq = parse(&body)?;
+        let item = match (req.id, req.path) {
+            (Some(id), None) => state.store.get(&id)?,
+            (None, Some(p)) => state.store.resolve_path(&state.store.root_id(), &p)?,
+            _ => {
+                return Err(GraphError::invalid_request(
+                    "Give exactly one of \"id\" and \"path\".",
+                ));
+            }
+        };
+        let Some(file) = item.file() else {
+            return Err(GraphError::invalid_request("Only files can be corrupted."));
+        };
+        if file.blob.is_empty() {
+            return Err(GraphError::invalid_request(
+                "An empty file has no byte to corrupt.",
+            ));
+        }
+        // Same length, first byte flipped: only a hash check can tell.
+        let mut bytes = file.blob.to_vec();
+        bytes[0] ^= 0xFF;
+        let bad = Blob::from_bytes(bytes).with_hashes_of(&file.blob);
+        state.store.set_blob_unchecked(&item.id, bad)?;
+        Ok(json!({ "id": item.id, "corrupted": true }))
+    })())
+}
+
+fn quota_json(state: &AppState) -> Value {
+    let q = state.store.quota();
+    json!({
+        "total": q.total,
+        "used": q.used,
+        "remaining": q.remaining,
+        "deleted": q.deleted,
+        "state": q.state,
+    })
+}
+
+async fn quota_get(State(state): State<AppState>) -> Response {
+    reply(Ok(quota_json(&state)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaReq {
+    total: u64,
+}
+
+async fn quota_put(State(state): State<AppState>, body: Bytes) -> Response {
+    reply((|| {
+        let req: QuotaReq = parse(&body)?;
+        state.store.set_quota(req.total);
+        Ok(quota_json(&state))
+    })())
+}
+
+async fn uploads(State(state): State<AppState>) -> Response {
+    reply(Ok(
+        json!({ "value": state.transfer.sessions.list(&state.public_url) }),
+    ))
 }

@@ -123,6 +123,14 @@ impl Blob {
     }
 }
 
+/// A position in a [`BlobWriter`] to roll back to.
+pub struct Checkpoint {
+    chunks: usize,
+    len: u64,
+    qx: QuickXorHash,
+    sha1: Option<sha1::Sha1>,
+}
+
 /// Accumulates a body chunk by chunk, hashing as it goes.
 pub struct BlobWriter {
     chunks: Vec<Bytes>,
@@ -181,6 +189,30 @@ impl BlobWriter {
                 self.seal();
             }
         }
+    }
+
+    /// Marks the current end, so that what is pushed next can be taken back with
+    /// [`BlobWriter::rollback`]: an upload fragment is hashed as it streams in, and
+    /// discarded whole if its connection breaks (Graph: "all bytes of that request are
+    /// discarded").
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        self.seal();
+        Checkpoint {
+            chunks: self.chunks.len(),
+            len: self.len,
+            qx: self.qx.clone(),
+            sha1: self.sha1.clone(),
+        }
+    }
+
+    /// Forgets everything pushed since `cp`.
+    pub fn rollback(&mut self, cp: Checkpoint) {
+        self.chunks.truncate(cp.chunks);
+        self.starts.truncate(cp.chunks);
+        self.pending = BytesMut::new();
+        self.len = cp.len;
+        self.qx = cp.qx;
+        self.sha1 = cp.sha1;
     }
 
     /// Moves the pending buffer into `chunks`.
@@ -250,6 +282,21 @@ mod tests {
         }
         assert!(blob.range_chunks(10, 5).is_empty());
         assert_eq!(blob.slice_at(CHUNK as u64 - 1, u64::MAX).len(), 1);
+    }
+
+    #[test]
+    fn rollback_forgets_a_fragment() {
+        let data = pattern(CHUNK + 999);
+        let mut w = BlobWriter::new(true);
+        w.push_slice(&data[..500]);
+        let cp = w.checkpoint();
+        w.push_slice(&pattern(2 * CHUNK + 5));
+        w.rollback(cp);
+        w.push_slice(&data[500..]);
+        let blob = w.finish();
+        assert_eq!(blob.to_vec(), data);
+        assert_eq!(blob.quick_xor_hash(), quickxorhash::hash_base64(&data));
+        assert_eq!(blob.sha1_hex(), Blob::from_bytes(data).sha1_hex());
     }
 
     #[test]

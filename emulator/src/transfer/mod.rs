@@ -8,13 +8,21 @@
 //! them is caught by tests.
 
 pub mod body;
+pub mod download;
 pub mod range;
 pub mod signing;
+pub mod simple_upload;
+pub mod upload_session;
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
 
 use crate::config::Config;
 use crate::state::AppState;
+use crate::store::{Conflict, ItemId};
 
 /// Path prefix of pre-authenticated download URLs.
 pub const DOWNLOAD_PREFIX: &str = "/_dl/";
@@ -24,26 +32,30 @@ pub const UPLOAD_PREFIX: &str = "/_up/";
 /// Download-URL signing, upload sessions.
 pub struct TransferState {
     pub signer: signing::Signer,
+    pub sessions: upload_session::Sessions,
 }
 
 impl TransferState {
     pub fn new(_config: &Config) -> Self {
         Self {
             signer: signing::Signer::new(),
+            sessions: upload_session::Sessions::default(),
         }
     }
 }
 
+/// The pre-authenticated routes: download URLs and upload-session URLs.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/_dl/{token}", get(download::serve))
+        .route(
+            "/_up/{session}",
+            get(upload_session::status)
+                .put(upload_session::put_fragment)
+                .delete(upload_session::cancel)
+                .post(upload_session::commit_deferred),
+        )
 }
-
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-
-use crate::error::GraphError;
-use crate::store::{Conflict, ItemId};
 
 /// Where a simple upload or an upload session writes.
 #[derive(Clone, Debug)]
@@ -58,32 +70,43 @@ pub enum UploadTarget {
 
 /// `GET {item}/content`: 302 to the item's pre-authenticated download URL.
 /// The graph router has already authenticated the request and resolved `item`.
-pub async fn content_redirect(_state: &AppState, _item: &ItemId, _headers: &HeaderMap) -> Response {
-    GraphError::new(StatusCode::NOT_IMPLEMENTED, "notSupported", "not yet").into_response()
+pub async fn content_redirect(state: &AppState, item: &ItemId, headers: &HeaderMap) -> Response {
+    download::content_redirect(state, item, headers).await
 }
 
 /// `PUT {target}/content` (simple upload); `conflict` from the query string (default replace).
 pub async fn simple_upload(
-    _state: &AppState,
-    _target: UploadTarget,
-    _conflict: Conflict,
-    _headers: &HeaderMap,
-    _body: Body,
+    state: &AppState,
+    target: UploadTarget,
+    conflict: Conflict,
+    headers: &HeaderMap,
+    body: Body,
 ) -> Response {
-    GraphError::new(StatusCode::NOT_IMPLEMENTED, "notSupported", "not yet").into_response()
+    simple_upload::simple_upload(state, target, conflict, headers, body).await
 }
 
 /// `POST {target}/createUploadSession`; `body` is the request's JSON (may be empty).
 pub async fn create_upload_session(
-    _state: &AppState,
-    _target: UploadTarget,
-    _headers: &HeaderMap,
-    _body: bytes::Bytes,
+    state: &AppState,
+    target: UploadTarget,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
 ) -> Response {
-    GraphError::new(StatusCode::NOT_IMPLEMENTED, "notSupported", "not yet").into_response()
+    upload_session::create_upload_session(state, target, headers, body).await
 }
 
 /// The `@microsoft.graph.downloadUrl` of a file item.
 pub fn download_url(state: &AppState, item: &ItemId) -> String {
-    format!("{}/_dl/{item}", state.public_url)
+    download::download_url(state, item)
+}
+
+/// The driveItem JSON of an upload's result.
+// Interim: until the graph module's `item_json` lands, a minimal body.
+pub(crate) fn item_json(_state: &AppState, item: &crate::store::Item) -> serde_json::Value {
+    let mut v = serde_json::json!({"id": item.id, "name": item.name, "size": item.size,
+        "eTag": item.etag, "cTag": item.ctag});
+    if let Some(f) = item.file() {
+        v["file"] = serde_json::json!({"hashes": {"quickXorHash": f.quick_xor_hash}});
+    }
+    v
 }
