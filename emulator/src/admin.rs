@@ -5,6 +5,7 @@
 //! - `POST reset`: empty drive, no upload sessions, no scripted faults, zeroed stats.
 //! - `GET|POST|DELETE faults`: the scripted-fault queue (see [`crate::faults`]).
 //! - `POST populate`: a tree of F folders and N files in one call.
+//! - `POST tokens`: a fresh access token without an OAuth flow (scripts, benchmarks).
 //! - `POST tokens/expire`: every access token issued so far expires now.
 //! - `POST corrupt`: change a file's stored bytes, keeping its advertised hashes.
 //! - `GET|PUT quota`: read or set the drive quota.
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
             get(faults_list).post(faults_add).delete(faults_clear),
         )
         .route("/_emulator/populate", post(populate))
+        .route("/_emulator/tokens", post(tokens_mint))
         .route("/_emulator/tokens/expire", post(tokens_expire))
         .route("/_emulator/corrupt", post(corrupt))
         .route("/_emulator/quota", get(quota_get).put(quota_put))
@@ -183,6 +185,16 @@ async fn populate(State(state): State<AppState>, body: Bytes) -> Response {
             "millis": started.elapsed().as_millis() as u64,
         }))
     })())
+}
+
+async fn tokens_mint(State(state): State<AppState>) -> Response {
+    let ttl = state.config.token_ttl;
+    let token = state.identity.mint_access_token(ttl);
+    reply(Ok(json!({
+        "token_type": "Bearer",
+        "access_token": token,
+        "expires_in": ttl.as_secs(),
+    })))
 }
 
 async fn tokens_expire(State(state): State<AppState>) -> Response {

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::GraphError;
+use crate::server::ConnKill;
 use crate::state::AppState;
 
 /// Which requests a fault applies to.
@@ -304,11 +305,19 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 || req.headers().contains_key(header::TRANSFER_ENCODING);
             if has_body {
                 // An upload breaks mid-body: the handler sees the truncated body fail
-                // (and must discard it), the client sees its connection dropped.
+                // (and must discard it), the client sees its connection dropped with no
+                // answer at all.
+                let kill = req.extensions().get::<ConnKill>().cloned();
                 let (parts, body) = req.into_parts();
                 let req = Request::from_parts(parts, Body::new(CutBody::new(body, after)));
                 let _ = next.run(req).await;
-                aborted_response()
+                match kill {
+                    Some(k) => {
+                        k.kill();
+                        std::future::pending::<Response>().await
+                    }
+                    None => aborted_response(),
+                }
             } else {
                 let resp = next.run(req).await;
                 let (parts, body) = resp.into_parts();
@@ -318,9 +327,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
 }
 
-/// A response whose body fails at once: hyper then drops the connection.
+/// Without a [`ConnKill`] (a router served by other means): a 500 whose announced body
+/// never comes, so that the peer at least sees a broken response.
 pub fn aborted_response() -> Response {
-    let mut resp = Response::new(Body::new(CutBody::new(Body::empty(), Some(0))));
+    let mut resp = Response::new(Body::new(CutBody::new(Body::from("x"), Some(0))));
     *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     resp
 }

@@ -8,8 +8,13 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::serve::ListenerExt as _;
-use tokio::sync::oneshot;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, oneshot};
 
 use crate::config::Config;
 use crate::error::{GraphError, REQUEST_ID};
@@ -121,8 +126,8 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     // Loaded before anything is served so that a bad certificate fails start-up.
     let tls = match &config.tls {
-        Some(files) => Some(
-            axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+        Some(files) => {
+            let c = axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
                 .await
                 .map_err(|e| {
                     std::io::Error::new(
@@ -133,8 +138,9 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
                             files.key.display()
                         ),
                     )
-                })?,
-        ),
+                })?;
+            Some(tokio_rustls::TlsAcceptor::from(c.get_inner()))
+        }
         None => None,
     };
     let scheme = if config.tls.is_some() {
@@ -150,35 +156,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let state = AppState::new(config, url.clone())?;
     let app = app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = match tls {
-        None => {
-            // Small JSON replies must not wait for Nagle + delayed ACK (40 ms each).
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-            })
-        }
-        Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                let _ = rx.await;
-                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
-            });
-            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
-                .acceptor(axum_server::accept::NoDelayAcceptor::new());
-            let server = axum_server::from_tcp(listener.into_std()?)?
-                .acceptor(acceptor)
-                .handle(handle);
-            tokio::spawn(async move { server.serve(app.into_make_service()).await })
-        }
-    };
+    let task = tokio::spawn(accept_loop(listener, tls, app, rx));
     Ok(Running {
         url,
         addr,
@@ -186,6 +164,86 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Lets a handler or middleware drop the connection its request came on, without an
+/// answer: the "connection cut" fault. Present in every request's extensions.
+#[derive(Clone, Debug)]
+pub struct ConnKill(Arc<Notify>);
+
+impl ConnKill {
+    /// Closes the connection as soon as the current poll returns. The caller should
+    /// then never complete (e.g. await `std::future::pending()`), so that no response
+    /// gets out first.
+    pub fn kill(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Our own accept loop (rather than `axum::serve`) so that a connection can be cut on
+/// purpose ([`ConnKill`]), with the same code for plain TCP and TLS.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+    mut stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (tcp, _peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                // Out of file descriptors and the like: wait, don't die.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        // Small JSON replies must not wait for Nagle + delayed ACK (40 ms each).
+        let _ = tcp.set_nodelay(true);
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => serve_connection(tcp, app, watcher).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await;
+                    if let Ok(Ok(stream)) = handshake {
+                        serve_connection(stream, app, watcher).await;
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    // Open connections get a few seconds to finish their requests.
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    Ok(())
+}
+
+async fn serve_connection<I>(io: I, app: Router, watcher: Watcher)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let kill = ConnKill(Arc::new(Notify::new()));
+    let k = kill.clone();
+    let svc = tower::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(k.clone());
+        let mut app = app.clone();
+        async move { tower::Service::call(&mut app, req).await }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new());
+    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
+    let conn = watcher.watch(conn.into_owned());
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.0.notified() => {}
+    }
 }
 
 /// An emulator served by its own runtime on its own thread, for synchronous callers
