@@ -37,9 +37,7 @@ pub async fn content_redirect(state: &AppState, item: &ItemId, headers: &HeaderM
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        && inm
-            .split(',')
-            .any(|t| t.trim() == "*" || it.matches_tag(t))
+        && inm.split(',').any(|t| t.trim() == "*" || it.matches_tag(t))
     {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(v) = HeaderValue::from_str(&it.etag) {

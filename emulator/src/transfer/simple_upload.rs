@@ -70,9 +70,8 @@ async fn run(
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         // A body that breaks mid-way stores nothing (the client is gone anyway).
-        let chunk = chunk.map_err(|_| {
-            GraphError::invalid_request("The request body was interrupted.")
-        })?;
+        let chunk =
+            chunk.map_err(|_| GraphError::invalid_request("The request body was interrupted."))?;
         if writer.len() + chunk.len() as u64 > limit {
             return Err(too_large(limit));
         }

@@ -101,8 +101,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn plus(t: Timestamp, d: Duration) -> Timestamp {
     let d = jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
-    t.checked_add(d)
-        .unwrap_or_else(|_| Timestamp::MAX)
+    t.checked_add(d).unwrap_or(Timestamp::MAX)
 }
 
 fn session_not_found() -> GraphError {
@@ -225,8 +224,7 @@ fn create(
     let req: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
-        serde_json::from_slice(body)
-            .map_err(|_| bad_body("The request body is not valid JSON."))?
+        serde_json::from_slice(body).map_err(|_| bad_body("The request body is not valid JSON."))?
     };
     let Value::Object(req) = req else {
         return Err(bad_body("The request body must be a JSON object."));
@@ -290,7 +288,10 @@ fn create(
             let n = it.name.clone();
             (Some(it), n)
         }
-        UploadTarget::New { parent, name: path_name } => {
+        UploadTarget::New {
+            parent,
+            name: path_name,
+        } => {
             // Graph: the name in the body must match the one in the path.
             if let Some(n) = &name
                 && n != path_name
@@ -373,10 +374,8 @@ fn check_preconditions(headers: &HeaderMap, existing: Option<&Item>) -> GraphRes
         )
     };
     if let Some(im) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        let ok = existing.is_some_and(|it| {
-            im.split(',')
-                .any(|t| t.trim() == "*" || it.matches_tag(t))
-        });
+        let ok =
+            existing.is_some_and(|it| im.split(',').any(|t| t.trim() == "*" || it.matches_tag(t)));
         if !ok {
             return Err(failed());
         }
@@ -385,9 +384,7 @@ fn check_preconditions(headers: &HeaderMap, existing: Option<&Item>) -> GraphRes
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         && let Some(it) = existing
-        && inm
-            .split(',')
-            .any(|t| t.trim() == "*" || it.matches_tag(t))
+        && inm.split(',').any(|t| t.trim() == "*" || it.matches_tag(t))
     {
         return Err(failed());
     }
@@ -429,7 +426,10 @@ pub async fn status(
         let v = lock(&s).status_json();
         Ok((StatusCode::OK, Json(v)).into_response())
     })();
-    labelled(r.unwrap_or_else(|e| e.into_response()), "GET /_up/{session}")
+    labelled(
+        r.unwrap_or_else(|e| e.into_response()),
+        "GET /_up/{session}",
+    )
 }
 
 /// `DELETE {uploadUrl}`: cancel (204).
@@ -446,7 +446,10 @@ pub async fn cancel(
         state.transfer.sessions.remove(&id);
         Ok(StatusCode::NO_CONTENT.into_response())
     })();
-    labelled(r.unwrap_or_else(|e| e.into_response()), "DELETE /_up/{session}")
+    labelled(
+        r.unwrap_or_else(|e| e.into_response()),
+        "DELETE /_up/{session}",
+    )
 }
 
 /// `POST {uploadUrl}` with an empty body: commit a `deferCommit` session (the
@@ -481,7 +484,10 @@ pub async fn commit_deferred(
         }
         r
     })();
-    labelled(r.unwrap_or_else(|e| e.into_response()), "POST /_up/{session}")
+    labelled(
+        r.unwrap_or_else(|e| e.into_response()),
+        "POST /_up/{session}",
+    )
 }
 
 fn overlap(s: &Session) -> GraphError {
@@ -640,10 +646,10 @@ async fn fragment(
 /// (after releasing the session lock).
 fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
     let Some(blob) = s.finished.clone() else {
-        return Err(GraphError::invalid_request(
-            "The upload session is not complete.",
-        )
-        .inner("uploadSessionIncomplete"));
+        return Err(
+            GraphError::invalid_request("The upload session is not complete.")
+                .inner("uploadSessionIncomplete"),
+        );
     };
     let (item, created) = match &s.target {
         UploadTarget::New { parent, name } => {
@@ -651,10 +657,7 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
                 .store
                 .put_file(parent, name, blob, s.conflict, s.fs.clone())?
         }
-        UploadTarget::Existing(id) => (
-            state.store.replace_content(id, blob, s.fs.clone())?,
-            false,
-        ),
+        UploadTarget::Existing(id) => (state.store.replace_content(id, blob, s.fs.clone())?, false),
     };
     let item = match &s.description {
         Some(d) => state
