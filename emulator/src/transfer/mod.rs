@@ -99,14 +99,3 @@ pub async fn create_upload_session(
 pub fn download_url(state: &AppState, item: &ItemId) -> String {
     download::download_url(state, item)
 }
-
-/// The driveItem JSON of an upload's result.
-// Interim: until the graph module's `item_json` lands, a minimal body.
-pub(crate) fn item_json(_state: &AppState, item: &crate::store::Item) -> serde_json::Value {
-    let mut v = serde_json::json!({"id": item.id, "name": item.name, "size": item.size,
-        "eTag": item.etag, "cTag": item.ctag});
-    if let Some(f) = item.file() {
-        v["file"] = serde_json::json!({"hashes": {"quickXorHash": f.quick_xor_hash}});
-    }
-    v
-}

@@ -45,7 +45,7 @@ pub async fn simple_upload(
             } else {
                 StatusCode::OK
             };
-            (status, Json(super::item_json(state, &item))).into_response()
+            (status, Json(crate::graph::item_json(state, &item))).into_response()
         }
         Err(e) => e.into_response(),
     }

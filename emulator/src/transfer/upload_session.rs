@@ -678,5 +678,5 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(super::item_json(state, &item))).into_response())
+    Ok((status, Json(crate::graph::item_json(state, &item))).into_response())
 }
