@@ -13,6 +13,7 @@
 
 pub mod code;
 pub mod device;
+pub mod login;
 pub mod pkce;
 pub mod token;
 

@@ -316,3 +316,63 @@ async fn a_public_client_sending_a_secret_is_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn paste_url_across_two_invocations_via_the_state_file() {
+    let s = setup(Config::default(), None).await;
+    // `auth URL` before `auth`: nothing pending.
+    let err = login::finish_paste(&s.store, &s.http, "https://x/?code=a&state=b")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Authorization(_)), "{err:?}");
+    // First invocation: print the URL.
+    let url = login::begin_paste(&s.store).unwrap();
+    let pending = s.store.load().unwrap().auth;
+    assert!(pending.pkce_state.is_some() && pending.pkce_verifier.is_some());
+    assert!(
+        !url.as_str()
+            .contains(pending.pkce_verifier.as_deref().unwrap())
+    );
+    // Second invocation: the pasted URL.
+    let landed = browser(&url).await;
+    let tokens = login::finish_paste(&s.store, &s.http, &landed)
+        .await
+        .unwrap();
+    let st = s.store.load().unwrap();
+    assert_eq!(st.auth.refresh_token, tokens.refresh_token);
+    assert_eq!(st.auth.pkce_state, None, "pending request cleared");
+    assert_eq!(st.auth.pkce_verifier, None);
+    // The whole stack from the state file.
+    let conn = crate::graph::Connection::with_http(s.store.clone(), st, s.http.clone()).unwrap();
+    conn.graph
+        .get_item(&crate::graph::ItemRef::Root)
+        .await
+        .unwrap();
+    // auth_refresh rotates and stores.
+    let t2 = login::refresh(&s.store, &s.http).await.unwrap();
+    assert_ne!(t2.refresh_token, tokens.refresh_token);
+    assert_eq!(s.store.load().unwrap().auth.refresh_token, t2.refresh_token);
+}
+
+#[tokio::test]
+async fn device_sign_in_stores_tokens() {
+    let cfg = Config {
+        device_interval_secs: 0,
+        ..Config::default()
+    };
+    let s = setup(cfg, None).await;
+    let t = login::device_sign_in(&s.store, &s.http, &DevicePollOptions::default(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(s.store.load().unwrap().auth.access_token, t.access_token);
+}
+
+#[tokio::test]
+async fn no_client_id_is_authentication_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateFile::new(dir.path().join(".lcrc"));
+    std::fs::write(store.path(), "auth: {}\n").unwrap();
+    let err = login::begin_paste(&store).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthRequired);
+    assert!(err.to_string().contains("client.id"), "{err}");
+}
