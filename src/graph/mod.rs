@@ -16,3 +16,6 @@ pub use client::{
 };
 pub use connect::Connection;
 pub use types::*;
+
+#[cfg(test)]
+mod tests;
