@@ -376,3 +376,102 @@ async fn no_client_id_is_authentication_needed() {
     assert_eq!(err.kind(), ErrorKind::AuthRequired);
     assert!(err.to_string().contains("client.id"), "{err}");
 }
+
+/// A `tracing` writer collecting everything into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn debug_traces_never_show_secrets() {
+    let cfg = Config {
+        clients: vec![ClientRegistration {
+            id: CLIENT_ID.into(),
+            secret: Some("the-client-secret".into()),
+        }],
+        ..Config::default()
+    };
+    let s = setup(cfg, Some("the-client-secret")).await;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // A confidential client (so a secret is sent), every kind of secret on the wire:
+    // code + verifier + secret (form), tokens (JSON), bearer (header), downloadUrl
+    // (Location + JSON), uploadUrl (JSON + request URL).
+    let url = login::begin_paste(&s.store).unwrap();
+    let landed = browser(&url).await;
+    let code = parse_redirect(&landed, None).unwrap();
+    let verifier = s.store.load().unwrap().auth.pkce_verifier.unwrap();
+    let tokens = login::finish_paste(&s.store, &s.http, &landed)
+        .await
+        .unwrap();
+    let conn = crate::graph::Connection::with_http(
+        s.store.clone(),
+        s.store.load().unwrap(),
+        s.http.clone(),
+    )
+    .unwrap();
+    let g = &conn.graph;
+    let f = crate::graph::ItemRef::path("/t.txt");
+    g.upload_small(&f, bytes::Bytes::from_static(b"data"), None)
+        .await
+        .unwrap();
+    let item = g.get_item(&f).await.unwrap();
+    g.download(&f, None).await.unwrap().bytes().await.unwrap();
+    let session = g
+        .create_upload_session(&crate::graph::ItemRef::path("/u.bin"), None, None, None)
+        .await
+        .unwrap();
+    let up = url::Url::parse(session.upload_url.as_deref().unwrap()).unwrap();
+    g.upload_fragment(&up, 0, 4, bytes::Bytes::from_static(b"abcd"))
+        .await
+        .unwrap();
+    login::refresh(&s.store, &s.http).await.unwrap();
+    let refreshed = s.store.load().unwrap().auth;
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("REDACTED"),
+        "tracing captured nothing?\n{text}"
+    );
+    assert!(text.contains("/oauth2/v2.0/token"), "{text}");
+    let download_url = item.download_url.unwrap();
+    let secrets = [
+        "the-client-secret",
+        code.as_str(),
+        verifier.as_str(),
+        tokens.access_token.as_deref().unwrap(),
+        tokens.refresh_token.as_deref().unwrap(),
+        refreshed.access_token.as_deref().unwrap(),
+        refreshed.refresh_token.as_deref().unwrap(),
+        download_url.as_str(),
+        up.path(),
+    ];
+    for secret in secrets {
+        assert!(
+            !text.contains(secret),
+            "secret {secret:?} leaked into:\n{text}"
+        );
+    }
+}
