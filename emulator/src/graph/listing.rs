@@ -109,19 +109,34 @@ fn decode_skip(token: &str) -> GraphResult<usize> {
 /// One page of `items` per the request's `$orderby`/`$top`/`$skiptoken`/`$select`:
 /// `{"@odata.context","value":[...],"@odata.nextLink"?}`.
 fn page(ctx: &Ctx, mut items: Vec<Item>, decorate: impl Fn(&mut Value)) -> GraphResult<Value> {
-    let select = Select::parse_item(ctx.query.odata("select"))?;
-    let top = ctx.query.top(DEFAULT_PAGE)?;
     if let Some(ob) = ctx.query.odata("orderby") {
         sort_items(&mut items, &parse_orderby(ob)?);
     }
+    paged(ctx, decorate, |offset, limit| {
+        let total = items.len();
+        let end = offset.saturating_add(limit).min(total);
+        Ok((
+            items.get(offset.min(end)..end).unwrap_or_default().to_vec(),
+            total,
+        ))
+    })
+}
+
+/// Renders the page `fetch(offset, top)` returns (the items and the collection size).
+fn paged(
+    ctx: &Ctx,
+    decorate: impl Fn(&mut Value),
+    fetch: impl FnOnce(usize, usize) -> GraphResult<(Vec<Item>, usize)>,
+) -> GraphResult<Value> {
+    let select = Select::parse_item(ctx.query.odata("select"))?;
+    let top = ctx.query.top(DEFAULT_PAGE)?;
     let offset = match ctx.query.odata("skiptoken") {
         Some(t) => decode_skip(t)?,
         None => 0,
     };
-    let end = offset.saturating_add(top).min(items.len());
+    let (items, total) = fetch(offset, top)?;
+    let end = offset.saturating_add(items.len());
     let value: Vec<Value> = items
-        .get(offset.min(items.len())..end)
-        .unwrap_or_default()
         .iter()
         .map(|i| {
             let mut v = json::item_json(&ctx.state, i);
@@ -133,7 +148,7 @@ fn page(ctx: &Ctx, mut items: Vec<Item>, decorate: impl Fn(&mut Value)) -> Graph
         "@odata.context": json::items_context(&ctx.state),
         "value": value,
     });
-    if end < items.len() {
+    if end < total {
         let mut pairs = ctx.query.without_paging();
         pairs.push(("$skiptoken".into(), encode_skip(end)));
         out["@odata.nextLink"] = json!(ctx.link(&pairs));
@@ -150,8 +165,18 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
         // Graph: only folders (and packages) have children.
         return Err(GraphError::invalid_request("The item is not a folder."));
     }
-    let items = ctx.state.store.children(&folder.id)?;
-    Ok(json_response(StatusCode::OK, page(ctx, items, |_| {})?))
+    let store = &ctx.state.store;
+    let v = if ctx.query.odata("orderby").is_some() {
+        page(ctx, store.children(&folder.id)?, |_| {})?
+    } else {
+        // Name order is the store's own: snapshot only the page.
+        paged(
+            ctx,
+            |_| {},
+            |offset, limit| store.children_page(&folder.id, offset, limit),
+        )?
+    };
+    Ok(json_response(StatusCode::OK, v))
 }
 
 /// The first page of children for `$expand=children` (no nextLink, as Graph does).

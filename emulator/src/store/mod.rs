@@ -333,6 +333,17 @@ impl Store {
         self.read().children(id)
     }
 
+    /// `limit` children from position `offset` in [`Store::children`] order, and the
+    /// total number of children (cheap paging: only the page is snapshotted).
+    pub fn children_page(
+        &self,
+        id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> GraphResult<(Vec<Item>, usize)> {
+        self.read().children_page(id, offset, limit)
+    }
+
     /// The decoded path of `id` below the root: `""` for the root, `/a/b` otherwise.
     /// (`parentReference.path` is `/drive/root:` + the parent's path.)
     pub fn path_of(&self, id: &str) -> GraphResult<String> {

@@ -265,6 +265,23 @@ impl Tree {
             .collect())
     }
 
+    pub fn children_page(
+        &self,
+        id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> GraphResult<(Vec<Item>, usize)> {
+        let children = self.folder_children(id)?;
+        let page = children
+            .values()
+            .skip(offset)
+            .take(limit)
+            .filter_map(|c| self.nodes.get(c))
+            .map(|n| self.snapshot(n))
+            .collect();
+        Ok((page, children.len()))
+    }
+
     /// Ids from the root down to `id`, both included.
     fn lineage(&self, id: &str) -> Vec<ItemId> {
         let mut out = Vec::new();
