@@ -84,8 +84,19 @@ pub async fn download(
                 let chunk = chunk?;
                 hasher.update(&chunk);
                 total += chunk.len() as u64;
-                out.write_all(&chunk)
-                    .map_err(|e| DriveError::local("<stdout>", e))?;
+                match out.write_all(&chunk) {
+                    Ok(()) => {}
+                    // The reader went away (`| head`): it wanted no more bytes.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        return Ok(Downloaded {
+                            verified: false,
+                            item,
+                            bytes: total,
+                            path: None,
+                        });
+                    }
+                    Err(e) => return Err(DriveError::local("<stdout>", e)),
+                }
             }
             out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
             check_hash(expected.as_deref(), &hasher)?;
