@@ -117,6 +117,15 @@ pub fn exit_for_kind(kind: crate::http::ErrorKind) -> ExitCode {
 
 /// Turns a drive-layer error into the failure line: `what 'object': code (HTTP n): message`.
 pub fn drive_failure(what: &str, object: Option<&str>, err: &crate::drive::DriveError) -> Failure {
+    let mut f = drive_failure_line(what, object, err);
+    if f.code == ExitCode::AuthNeeded && !f.message.contains("onedrive-cli auth") {
+        f.message
+            .push_str(" (sign in again with `onedrive-cli auth`)");
+    }
+    f
+}
+
+fn drive_failure_line(what: &str, object: Option<&str>, err: &crate::drive::DriveError) -> Failure {
     use crate::drive::DriveError as D;
     use crate::http::Error as H;
     let prefix = match object {

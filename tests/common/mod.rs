@@ -1,0 +1,268 @@
+//! Shared set-up for the integration tests: an emulator on an ephemeral loopback port,
+//! a temporary state file pointing at it, and helpers to run the real `onedrive-cli`
+//! binary and to look at the emulator's drive afterwards (through its `state.store`,
+//! never through the client's own code).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use onedrive_emulator::store::{Blob, Conflict, FsInfo, Item, ItemKind};
+use onedrive_emulator::{BackgroundEmulator, Config};
+
+/// Client id written to the state file (any GUID is a public client for the emulator).
+pub const CLIENT_ID: &str = "3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a";
+
+/// Scopes the CLI asks for (README: Files.ReadWrite.All, offline_access, User.Read).
+pub const SCOPES: &str = "Files.ReadWrite.All offline_access User.Read";
+
+pub struct Env {
+    pub emu: BackgroundEmulator,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+/// Emulator settings tuned for tests: no device-code wait, quick copies.
+pub fn test_config() -> Config {
+    Config {
+        device_interval_secs: 0,
+        device_pending_polls: 1,
+        copy_delay: Duration::from_millis(20),
+        ..Config::default()
+    }
+}
+
+impl Env {
+    /// An emulator and a state file already holding valid tokens.
+    pub fn new() -> Env {
+        Self::with_config(test_config())
+    }
+
+    pub fn with_config(config: Config) -> Env {
+        let env = Self::unauthenticated_with(config);
+        let t = env
+            .emu
+            .state
+            .identity
+            .mint_tokens(CLIENT_ID, "common", SCOPES)
+            .expect("emulator mints tokens");
+        let expires = now_unix() + t.expires_in as f64;
+        env.write_state(&format!(
+            "auth:\n  access_token: {}\n  refresh_token: {}\n  access_expires: {expires}\n",
+            t.access_token,
+            t.refresh_token
+                .expect("offline_access gives a refresh token"),
+        ));
+        env
+    }
+
+    /// An emulator and a state file with only the client id and the `api` section.
+    pub fn unauthenticated() -> Env {
+        Self::unauthenticated_with(test_config())
+    }
+
+    pub fn unauthenticated_with(config: Config) -> Env {
+        let emu = onedrive_emulator::start_in_thread(config).expect("emulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("lcrc");
+        let env = Env { emu, dir, config };
+        env.write_state("");
+        env
+    }
+
+    /// The `api` section pointing at the emulator.
+    pub fn api_section(&self) -> String {
+        format!(
+            "api:\n  graph_url: {url}/v1.0\n  login_url: {url}\n  tenant: common\n",
+            url = self.emu.url
+        )
+    }
+
+    /// Writes the state file: client, api, then `extra` (YAML text).
+    pub fn write_state(&self, extra: &str) {
+        let text = format!("client:\n  id: {CLIENT_ID}\n{}{extra}", self.api_section());
+        std::fs::write(&self.config, text).expect("write state file");
+    }
+
+    pub fn state_text(&self) -> String {
+        std::fs::read_to_string(&self.config).unwrap_or_default()
+    }
+
+    /// `onedrive-cli -c STATE` with a clean environment for the test.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = self.bare_cmd();
+        c.arg("-c").arg(&self.config);
+        c
+    }
+
+    /// `onedrive-cli` without `-c`.
+    pub fn bare_cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("onedrive-cli").expect("binary built");
+        c.env_remove("ONEDRIVE_CLI_CONFIG");
+        c.env_remove("ONEDRIVE_CLI_LOG");
+        c.current_dir(self.dir.path());
+        c.timeout(Duration::from_secs(120));
+        c
+    }
+
+    /// A local file in the test's temporary directory.
+    pub fn local(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write_local(&self, name: &str, data: &[u8]) -> PathBuf {
+        let p = self.local(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, data).expect("write local file");
+        p
+    }
+
+    // ------------------------------------------------------------ drive state
+
+    pub fn root_id(&self) -> String {
+        self.emu.state.store.root_id()
+    }
+
+    /// The item at `path` (relative to the root), if any.
+    pub fn item(&self, path: &str) -> Option<Item> {
+        let p = path.trim_matches('/');
+        if p.is_empty() {
+            return self.emu.state.store.get(&self.root_id()).ok();
+        }
+        self.emu.state.store.resolve_path(&self.root_id(), p).ok()
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        self.item(path).is_some()
+    }
+
+    pub fn id_of(&self, path: &str) -> String {
+        self.item(path)
+            .unwrap_or_else(|| panic!("{path} exists in the emulator"))
+            .id
+    }
+
+    /// The bytes of the file at `path`.
+    pub fn content(&self, path: &str) -> Vec<u8> {
+        match self.item(path).map(|i| i.kind) {
+            Some(ItemKind::File(f)) => f.blob.to_vec(),
+            other => panic!("{path} is not a file: {other:?}"),
+        }
+    }
+
+    /// Names of the children of the folder at `path`, sorted.
+    pub fn children(&self, path: &str) -> Vec<String> {
+        let id = self.id_of(path);
+        let mut names: Vec<String> = self
+            .emu
+            .state
+            .store
+            .children(&id)
+            .expect("children")
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Creates the folder `path` (and its parents) directly in the emulator's store.
+    pub fn seed_folder(&self, path: &str) -> String {
+        let mut parent = self.root_id();
+        for comp in path.split('/').filter(|c| !c.is_empty()) {
+            let store = &self.emu.state.store;
+            parent = match store.child_by_name(&parent, comp).expect("lookup") {
+                Some(i) => i.id,
+                None => {
+                    store
+                        .create_folder(&parent, comp, Conflict::Fail)
+                        .expect("mkdir")
+                        .0
+                        .id
+                }
+            };
+        }
+        parent
+    }
+
+    /// Creates the file `path` with `data` directly in the emulator's store.
+    pub fn seed_file(&self, path: &str, data: &[u8]) -> String {
+        let (dir, name) = match path.trim_matches('/').rsplit_once('/') {
+            Some((d, n)) => (d, n),
+            None => ("", path.trim_matches('/')),
+        };
+        let parent = self.seed_folder(dir);
+        self.emu
+            .state
+            .store
+            .put_file(
+                &parent,
+                name,
+                Blob::from_bytes(data.to_vec()),
+                Conflict::Replace,
+                FsInfo::default(),
+            )
+            .expect("put_file")
+            .0
+            .id
+    }
+
+    // ------------------------------------------------------------ stats
+
+    /// The emulator's request statistics (`GET /_emulator/stats` document).
+    pub fn stats(&self) -> serde_json::Value {
+        self.emu.state.stats.snapshot()
+    }
+
+    /// Requests served so far (admin routes excluded).
+    pub fn graph_requests(&self) -> u64 {
+        self.stats()["total_requests"].as_u64().unwrap_or(0)
+    }
+}
+
+/// Sums the request counters of the routes matching `want`.
+pub fn sum_requests(stats: &serde_json::Value, want: impl Fn(&str) -> bool) -> u64 {
+    stats["requests"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter(|r| r["route"].as_str().is_some_and(&want))
+                .map(|r| r["count"].as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+pub fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Deterministic pseudo-random bytes (so a failing test can be reproduced).
+pub fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    let mut x: u32 = 0x9E37_79B9 ^ u32::from(seed);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn exists_local(p: &Path) -> bool {
+    p.exists()
+}
