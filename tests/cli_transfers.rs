@@ -1,0 +1,247 @@
+//! `get` and `put`: simple and session uploads, ranges, stdin/stdout, conflicts, and
+//! hash verification, checked against the emulator's stored bytes.
+
+mod common;
+
+use common::{Env, bytes, stderr_of, sum_requests};
+use onedrive_emulator::store::Blob;
+
+#[test]
+fn put_small_file_into_root_and_folder() {
+    let env = Env::new();
+    let f = env.write_local("hello.txt", b"hello world");
+    env.cmd().arg("put").arg(&f).assert().success().stdout("");
+    assert_eq!(env.content("hello.txt"), b"hello world");
+    env.seed_folder("Docs");
+    env.cmd().arg("put").arg(&f).arg("Docs").assert().success();
+    assert_eq!(env.content("Docs/hello.txt"), b"hello world");
+}
+
+#[test]
+fn put_conflicts_replace_fail_rename() {
+    let env = Env::new();
+    env.seed_file("c.txt", b"old");
+    let f = env.write_local("c.txt", b"new");
+    let id = env.id_of("c.txt");
+    // default: replace (Graph's PUT default), same item
+    env.cmd().arg("put").arg(&f).assert().success();
+    assert_eq!(env.content("c.txt"), b"new");
+    assert_eq!(env.id_of("c.txt"), id);
+    // -n: fail with the conflict code, nothing changed
+    let f2 = env.write_local("other/c.txt", b"newer");
+    let out = env.cmd().args(["put", "-n"]).arg(&f2).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("nameAlreadyExists"));
+    assert_eq!(env.content("c.txt"), b"new");
+    // --rename keeps both
+    env.cmd()
+        .args(["put", "--rename"])
+        .arg(&f2)
+        .assert()
+        .success();
+    assert_eq!(env.content("c.txt"), b"new");
+    let names = env.children("");
+    assert_eq!(names.len(), 2, "{names:?}");
+    // -d accepted
+    env.cmd().args(["put", "-d"]).arg(&f).assert().success();
+}
+
+#[test]
+fn put_stdin_needs_a_name() {
+    let env = Env::new();
+    env.cmd()
+        .args(["put", "--name", "piped.txt", "-"])
+        .write_stdin("from stdin")
+        .assert()
+        .success();
+    assert_eq!(env.content("piped.txt"), b"from stdin");
+    let out = env
+        .cmd()
+        .args(["put", "-"])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn put_missing_local_file_exits_3() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["put", "does-not-exist.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("does-not-exist.bin"));
+}
+
+fn session_requests(env: &Env) -> u64 {
+    sum_requests(&env.stats(), |r| r.contains("createUploadSession"))
+}
+
+#[test]
+fn put_with_forced_session_and_fragment_size() {
+    let env = Env::new();
+    let data = bytes(1_000_000, 1); // 4 fragments of 320 KiB (the last shorter)
+    let f = env.write_local("frag.bin", &data);
+    env.cmd()
+        .args(["put", "--chunk-size", "320K"])
+        .arg(&f)
+        .assert()
+        .success();
+    assert_eq!(env.content("frag.bin"), data);
+    assert_eq!(session_requests(&env), 1);
+    // --bits with the original's fragment option (rounded down to 640 KiB)
+    env.cmd()
+        .args([
+            "put",
+            "--bits",
+            "--bits-frag-bytes",
+            "700000",
+            "--name",
+            "bits.bin",
+        ])
+        .arg(&f)
+        .assert()
+        .success();
+    assert_eq!(env.content("bits.bin"), data);
+    assert_eq!(session_requests(&env), 2);
+    // an empty file never needs a session
+    let e = env.write_local("empty.bin", b"");
+    env.cmd().args(["put", "--bits"]).arg(&e).assert().success();
+    assert_eq!(env.content("empty.bin"), b"");
+}
+
+#[test]
+fn put_large_file_uses_a_session_automatically() {
+    let env = Env::new();
+    let data = bytes(5 * 1024 * 1024 + 123, 2);
+    let f = env.write_local("large.bin", &data);
+    env.cmd().arg("put").arg(&f).assert().success();
+    assert_eq!(env.content("large.bin"), data);
+    assert_eq!(session_requests(&env), 1);
+    // a small file does not
+    let s = env.write_local("small.bin", &bytes(1000, 3));
+    env.cmd().arg("put").arg(&s).assert().success();
+    assert_eq!(session_requests(&env), 1);
+    // large upload with -n onto an existing name: conflict
+    let out = env.cmd().args(["put", "-n"]).arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+}
+
+#[test]
+fn get_to_file_stdout_and_dash() {
+    let env = Env::new();
+    let data = bytes(70_000, 4);
+    env.seed_file("Pics/image1.jpg", &data);
+    let dst = env.local("out/deeper/copy.jpg");
+    env.cmd()
+        .args(["get", "Pics/image1.jpg"])
+        .arg(&dst)
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(
+        std::fs::read(&dst).unwrap(),
+        data,
+        "dst directories created"
+    );
+    let out = env.cmd().args(["get", "Pics/image1.jpg"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, data);
+    let out = env
+        .cmd()
+        .args(["get", "Pics/image1.jpg", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, data);
+    // an existing directory receives the file under its name
+    std::fs::create_dir_all(env.local("dir")).unwrap();
+    env.cmd()
+        .args(["get", "Pics/image1.jpg"])
+        .arg(env.local("dir"))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("dir/image1.jpg")).unwrap(), data);
+}
+
+#[test]
+fn get_byte_ranges() {
+    let env = Env::new();
+    let data = bytes(2000, 5);
+    env.seed_file("r.bin", &data);
+    let cases: [(&str, &[u8]); 4] = [
+        ("0-499", &data[..500]),
+        ("-500", &data[1500..]),
+        ("1500-", &data[1500..]),
+        ("10-10", &data[10..11]),
+    ];
+    for (r, want) in cases {
+        let out = env.cmd().args(["get", "-b", r, "r.bin"]).output().unwrap();
+        assert!(out.status.success(), "{r}: {}", stderr_of(&out));
+        assert_eq!(out.stdout, want, "{r}");
+    }
+    let dst = env.local("part.bin");
+    env.cmd()
+        .args(["get", "-b", "0-9", "r.bin"])
+        .arg(&dst)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&dst).unwrap(), &data[..10]);
+}
+
+#[test]
+fn get_errors() {
+    let env = Env::new();
+    env.seed_folder("folder");
+    let out = env.cmd().args(["get", "missing.bin"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = env.cmd().args(["get", "folder"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+}
+
+#[test]
+fn get_detects_corrupted_content_and_leaves_no_file() {
+    let env = Env::new();
+    let id = env.seed_file("c.bin", &bytes(10_000, 6));
+    env.emu
+        .state
+        .store
+        .set_blob_unchecked(&id, Blob::from_bytes(bytes(10_000, 7)))
+        .unwrap();
+    let dst = env.local("c.bin");
+    let out = env.cmd().args(["get", "c.bin"]).arg(&dst).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("QuickXorHash"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!dst.exists(), "no file left behind");
+    let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial") || n.starts_with(".onedrive-cli"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn put_then_get_round_trip_through_a_session() {
+    let env = Env::new();
+    let data = bytes(3 * 327_680 + 17, 8);
+    let f = env.write_local("rt.bin", &data);
+    env.cmd()
+        .args(["put", "--chunk-size", "320K"])
+        .arg(&f)
+        .assert()
+        .success();
+    let out = env.cmd().args(["get", "rt.bin"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, data);
+}
