@@ -1,57 +1,33 @@
-//! Wiring the layers for one invocation: state file → HTTP client (base headers) →
-//! token manager (refresh, persistence) → Graph client; and the `auth` commands, which
-//! only drive the `auth` layer's flows and print what the user must do.
+//! The state file and the connection for one invocation, and the `auth` commands. The
+//! flows themselves live in `auth::login`; this module only prints and reads.
 
 use std::io::{BufRead as _, Write as _};
-use std::sync::Arc;
 
 use serde_json::json;
 
 use super::args::{AuthArgs, Cli};
 use super::commands::{CommandResult, Ctx};
 use super::exit::{ExitCode, Failure, drive_failure};
-use crate::auth::{
-    self, AuthorizationRequest, DevicePollOptions, OAuthSettings, Pkce, TokenManager,
-};
-use crate::config::{State, StateFile};
+use crate::auth::{DevicePollOptions, login};
+use crate::config::StateFile;
 use crate::drive::resolve::Reading;
-use crate::graph::GraphClient;
-use crate::http::HttpClient;
+use crate::graph::Connection;
+use crate::http::Error as HttpError;
 
-/// The state file and what it held when the command started.
-pub struct Loaded {
-    pub store: StateFile,
-    pub state: State,
-}
-
-fn http_failure(what: &str, e: crate::http::Error) -> Failure {
-    drive_failure(what, None, &crate::drive::DriveError::Http(e))
-}
-
-/// Reads the state file (`-c`, `ONEDRIVE_CLI_CONFIG`, `~/.lcrc`); its warnings (e.g. the
-/// YAML octal trap on an all-digit client id) go to stderr.
-pub fn load(cli: &Cli) -> Result<Loaded, Failure> {
-    let cfg_err = |e: crate::config::ConfigError| Failure::new(ExitCode::Error, e.to_string());
-    let path = crate::config::resolve_path(cli.config.as_deref()).map_err(cfg_err)?;
-    let store = StateFile::new(path);
-    let state = store.load().map_err(cfg_err)?;
-    for w in &state.warnings {
-        let _ = writeln!(std::io::stderr(), "onedrive-cli: warning: {w}");
+/// The failure line for an error of the network/state layers during `what`.
+fn failure(what: &str, e: HttpError) -> Failure {
+    match e {
+        // Already one line naming the file and the problem.
+        HttpError::Config(c) => Failure::new(ExitCode::Error, c.to_string()),
+        e => drive_failure(what, None, &crate::drive::DriveError::Http(e)),
     }
-    Ok(Loaded { store, state })
 }
 
-/// The HTTP client with the state file's `request.base_headers`.
-fn http_client(state: &State) -> Result<HttpClient, Failure> {
-    let headers = state
-        .request
-        .base_headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()));
-    HttpClient::builder()
-        .base_headers(headers)
-        .and_then(|b| b.build())
-        .map_err(|e| http_failure("state file request.base_headers", e))
+/// The state file: `-c`, else `ONEDRIVE_CLI_CONFIG`, else `~/.lcrc`.
+pub fn state_file(cli: &Cli) -> Result<StateFile, Failure> {
+    crate::config::resolve_path(cli.config.as_deref())
+        .map(StateFile::new)
+        .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))
 }
 
 pub fn reading(cli: &Cli) -> Reading {
@@ -64,21 +40,15 @@ pub fn reading(cli: &Cli) -> Reading {
     }
 }
 
-/// Everything a Graph command needs.
+/// Everything a Graph command needs. The state file's warnings (e.g. the YAML octal
+/// trap on an all-digit client id) go to stderr.
 pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
-    let Loaded { store, state } = load(cli)?;
-    let http = http_client(&state)?;
-    let tokens = Arc::new(
-        TokenManager::from_state(http, &state, store).map_err(|e| http_failure("sign-in", e))?,
-    );
-    let graph = GraphClient::new(
-        tokens.authorized_http(),
-        state.api.graph_url(),
-        state.api.drive(),
-    )
-    .map_err(|e| http_failure("state file api.graph_url", e))?;
+    let conn = Connection::open(state_file(cli)?).map_err(|e| failure("sign-in", e))?;
+    for w in &conn.state.warnings {
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: warning: {w}");
+    }
     Ok(Ctx {
-        graph,
+        graph: conn.graph,
         reading: reading(cli),
         show_results: cli.json || cli.object_key.is_some(),
     })
@@ -88,72 +58,37 @@ const DONE: &str = "API authorization was completed successfully.";
 
 /// `auth [URL]` and `auth --device`.
 pub async fn auth(cli: &Cli, a: &AuthArgs) -> CommandResult {
-    let Loaded { store, state } = load(cli)?;
-    let http = http_client(&state)?;
-    let settings = OAuthSettings::from_state(&state).map_err(|e| http_failure("auth", e))?;
-    let resp = if a.device {
-        auth::device::run(&http, &settings, &DevicePollOptions::default(), |d| {
+    let store = state_file(cli)?;
+    let state = store.load().map_err(|e| failure("auth", e.into()))?;
+    let http = login::http_for_state(&state).map_err(|e| failure("auth", e))?;
+    if a.device {
+        login::device_sign_in(&store, &http, &DevicePollOptions::default(), |d| {
             println!("{}", d.instructions());
         })
         .await
-        .map_err(|e| http_failure("auth --device", e))?
+        .map_err(|e| failure("auth --device", e))?;
     } else {
-        let request = match (&a.url, &state.auth.pkce_state, &state.auth.pkce_verifier) {
-            // `auth URL` finishing the sign-in an earlier `auth` started.
-            (Some(_), Some(st), Some(v)) => {
-                AuthorizationRequest::with(&settings, st.clone(), Pkce::from_verifier(v.clone()))
-                    .map_err(|e| http_failure("auth", e))?
-            }
-            (Some(_), _, _) => {
-                return Err(Failure::new(
-                    ExitCode::AuthNeeded,
-                    "auth: no sign-in is pending; run `onedrive-cli auth` to get the URL to visit",
-                ));
-            }
-            (None, _, _) => start_paste_url(&store, &settings)?,
-        };
-        let url = match &a.url {
+        let landed = match &a.url {
             Some(u) => u.clone(),
-            None => read_redirect_url()?,
+            None => {
+                let url = login::begin_paste(&store).map_err(|e| failure("auth", e))?;
+                println!(
+                    "Visit the following URL in any web browser, sign in, allow the access asked for,\n\
+                     and paste the URL of the empty page you are redirected to in the end\n\
+                     (it starts with \"{}\").",
+                    state.api.redirect_uri()
+                );
+                println!("Alternatively, pass that URL to \"onedrive-cli auth 'URL'\".\n");
+                println!("URL to visit: {url}\n");
+                read_redirect_url()?
+            }
         };
-        request
-            .complete(&http, &settings, &url)
+        login::finish_paste(&store, &http, &landed)
             .await
-            .map_err(|e| http_failure("auth", e))?
-    };
-    let tokens =
-        TokenManager::from_state(http, &state, store).map_err(|e| http_failure("auth", e))?;
-    tokens
-        .accept(&resp)
-        .await
-        .map_err(|e| http_failure("auth: saving the tokens", e))?;
+            .map_err(|e| failure("auth", e))?;
+    }
     println!("{DONE}");
     Ok(None)
-}
-
-/// Prints the authorize URL, keeping its `state` and PKCE verifier in the state file so
-/// that `auth URL` in a later invocation can finish the sign-in.
-fn start_paste_url(
-    store: &StateFile,
-    settings: &OAuthSettings,
-) -> Result<AuthorizationRequest, Failure> {
-    let request = AuthorizationRequest::new(settings).map_err(|e| http_failure("auth", e))?;
-    let (st, verifier) = (request.state.clone(), request.pkce.verifier.clone());
-    store
-        .update(|s| {
-            s.auth.pkce_state = Some(st);
-            s.auth.pkce_verifier = Some(verifier);
-        })
-        .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))?;
-    println!(
-        "Visit the following URL in any web browser, sign in, allow the access asked for,\n\
-         and paste the URL of the empty page you are redirected to in the end\n\
-         (it starts with \"{}\").",
-        settings.redirect_uri
-    );
-    println!("Alternatively, pass that URL to \"onedrive-cli auth 'URL'\".\n");
-    println!("URL to visit: {}\n", request.url);
-    Ok(request)
 }
 
 fn read_redirect_url() -> Result<String, Failure> {
@@ -177,14 +112,14 @@ fn read_redirect_url() -> Result<String, Failure> {
 
 /// `auth_refresh`: a refresh now; the rotated refresh token is saved at once.
 pub async fn auth_refresh(cli: &Cli) -> CommandResult {
-    let Loaded { store, state } = load(cli)?;
-    let http = http_client(&state)?;
-    let tokens = TokenManager::from_state(http, &state, store)
-        .map_err(|e| http_failure("auth_refresh", e))?;
-    let new = tokens
-        .refresh()
+    let store = state_file(cli)?;
+    let state = store
+        .load()
+        .map_err(|e| failure("auth_refresh", e.into()))?;
+    let http = login::http_for_state(&state).map_err(|e| failure("auth_refresh", e))?;
+    let new = login::refresh(&store, &http)
         .await
-        .map_err(|e| http_failure("auth_refresh", e))?;
+        .map_err(|e| failure("auth_refresh", e))?;
     if cli.json || cli.object_key.is_some() {
         let expires = new.expires_at.map(|t| t.to_string());
         return Ok(Some(json!({ "access_expires": expires }).into()));
