@@ -79,3 +79,51 @@ async fn missing_and_malformed_tokens() {
     let minted = state.identity.mint_access_token(Duration::from_secs(60));
     assert!(authenticate(state, &bearer(&minted)).is_ok());
 }
+
+/// Over HTTP: a Graph URL answers 401 without, with a garbled and with an expired
+/// token, and 200 with a fresh one (through the graph router, which calls
+/// `authenticate`).
+#[tokio::test]
+async fn graph_requests_over_http() {
+    let emu = Emu::start(Config {
+        token_ttl: Duration::ZERO,
+        ..Config::default()
+    })
+    .await;
+    let url = emu.url("/v1.0/me/drive");
+
+    let resp = emu.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+
+    let resp = emu.http.get(&url).bearer_auth("garbled").send().await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+
+    // token_ttl 0: the token from the flow is expired on arrival.
+    let token = emu.login("common", SCOPE).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = emu.http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let www = resp.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(www.contains("expired_token"), "{www}");
+    assert!(resp.headers().get("request-id").is_some());
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    assert_eq!(
+        body["error"]["message"],
+        "Access token has expired or is not yet valid."
+    );
+
+    let fresh = emu
+        .running
+        .state
+        .identity
+        .mint_access_token(Duration::from_secs(600));
+    let resp = emu.http.get(&url).bearer_auth(&fresh).send().await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+}
