@@ -97,7 +97,13 @@ async fn graph_requests_over_http() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthenticated");
 
-    let resp = emu.http.get(&url).bearer_auth("garbled").send().await.unwrap();
+    let resp = emu
+        .http
+        .get(&url)
+        .bearer_auth("garbled")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
@@ -109,7 +115,10 @@ async fn graph_requests_over_http() {
         .to_owned();
     let resp = emu.http.get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
-    let www = resp.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    let www = resp.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(www.contains("expired_token"), "{www}");
     assert!(resp.headers().get("request-id").is_some());
     let body: serde_json::Value = resp.json().await.unwrap();
