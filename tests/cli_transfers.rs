@@ -245,3 +245,15 @@ fn put_then_get_round_trip_through_a_session() {
     assert!(out.status.success());
     assert_eq!(out.stdout, data);
 }
+
+#[test]
+fn put_accepts_the_originals_hidden_bits_hack_option() {
+    let env = Env::new();
+    let f = env.write_local("h.txt", b"hack");
+    env.cmd()
+        .args(["put", "--bits-do-auth-refresh-before-commit-hack"])
+        .arg(&f)
+        .assert()
+        .success();
+    assert_eq!(env.content("h.txt"), b"hack");
+}
