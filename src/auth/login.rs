@@ -87,6 +87,23 @@ pub async fn device_sign_in(
     manager.accept(&resp).await
 }
 
+/// Signs in through the localhost redirect listener: `show` gets the URL to open; the
+/// browser's redirect is awaited at most `timeout`.
+pub async fn loopback_sign_in(
+    store: &StateFile,
+    http: &HttpClient,
+    timeout: std::time::Duration,
+    show: impl FnOnce(&Url),
+) -> Result<Tokens> {
+    let state = load(store)?;
+    let settings = OAuthSettings::from_state(&state)?;
+    let listener = super::loopback::LoopbackSignIn::start(&settings).await?;
+    show(listener.url());
+    let resp = listener.finish(http, timeout).await?;
+    let manager = TokenManager::from_state(http.clone(), &state, store.clone())?;
+    manager.accept(&resp).await
+}
+
 /// `auth_refresh`: refreshes now and stores the rotated tokens.
 pub async fn refresh(store: &StateFile, http: &HttpClient) -> Result<Tokens> {
     let state = load(store)?;

@@ -14,6 +14,7 @@
 pub mod code;
 pub mod device;
 pub mod login;
+pub mod loopback;
 pub mod pkce;
 pub mod token;
 

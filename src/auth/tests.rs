@@ -500,3 +500,35 @@ async fn debug_traces_never_show_secrets_inner() {
         );
     }
 }
+
+#[tokio::test]
+async fn localhost_redirect_listener() {
+    let s = setup(Config::default(), None).await;
+    let (tx, rx) = tokio::sync::oneshot::channel::<url::Url>();
+    let browser_task = tokio::spawn(async move {
+        let url = rx.await.unwrap();
+        let landed = browser(&url).await;
+        assert!(landed.starts_with("http://localhost:"), "{landed}");
+        let landed = landed.replacen("localhost", "127.0.0.1", 1);
+        let c = reqwest::Client::new();
+        // A stray request first (browsers ask for a favicon): ignored.
+        let u = url::Url::parse(&landed).unwrap();
+        let fav = u.join("/favicon.ico").unwrap();
+        assert_eq!(c.get(fav).send().await.unwrap().status().as_u16(), 404);
+        let page = c.get(&landed).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.unwrap().contains("Sign-in complete"));
+    });
+    let mut tx = Some(tx);
+    let tokens =
+        login::loopback_sign_in(&s.store, &s.http, std::time::Duration::from_secs(30), |u| {
+            tx.take().unwrap().send(u.clone()).unwrap();
+        })
+        .await
+        .unwrap();
+    browser_task.await.unwrap();
+    assert_eq!(
+        s.store.load().unwrap().auth.refresh_token,
+        tokens.refresh_token
+    );
+}
