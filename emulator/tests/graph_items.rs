@@ -732,3 +732,106 @@ async fn route_labels_reach_stats() {
     assert!(text.contains("/items/{id}"), "{text}");
     assert!(!text.contains(&emu.root_id()), "ids are not labels: {text}");
 }
+
+#[tokio::test]
+async fn uploads_are_routed_to_their_targets() {
+    let emu = Emu::start().await;
+    let put = |p: &str, data: &'static [u8]| {
+        emu.req(Method::PUT, p)
+            .header("content-type", "application/octet-stream")
+            .body(data)
+    };
+    // PUT by path creates the missing folders on the way (the service does).
+    let (s, _, j) = emu
+        .send(put(
+            "/me/drive/root:/new%20dir/sub/f%2Bile.txt:/content",
+            b"abc",
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{j}");
+    assert_eq!(j["name"], "f+ile.txt");
+    assert_eq!(j["parentReference"]["path"], "/drive/root:/new dir/sub");
+    let id = j["id"].as_str().unwrap().to_owned();
+    // By parent id + name, replacing (default conflictBehavior for PUT).
+    let sub = emu
+        .running
+        .state
+        .store
+        .resolve_path(&emu.root_id(), "new dir/sub")
+        .unwrap();
+    let (s, _, j) = emu
+        .send(put(
+            &format!("/me/drive/items/{}:/F+ILE.txt:/content", sub.id),
+            b"abcd",
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    assert_eq!(j["id"], id.as_str());
+    assert_eq!(j["size"], 4);
+    // By item id, with a stale If-Match → 412, then a current one.
+    let (s, _, _) = emu
+        .send(put(&format!("/me/drive/items/{id}/content"), b"x").header("if-match", "\"stale\""))
+        .await;
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+    let (s, _, j) = emu
+        .send(
+            put(&format!("/me/drive/items/{id}/content"), b"xyz")
+                .header("if-match", j["eTag"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    assert_eq!(j["size"], 3);
+    // A bad conflictBehavior, an invalid name, a file in the way of a folder.
+    let (s, _, _) = emu
+        .send(put(
+            "/me/drive/root:/g.txt:/content?@microsoft.graph.conflictBehavior=maybe",
+            b"",
+        ))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, b) = emu
+        .send(put("/me/drive/root:/bad%3Fname:/content", b""))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, _, _) = emu
+        .send(put(
+            "/me/drive/root:/new%20dir/sub/f+ile.txt/x.txt:/content",
+            b"",
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Upload session by path: the session URL lives outside /v1.0.
+    let (s, _, j) = emu
+        .send(
+            emu.req(
+                Method::POST,
+                "/me/drive/root:/big%20one.bin:/createUploadSession",
+            )
+            .json(&json!({"item": {"@microsoft.graph.conflictBehavior": "rename"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    let upload_url = j["uploadUrl"].as_str().unwrap();
+    assert!(upload_url.starts_with(&emu.running.url) && !upload_url.contains("/v1.0/"));
+    // Download: 302 to the pre-authenticated URL.
+    let (s, h, _) = emu
+        .send(emu.req(
+            Method::GET,
+            "/me/drive/root:/new%20dir/sub/f+ile.txt:/content",
+        ))
+        .await;
+    assert_eq!(s, StatusCode::FOUND);
+    let loc = h["location"].to_str().unwrap().to_owned();
+    let bytes = emu
+        .http
+        .get(&loc)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], b"xyz");
+    let (s, _) = emu.get("/me/drive/root:/missing.txt:/content").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

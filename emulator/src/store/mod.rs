@@ -481,12 +481,17 @@ impl Store {
         self.write(|t| t.populate(parent, folders, files, sizes))
     }
 
-    /// Back to an empty drive (same drive id, the configured quota), recycle bin and change
-    /// log cleared; older delta tokens become invalid.
+    /// Back to an empty drive (same drive id and root id, the configured quota), recycle
+    /// bin and change log cleared; older delta tokens become invalid. Item ids are not
+    /// reused.
     pub fn reset(&self) {
         let quota = self.shared.quota_default;
         let _ = self.write(|t| {
             let mut fresh = Tree::new(t.drive_id.clone(), quota, new_epoch());
+            // Ids are never reused, even across a reset: links, copy jobs and clients
+            // holding an old id must not meet a new item under it.
+            fresh.next_id = t.next_id;
+            fresh.next_blob_key = t.next_blob_key;
             fresh.legacy_sha1 = t.legacy_sha1;
             fresh.mkdir_existing_ok = t.mkdir_existing_ok;
             *t = fresh;

@@ -638,8 +638,12 @@ fn reset_empties_the_drive() {
         .unwrap();
     s.set_quota(5);
     let (epoch, _) = s.delta_position();
+    let old = s.child_by_name(&root, "a").unwrap().unwrap();
     s.reset();
     assert_eq!(s.children(&root).unwrap().len(), 0);
+    assert_eq!(s.root_id(), root);
+    let (fresh, _) = s.create_folder(&root, "b", Conflict::Fail).unwrap();
+    assert_ne!(fresh.id, old.id, "ids are not reused after a reset");
     assert_eq!(s.quota().total, 100);
     assert_eq!(s.quota().used, 0);
     assert_ne!(s.delta_position().0, epoch);
