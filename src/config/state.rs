@@ -20,12 +20,21 @@ pub const DEFAULT_REDIRECT_URI: &str =
     "https://login.microsoftonline.com/common/oauth2/nativeclient";
 
 /// `client:` — the application registration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ClientSection {
     /// Application (client) id.
     pub id: Option<String>,
     /// Client secret: present only for a confidential client.
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for ClientSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSection")
+            .field("id", &self.id)
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 /// `auth:` — tokens (secrets: never print them).
@@ -94,8 +103,8 @@ impl ApiSection {
     }
 }
 
-/// The state file's contents.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The state file's contents. `Debug` omits the raw document (it holds the tokens).
+#[derive(Clone, Default, PartialEq)]
 pub struct State {
     pub client: ClientSection,
     pub auth: AuthSection,
@@ -105,6 +114,18 @@ pub struct State {
     pub warnings: Vec<String>,
     /// The document as read, unknown keys included.
     doc: Mapping,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("client", &self.client)
+            .field("auth", &self.auth)
+            .field("request", &self.request)
+            .field("api", &self.api)
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -77,7 +77,7 @@ pub fn url(u: &Url) -> String {
     out.to_string()
 }
 
-/// Like [`url`] for a string that may not parse; unparsable input is hidden entirely.
+/// Like [`url()`] for a string that may not parse; unparsable input is hidden entirely.
 pub fn url_str(s: &str) -> String {
     match Url::parse(s) {
         Ok(u) => url(&u),
