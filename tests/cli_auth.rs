@@ -270,3 +270,18 @@ fn bad_state_files_are_reported_and_never_modified() {
         }
     }
 }
+
+#[test]
+fn all_digit_client_id_is_used_with_a_warning() {
+    let env = Env::new();
+    // python-onedrive's LiveConnect ids could be all digits; unquoted, YAML reads a number.
+    let text = env
+        .state_text()
+        .replace(&format!("id: {CLIENT_ID}"), "id: 12345678");
+    std::fs::write(&env.config, text).unwrap();
+    let out = env.cmd().arg("ls").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning") && err.contains("12345678"), "{err}");
+}

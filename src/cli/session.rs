@@ -45,7 +45,7 @@ pub fn reading(cli: &Cli) -> Reading {
 pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
     let conn = Connection::open(state_file(cli)?).map_err(|e| failure("sign-in", e))?;
     for w in &conn.state.warnings {
-        let _ = writeln!(std::io::stderr(), "onedrive-cli: warning: {w}");
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: {w}");
     }
     Ok(Ctx {
         graph: conn.graph,
