@@ -310,7 +310,31 @@ async fn openid_adds_id_token_and_nonce() {
     assert_eq!(claims["aud"], CLIENT);
     assert_eq!(claims["nonce"], "n-0S6");
     assert_eq!(claims["preferred_username"], "user@example.com");
-    assert!(body["client_info"].as_str().is_some());
+    // id_token `oid` and Graph's `/me` id name the same personal account.
+    let me: serde_json::Value = emu
+        .http
+        .get(emu.url("/v1.0/me"))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cid = me["id"].as_str().expect("/me id");
+    let oid = claims["oid"].as_str().unwrap();
+    assert_eq!(
+        oid.replace('-', "").trim_start_matches('0'),
+        cid.trim_start_matches('0')
+    );
+    let info: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body["client_info"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(info["uid"], oid);
+    assert_eq!(info["utid"], "9188040d-6c67-4c5b-b112-36a304b66dad");
 }
 
 #[tokio::test]

@@ -30,6 +30,7 @@ use serde_json::json;
 
 use super::clients::Client;
 use super::params::Params;
+use super::response::Reply;
 use super::scopes::Scopes;
 use super::tokens::{DeviceRecord, DeviceState, Grant, deadline, key, random_user_code};
 use super::{IdentityState, response, tenant};
@@ -94,7 +95,7 @@ pub fn poll(
     tenant_segment: &str,
     client: &Client,
     params: &Params,
-    want_client_info: bool,
+    reply: &Reply,
 ) -> Result<Response, OAuthError> {
     let code = params.require("device_code")?;
     let now = Instant::now();
@@ -161,11 +162,5 @@ pub fn poll(
     let issued = t.issue(&grant, identity.settings.token_ttl);
     identity.persist(&t);
     drop(t);
-    Ok(response::success(
-        identity,
-        &grant,
-        issued,
-        None,
-        want_client_info,
-    ))
+    Ok(response::success(identity, &grant, issued, None, reply))
 }

@@ -19,11 +19,30 @@ use sha2::{Digest, Sha256};
 use super::tokens::{Grant, Issued, random_b64};
 use super::{IdentityState, MSA_TENANT_ID};
 
-/// Stable object id of the emulated user: personal accounts have ids of the form
-/// `00000000-0000-0000-xxxx-xxxxxxxxxxxx`.
-pub fn user_object_id(upn: &str) -> String {
-    let h = Sha256::digest(upn.as_bytes());
-    let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
+/// How to shape a success response beyond the grant itself.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The request had `client_info=1`.
+    pub client_info: bool,
+    /// The emulated user's Microsoft account id (the drive's cid, as Graph's `/me`
+    /// shows it).
+    pub user_cid: String,
+}
+
+/// Object id of a personal account: `00000000-0000-0000-` then the 16 hex digits of
+/// its cid (so id_token `oid` and Graph's `/me` id name the same user). A cid of
+/// another shape is hashed into that form.
+pub fn user_object_id(cid: &str) -> String {
+    let lower = cid.to_ascii_lowercase();
+    let hex: String = if lower.len() == 16 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
+        lower
+    } else {
+        Sha256::digest(cid.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
     format!("00000000-0000-0000-{}-{}", &hex[0..4], &hex[4..16])
 }
 
@@ -32,9 +51,9 @@ fn b64(v: &serde_json::Value) -> String {
 }
 
 /// An unsigned-in-effect OpenID Connect id_token for the emulated user.
-pub fn id_token(identity: &IdentityState, grant: &Grant, nonce: Option<&str>) -> String {
+pub fn id_token(identity: &IdentityState, grant: &Grant, nonce: Option<&str>, cid: &str) -> String {
     let s = &identity.settings;
-    let oid = user_object_id(&s.user_principal_name);
+    let oid = user_object_id(cid);
     let now = jiff::Timestamp::now().as_second();
     // `sub` is pairwise: one value per user and application.
     let sub_hash = Sha256::digest(format!("{oid}/{}", grant.client_id).as_bytes());
@@ -67,9 +86,9 @@ pub fn id_token(identity: &IdentityState, grant: &Grant, nonce: Option<&str>) ->
 }
 
 /// `client_info`: base64url of `{"uid": object id, "utid": tenant id}`.
-pub fn client_info(identity: &IdentityState) -> String {
+pub fn client_info(cid: &str) -> String {
     b64(&json!({
-        "uid": user_object_id(&identity.settings.user_principal_name),
+        "uid": user_object_id(cid),
         "utid": MSA_TENANT_ID,
     }))
 }
@@ -80,7 +99,7 @@ pub fn success(
     grant: &Grant,
     issued: Issued,
     nonce: Option<&str>,
-    want_client_info: bool,
+    reply: &Reply,
 ) -> Response {
     let mut body = json!({
         "token_type": "Bearer",
@@ -94,10 +113,13 @@ pub fn success(
             obj.insert("refresh_token".into(), json!(rt));
         }
         if grant.scopes.openid() {
-            obj.insert("id_token".into(), json!(id_token(identity, grant, nonce)));
+            obj.insert(
+                "id_token".into(),
+                json!(id_token(identity, grant, nonce, &reply.user_cid)),
+            );
         }
-        if want_client_info {
-            obj.insert("client_info".into(), json!(client_info(identity)));
+        if reply.client_info {
+            obj.insert("client_info".into(), json!(client_info(&reply.user_cid)));
         }
     }
     let mut resp = Json(body).into_response();
@@ -115,9 +137,12 @@ mod tests {
 
     #[test]
     fn object_id_shape() {
-        let oid = user_object_id("user@example.com");
+        assert_eq!(
+            user_object_id("B585F767A79A3B6C"),
+            "00000000-0000-0000-b585-f767a79a3b6c"
+        );
+        let oid = user_object_id("not a cid");
         assert!(super::super::clients::is_guid(&oid));
         assert!(oid.starts_with("00000000-0000-0000-"));
-        assert_eq!(oid, user_object_id("user@example.com"));
     }
 }

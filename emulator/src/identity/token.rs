@@ -27,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::clients::Client;
 use super::params::Params;
+use super::response::Reply;
 use super::scopes::Scopes;
 use super::tokens::{Grant, REFRESH_PREFIX, key};
 use super::{IdentityState, devicecode, response, tenant};
@@ -41,7 +42,8 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&state.identity, &tenant, &headers, &body) {
+    let reply_user = state.store.drive_id();
+    match handle(&state.identity, &tenant, &headers, &body, reply_user) {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -61,6 +63,7 @@ fn handle(
     tenant_segment: &str,
     headers: &HeaderMap,
     body: &[u8],
+    user_cid: String,
 ) -> Result<Response, OAuthError> {
     tenant::validate(tenant_segment)?;
     let params = Params::from_form(headers, body)?;
@@ -68,15 +71,14 @@ fn handle(
     let client = identity
         .clients
         .authenticate(&params, headers, tenant_segment)?;
-    let want_client_info = params.get("client_info") == Some("1");
+    let reply = Reply {
+        client_info: params.get("client_info") == Some("1"),
+        user_cid,
+    };
     match grant_type {
-        "authorization_code" => {
-            redeem_code(identity, tenant_segment, &client, &params, want_client_info)
-        }
-        "refresh_token" => refresh(identity, tenant_segment, &client, &params, want_client_info),
-        DEVICE_CODE_GRANT => {
-            devicecode::poll(identity, tenant_segment, &client, &params, want_client_info)
-        }
+        "authorization_code" => redeem_code(identity, tenant_segment, &client, &params, &reply),
+        "refresh_token" => refresh(identity, tenant_segment, &client, &params, &reply),
+        DEVICE_CODE_GRANT => devicecode::poll(identity, tenant_segment, &client, &params, &reply),
         other => Err(OAuthError::new(
             "unsupported_grant_type",
             70003,
@@ -125,7 +127,7 @@ fn redeem_code(
     tenant_segment: &str,
     client: &Client,
     params: &Params,
-    want_client_info: bool,
+    reply: &Reply,
 ) -> Result<Response, OAuthError> {
     let code = params.require("code")?;
     let redirect_uri = params.require("redirect_uri")?;
@@ -180,7 +182,7 @@ fn redeem_code(
         &shown,
         issued,
         nonce.as_deref(),
-        want_client_info,
+        reply,
     ))
 }
 
@@ -189,7 +191,7 @@ fn refresh(
     tenant_segment: &str,
     client: &Client,
     params: &Params,
-    want_client_info: bool,
+    reply: &Reply,
 ) -> Result<Response, OAuthError> {
     let token = params.require("refresh_token")?;
     let mut t = identity.tables();
@@ -224,13 +226,7 @@ fn refresh(
         scopes: access_scopes,
         ..grant
     };
-    Ok(response::success(
-        identity,
-        &shown,
-        issued,
-        None,
-        want_client_info,
-    ))
+    Ok(response::success(identity, &shown, issued, None, reply))
 }
 
 fn invalid_refresh() -> OAuthError {
