@@ -10,7 +10,7 @@ use onedrive_emulator::{Config, Running};
 use super::*;
 use crate::config::StateFile;
 use crate::graph::{DriveSelector, GraphClient};
-use crate::http::{ErrorKind, Transport, TransportError};
+use crate::http::{ErrorKind, TokenSource, Transport, TransportError};
 
 const CLIENT_ID: &str = "6731de76-14a6-49ae-97bc-6eba6914391e";
 
@@ -530,5 +530,31 @@ async fn localhost_redirect_listener() {
     assert_eq!(
         s.store.load().unwrap().auth.refresh_token,
         tokens.refresh_token
+    );
+}
+
+#[tokio::test]
+async fn concurrent_processes_refresh_once_and_share_the_rotated_token() {
+    // Strict rotation: a redeemed refresh token is dead, so a second refresh with the
+    // same stale token would fail; the refresh lock makes the others reuse the result.
+    let cfg = Config {
+        refresh_token_reuse: false,
+        ..Config::default()
+    };
+    let s = setup(cfg, None).await;
+    s.sign_in().await;
+    s.store
+        .update(|st| st.auth.access_expires = Some(jiff::Timestamp::UNIX_EPOCH))
+        .unwrap();
+    // Four "processes", each with its own manager read from the same file.
+    let managers: Vec<_> = (0..4).map(|_| s.manager()).collect();
+    let results =
+        futures_util::future::join_all(managers.iter().map(|m| m.access_token(None))).await;
+    let tokens: Vec<String> = results.into_iter().map(|r| r.unwrap()).collect();
+    assert!(tokens.windows(2).all(|w| w[0] == w[1]), "{}", tokens.len());
+    assert_eq!(s.emu.state.identity.counts().refreshes, 1);
+    assert_eq!(
+        s.store.load().unwrap().auth.access_token.as_deref(),
+        Some(tokens[0].as_str())
     );
 }

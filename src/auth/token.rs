@@ -155,6 +155,7 @@ impl TokenManager {
     /// Refreshes now (`auth_refresh`), whatever the access token's lifetime.
     pub async fn refresh(&self) -> Result<Tokens> {
         let mut held = self.tokens.lock().await;
+        let _guard = self.refresh_guard().await?;
         self.adopt_stored(&mut held).await;
         let new = self.refresh_locked(&held).await?;
         *held = new.clone();
@@ -179,6 +180,17 @@ impl TokenManager {
         // Persist before use: the old refresh token is to be discarded.
         self.persist(&new, false).await?;
         Ok(new)
+    }
+
+    /// The state file's cross-process refresh lock (none without a state file).
+    async fn refresh_guard(&self) -> Result<Option<crate::config::RefreshLock>> {
+        let Some(store) = self.store.clone() else {
+            return Ok(None);
+        };
+        let guard = tokio::task::spawn_blocking(move || store.refresh_lock())
+            .await
+            .map_err(|e| Error::InvalidInput(format!("state file lock failed: {e}")))??;
+        Ok(Some(guard))
     }
 
     /// Another process may have refreshed meanwhile: take newer tokens from the file.
@@ -226,6 +238,13 @@ impl TokenManager {
         if let Some(a) = usable(&held) {
             return Ok(a);
         }
+        self.adopt_stored(&mut held).await;
+        if let Some(a) = usable(&held) {
+            return Ok(a);
+        }
+        // One refresh at a time across processes; whoever waited re-reads the file and
+        // normally finds fresh tokens there.
+        let _guard = self.refresh_guard().await?;
         self.adopt_stored(&mut held).await;
         if let Some(a) = usable(&held) {
             return Ok(a);

@@ -90,6 +90,12 @@ pub struct StateFile {
     path: PathBuf,
 }
 
+/// Guard of [`StateFile::refresh_lock`]; the lock is released on drop (file closed).
+#[derive(Debug)]
+pub struct RefreshLock {
+    _file: File,
+}
+
 /// Which lock to take on the sidecar.
 enum LockKind {
     Shared,
@@ -111,6 +117,33 @@ impl StateFile {
         let mut s = self.path.as_os_str().to_owned();
         s.push(".lock");
         PathBuf::from(s)
+    }
+
+    /// Takes the cross-process *refresh* lock (a second sidecar, `~/.lcrc.refresh.lock`),
+    /// blocking until no other process holds it; released when the guard drops.
+    ///
+    /// Held around a token refresh, it makes concurrent processes (twenty cron jobs
+    /// starting at once) refresh one at a time: each re-reads the state file after
+    /// getting the lock and uses the tokens the previous holder stored, instead of
+    /// redeeming a refresh token that rotation has just made stale.
+    pub fn refresh_lock(&self) -> Result<RefreshLock, ConfigError> {
+        let mut s = self.path.as_os_str().to_owned();
+        s.push(".refresh.lock");
+        let path = PathBuf::from(s);
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts.open(&path).map_err(|e| ConfigError::Write {
+            path: path.clone(),
+            source: e,
+        })?;
+        f.lock()
+            .map_err(|e| ConfigError::Write { path, source: e })?;
+        Ok(RefreshLock { _file: f })
     }
 
     fn lock(&self, kind: LockKind) -> Result<Option<File>, ConfigError> {
