@@ -285,3 +285,44 @@ fn all_digit_client_id_is_used_with_a_warning() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("warning") && err.contains("12345678"), "{err}");
 }
+
+#[test]
+fn localhost_listener_flow() {
+    let env = Env::unauthenticated();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("onedrive-cli"))
+        .arg("-c")
+        .arg(&env.config)
+        .args(["auth", "--localhost"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let authorize = loop {
+        let line = lines.next().expect("a URL is printed").unwrap();
+        if let Some(i) = line.find("http")
+            && line.contains("/oauth2/v2.0/authorize")
+        {
+            break line[i..].trim().to_owned();
+        }
+    };
+    assert!(
+        authorize.contains("redirect_uri=http%3A%2F%2Flocalhost"),
+        "{authorize}"
+    );
+    // The "browser": the emulator approves and redirects to the CLI's listener.
+    let landing = browser(&authorize);
+    assert!(landing.starts_with("http://localhost:"), "{landing}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let landing = landing.replacen("localhost", "127.0.0.1", 1);
+    let page = rt.block_on(async { reqwest::get(&landing).await.unwrap().status() });
+    assert!(page.is_success(), "listener answered {page}");
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(auth_field(&env, "refresh_token").is_some());
+    env.cmd().arg("user").assert().success();
+}

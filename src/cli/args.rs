@@ -115,6 +115,10 @@ pub struct AuthArgs {
     /// Use the device code flow (for headless machines and cron setups)
     #[arg(long, conflicts_with = "url")]
     pub device: bool,
+    /// Receive the browser's redirect on a one-shot listener on 127.0.0.1 (no pasting;
+    /// the app registration needs the redirect URI http://localhost)
+    #[arg(long, conflicts_with_all = ["url", "device"])]
+    pub localhost: bool,
 }
 
 #[derive(Args, Debug)]
@@ -419,5 +423,7 @@ mod tests {
         assert!(parse(&["rm"]).is_err());
         assert!(parse(&["auth", "--device", "http://x"]).is_err());
         assert!(parse(&["auth", "--device"]).is_ok());
+        assert!(parse(&["auth", "--localhost", "--device"]).is_err());
+        assert!(parse(&["auth", "--localhost"]).is_ok());
     }
 }

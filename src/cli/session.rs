@@ -54,6 +54,9 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
     })
 }
 
+/// How long `auth --localhost` waits for the browser.
+const LOOPBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 const DONE: &str = "API authorization was completed successfully.";
 
 /// `auth [URL]` and `auth --device`.
@@ -61,7 +64,14 @@ pub async fn auth(cli: &Cli, a: &AuthArgs) -> CommandResult {
     let store = state_file(cli)?;
     let state = store.load().map_err(|e| failure("auth", e.into()))?;
     let http = login::http_for_state(&state).map_err(|e| failure("auth", e))?;
-    if a.device {
+    if a.localhost {
+        login::loopback_sign_in(&store, &http, LOOPBACK_TIMEOUT, |url| {
+            println!("Visit the following URL in any web browser on this machine and sign in:");
+            println!("URL to visit: {url}\n");
+        })
+        .await
+        .map_err(|e| failure("auth --localhost", e))?;
+    } else if a.device {
         login::device_sign_in(&store, &http, &DevicePollOptions::default(), |d| {
             println!("{}", d.instructions());
         })
