@@ -106,8 +106,29 @@ async fn copy_defaults_and_errors() {
     let (s, _, b) = start_copy(&emu, &f.id, json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(error_code(&b), "nameAlreadyExists");
-    // conflictBehavior is ignored on Personal: still 409.
-    let (s, _, _) = emu
+    // conflictBehavior in the query: rename gives "a 1.txt"; replace overwrites a file.
+    let copy_with = |cb: &str| {
+        emu.req(
+            Method::POST,
+            &format!(
+                "/me/drive/items/{}/copy?@microsoft.graph.conflictBehavior={cb}",
+                f.id
+            ),
+        )
+        .json(&json!({}))
+    };
+    let (s, h, _) = emu.send(copy_with("rename")).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let (_, done) = wait_monitor(&emu, h["location"].to_str().unwrap()).await;
+    let (_, renamed) = emu
+        .get(&format!(
+            "/me/drive/items/{}",
+            done["resourceId"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(renamed["name"], "a 1.txt");
+    let other = emu.file(&root, "other.txt", b"other content");
+    let (s, h, _) = emu
         .send(
             emu.req(
                 Method::POST,
@@ -116,7 +137,30 @@ async fn copy_defaults_and_errors() {
                     f.id
                 ),
             )
-            .json(&json!({})),
+            .json(&json!({"name": "other.txt"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let (_, done) = wait_monitor(&emu, h["location"].to_str().unwrap()).await;
+    assert_eq!(done["status"], "completed");
+    let (_, replaced) = emu.get("/me/drive/root:/other.txt").await;
+    assert_eq!(replaced["size"], 3);
+    assert_ne!(replaced["id"], other.id.as_str());
+    let (s, _, _) = emu.send(copy_with("sideways")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // replace is for files only: a folder onto a taken name still fails.
+    let d1 = emu.mkdir(&root, "d1");
+    emu.mkdir(&root, "d2");
+    let (s, _, _) = emu
+        .send(
+            emu.req(
+                Method::POST,
+                &format!(
+                    "/me/drive/items/{}/copy?@microsoft.graph.conflictBehavior=replace",
+                    d1.id
+                ),
+            )
+            .json(&json!({"name": "d2"})),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);

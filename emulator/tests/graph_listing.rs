@@ -139,6 +139,10 @@ async fn orderby_and_select() {
         keys.sort();
         assert_eq!(keys, ["@microsoft.graph.downloadUrl", "id", "name"]);
     }
+    let (_, p) = emu
+        .get("/me/drive/root/children?$select=name,@content.downloadUrl")
+        .await;
+    assert!(p["value"][0]["@content.downloadUrl"].is_string());
     let (s, _) = emu.get("/me/drive/root/children?$select=name,nope").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }

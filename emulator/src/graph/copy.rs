@@ -8,8 +8,11 @@
 //! with `status: completed` and `resourceId` (the observed current behaviour; the older
 //! OneDrive doc's `303 See Other` is not emulated), or `failed` with `errorCode`.
 //!
-//! `@microsoft.graph.conflictBehavior` is "not supported for OneDrive Consumer": the
-//! emulated Personal drive ignores it, so a copy onto a taken name always fails.
+//! `@microsoft.graph.conflictBehavior` (query; default `fail`): the doc says it is "not
+//! supported for OneDrive Consumer", yet widely used clients (rclone) send `replace` to
+//! every drive type and work; what Personal really does is unconfirmed, so the emulator
+//! honours it: `replace` (files only, as documented: a folder source falls back to `fail`)
+//! and `rename` (`name 1.txt`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -77,9 +80,9 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
             "The request body must be a JSON object.",
         ));
     };
-    if let Some(v) = ctx.query.get("@microsoft.graph.conflictBehavior") {
-        // Validated, then ignored (Personal).
-        query::parse_conflict(v)?;
+    let mut conflict = ctx.query.conflict()?.unwrap_or(Conflict::Fail);
+    if conflict == Conflict::Replace && item.is_folder() {
+        conflict = Conflict::Fail;
     }
     let store = &ctx.state.store;
     if item.is_root() {
@@ -106,11 +109,14 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
         Some(_) => return Err(GraphError::invalid_request("'name' must be a string.")),
     };
     crate::store::names::validate_name(&name)?;
-    // Synchronous rejections: a taken name, not enough space.
-    if store.child_by_name(&parent_id, &name)?.is_some() {
-        return Err(GraphError::name_already_exists(
-            "The specified item name already exists.",
-        ));
+    // Synchronous rejections: a taken name (unless replaced or renamed), not enough space.
+    if let Some(existing) = store.child_by_name(&parent_id, &name)? {
+        let replaceable = conflict == Conflict::Replace && !existing.is_folder();
+        if conflict == Conflict::Fail || (conflict == Conflict::Replace && !replaceable) {
+            return Err(GraphError::name_already_exists(
+                "The specified item name already exists.",
+            ));
+        }
     }
     store.check_quota(item.size)?;
     let job = new_job_id();
@@ -119,10 +125,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     let (source, job_id, delay) = (item.id.clone(), job.clone(), ctx.state.config.copy_delay);
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        let status = match state
-            .store
-            .copy(&source, &parent_id, Some(&name), Conflict::Fail)
-        {
+        let status = match state.store.copy(&source, &parent_id, Some(&name), conflict) {
             Ok(new) => JobStatus::Completed(new.id),
             Err(e) => JobStatus::Failed {
                 code: e.code,

@@ -55,6 +55,8 @@ const ITEM_PROPERTIES: &[&str] = &[
     "versions",
     "content",
     "@microsoft.graph.downloadUrl",
+    // The OneDrive API's older name of the same annotation, still selected by clients.
+    "@content.downloadUrl",
 ];
 
 const DRIVE_PROPERTIES: &[&str] = &[
@@ -303,7 +305,12 @@ impl Select {
     /// Keeps the selected members plus `id` and OData annotations (`@odata.*`).
     pub fn apply(&self, v: Value) -> Value {
         let Some(keep) = &self.0 else { return v };
-        let Value::Object(map) = v else { return v };
+        let Value::Object(mut map) = v else { return v };
+        if keep.iter().any(|k| k == "@content.downloadUrl")
+            && let Some(url) = map.get("@microsoft.graph.downloadUrl").cloned()
+        {
+            map.insert("@content.downloadUrl".into(), url);
+        }
         let out: Map<String, Value> = map
             .into_iter()
             .filter(|(k, _)| k == "id" || k.starts_with("@odata.") || keep.iter().any(|s| s == k))
