@@ -12,6 +12,8 @@
 use crate::error::OAuthError;
 
 pub const GRAPH_PREFIX: &str = "https://graph.microsoft.com/";
+/// What `.default` grants: the static permissions of the emulated app registration.
+pub const DEFAULT_PERMISSIONS: [&str; 2] = ["User.Read", "Files.ReadWrite.All"];
 const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -62,21 +64,38 @@ impl Scopes {
     /// Whether every permission of `other` was granted here (a refresh may narrow the
     /// scope, not widen it).
     pub fn covers(&self, other: &Scopes) -> bool {
-        other
-            .resource
-            .iter()
-            .all(|o| self.resource.iter().any(|r| r.eq_ignore_ascii_case(o)))
+        let has_default = self.resource.iter().any(|r| r == ".default");
+        other.resource.iter().all(|o| {
+            self.resource.iter().any(|r| r.eq_ignore_ascii_case(o))
+                || (has_default
+                    && DEFAULT_PERMISSIONS
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(o)))
+        })
     }
 
     /// The token response's `scope`: the Graph permissions the access token carries
     /// (`User.Read` when only OIDC scopes were asked, as the service does for Graph),
-    /// then the OIDC scopes other than `offline_access`.
+    /// then the OIDC scopes other than `offline_access`. `.default` stands for the
+    /// app registration's static permissions; the emulated registration has
+    /// [`DEFAULT_PERMISSIONS`].
     pub fn granted(&self) -> String {
-        let mut out: Vec<String> = if self.resource.is_empty() {
-            vec!["User.Read".to_owned()]
-        } else {
-            self.resource.clone()
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |p: &str| {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(p)) {
+                out.push(p.to_owned());
+            }
         };
+        if self.resource.is_empty() {
+            add("User.Read");
+        }
+        for r in &self.resource {
+            if r == ".default" {
+                DEFAULT_PERMISSIONS.iter().for_each(|p| add(p));
+            } else {
+                add(r);
+            }
+        }
         out.extend(
             self.oidc
                 .iter()
@@ -115,6 +134,9 @@ mod tests {
         assert_eq!(s.resource, vec!["Files.ReadWrite", "User.Read"]);
         assert!(s.offline_access() && s.openid());
         assert_eq!(s.granted(), "Files.ReadWrite User.Read openid");
+        let s =
+            Scopes::parse("https://graph.microsoft.com/.default user.read offline_access").unwrap();
+        assert_eq!(s.granted(), "User.Read Files.ReadWrite.All");
         let s = Scopes::parse("Files.Read").unwrap();
         assert!(!s.offline_access() && !s.openid());
     }
@@ -136,5 +158,8 @@ mod tests {
         let all = Scopes::parse("Files.ReadWrite User.Read offline_access").unwrap();
         assert!(all.covers(&Scopes::parse("files.readwrite").unwrap()));
         assert!(!all.covers(&Scopes::parse("Files.ReadWrite.All").unwrap()));
+        let d = Scopes::parse(".default").unwrap();
+        assert!(d.covers(&Scopes::parse("files.readwrite.all .default").unwrap()));
+        assert!(!d.covers(&Scopes::parse("Sites.Read.All").unwrap()));
     }
 }
