@@ -176,3 +176,15 @@ fn a_path_an_id_and_a_liveconnect_id_each_resolve_with_one_request() {
     let out = env.cmd().args(["-i", "info", "deep"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "'deep' is no id");
 }
+
+#[test]
+fn ls_of_a_file_is_an_error() {
+    let env = Env::new();
+    env.seed_file("plain.txt", b"x");
+    let out = env.cmd().args(["ls", "plain.txt"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("onedrive-cli: ls 'plain.txt': "), "{err}");
+    assert!(stdout_of(&out).is_empty());
+}

@@ -257,3 +257,22 @@ fn put_accepts_the_originals_hidden_bits_hack_option() {
         .success();
     assert_eq!(env.content("h.txt"), b"hack");
 }
+
+#[test]
+fn get_range_past_the_end_is_reported() {
+    let env = Env::new();
+    env.seed_file("short.bin", b"0123456789");
+    let out = env
+        .cmd()
+        .args(["get", "-b", "100-", "short.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("get 'short.bin'") && err.contains("416"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

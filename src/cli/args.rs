@@ -64,12 +64,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Sign in: print the authorize URL and read back the redirected URL (or use --device)
+    /// Sign in: print the authorize URL and read back the redirected URL (or --device, --localhost)
     Auth(AuthArgs),
     /// Force a refresh of the access token (never needed normally)
     #[command(name = "auth_refresh", visible_alias = "auth-refresh")]
     AuthRefresh,
-    /// Print quota: free, quota (human units), then used, deleted, remaining, total, state
+    /// Print quota: free and quota, then used and deleted (recycle bin), in human units, and state
     Quota,
     /// Print the signed-in user
     User,
@@ -240,7 +240,8 @@ pub struct PutArgs {
     /// Always use an upload session (python-onedrive's BITS option)
     #[arg(short = 'b', long = "bits")]
     pub bits: bool,
-    /// Upload-session fragment size in bytes (python-onedrive's name for --chunk-size)
+    /// Upload-session fragment size in bytes, rounded down to a multiple of 320 KiB
+    /// (python-onedrive's option; --chunk-size is the new name)
     #[arg(
         long = "bits-frag-bytes",
         value_name = "BYTES",
