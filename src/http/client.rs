@@ -345,6 +345,14 @@ impl HttpClient {
         let method_s = req.method.to_string();
         let shown = req.shown_url();
         let policy = &self.inner.retry;
+        // Graph echoes `client-request-id` in responses and error bodies; one id per
+        // logical request (kept across retries) ties a failure to its attempts.
+        if req.auth == Auth::Bearer && !req.headers.contains_key("client-request-id") {
+            if let Ok(v) = HeaderValue::from_str(&new_request_id()) {
+                req.headers
+                    .insert(HeaderName::from_static("client-request-id"), v);
+            }
+        }
         let mut attempt = 0u32;
         let mut rejected: Option<String> = None;
         let mut reauthenticated = false;
@@ -522,6 +530,20 @@ impl HttpClient {
             resp.version(),
             format_headers(resp.headers()));
     }
+}
+
+/// A random GUID-shaped id.
+fn new_request_id() -> String {
+    let v: u128 = rand::random();
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn format_headers(h: &HeaderMap) -> String {

@@ -121,6 +121,12 @@ async fn retries_429_honouring_decimal_retry_after() {
     assert_eq!(seen.count.load(Ordering::SeqCst), 2);
     let headers = seen.headers.lock().unwrap();
     assert_eq!(headers[1].get("x-test").unwrap(), "base");
+    // One client-request-id per logical request, the same on the retry.
+    let id0 = headers[0]
+        .get("client-request-id")
+        .expect("client-request-id");
+    assert_eq!(id0.len(), 36);
+    assert_eq!(Some(id0), headers[1].get("client-request-id"));
 }
 
 #[tokio::test]
