@@ -347,11 +347,12 @@ impl HttpClient {
         let policy = &self.inner.retry;
         // Graph echoes `client-request-id` in responses and error bodies; one id per
         // logical request (kept across retries) ties a failure to its attempts.
-        if req.auth == Auth::Bearer && !req.headers.contains_key("client-request-id") {
-            if let Ok(v) = HeaderValue::from_str(&new_request_id()) {
-                req.headers
-                    .insert(HeaderName::from_static("client-request-id"), v);
-            }
+        if req.auth == Auth::Bearer
+            && !req.headers.contains_key("client-request-id")
+            && let Ok(v) = HeaderValue::from_str(&new_request_id())
+        {
+            req.headers
+                .insert(HeaderName::from_static("client-request-id"), v);
         }
         let mut attempt = 0u32;
         let mut rejected: Option<String> = None;
