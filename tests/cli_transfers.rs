@@ -276,3 +276,27 @@ fn get_range_past_the_end_is_reported() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn put_from_a_fifo_is_spooled() {
+    let env = Env::new();
+    let fifo = env.local("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let data = bytes(5 * 1024 * 1024, 9);
+    let writer = {
+        let (fifo, data) = (fifo.clone(), data.clone());
+        std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
+    };
+    env.cmd()
+        .args(["put", "--name", "from-fifo.bin"])
+        .arg(&fifo)
+        .assert()
+        .success();
+    writer.join().unwrap();
+    assert_eq!(env.content("from-fifo.bin"), data);
+}

@@ -91,8 +91,9 @@ pub enum Source {
 }
 
 /// Uploads `source` into `folder` as `opts.name`. Memory stays bounded by one fragment:
-/// files are read fragment by fragment; stdin beyond the simple-upload size is spooled
-/// to a temporary file first (a session needs the total size up front).
+/// files are read fragment by fragment; stdin and other streams (`<(cmd)`, FIFOs) are
+/// spooled to a temporary file first, because a session needs the total size up front
+/// and a fragment must be re-readable to be retried.
 pub async fn upload(
     graph: &GraphClient,
     folder: &ItemRef,
@@ -110,10 +111,18 @@ pub async fn upload(
                     std::io::Error::other("is a directory"),
                 ));
             }
-            (f, path, None)
+            if meta.is_file() {
+                (f, path, None)
+            } else {
+                let spool = spool(f, &path)?;
+                let f = spool
+                    .reopen()
+                    .map_err(|e| DriveError::local(spool.path(), e))?;
+                (f, path, Some(spool))
+            }
         }
         Source::Stdin => {
-            let spool = spool_stdin()?;
+            let spool = spool(std::io::stdin().lock(), std::path::Path::new("<stdin>"))?;
             let f = spool
                 .reopen()
                 .map_err(|e| DriveError::local(spool.path(), e))?;
@@ -210,11 +219,10 @@ fn read_fragment(
     Ok(Bytes::from(buf))
 }
 
-fn spool_stdin() -> Result<tempfile::NamedTempFile> {
+fn spool(mut from: impl Read, name: &std::path::Path) -> Result<tempfile::NamedTempFile> {
     let mut spool =
         tempfile::NamedTempFile::new().map_err(|e| DriveError::local(std::env::temp_dir(), e))?;
-    let mut stdin = std::io::stdin().lock();
-    std::io::copy(&mut stdin, &mut spool).map_err(|e| DriveError::local("<stdin>", e))?;
+    std::io::copy(&mut from, &mut spool).map_err(|e| DriveError::local(name, e))?;
     Ok(spool)
 }
 
