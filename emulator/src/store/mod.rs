@@ -451,6 +451,10 @@ impl Store {
     /// The special folder `name` (see [`SPECIAL_FOLDERS`]), created on first access.
     /// Unknown names → 400.
     pub fn special(&self, name: &str) -> GraphResult<Item> {
+        // Most calls find it provisioned: no write lock, no save.
+        if let Some(i) = self.find_special(name) {
+            return Ok(i);
+        }
         self.write(|t| t.special(name))
     }
 

@@ -76,6 +76,13 @@ fn paths_resolve_case_insensitively_and_keep_case() {
     assert_eq!(by_name.id, f.id);
     assert!(s.child_by_name(&a.id, "other").unwrap().is_none());
     assert_eq!(code(s.get("nope").unwrap_err()).1, "itemNotFound");
+    // Drive-id part of an item id: any case, leading zeros optional.
+    let lower = f.id.to_lowercase();
+    assert_eq!(s.get(&lower).unwrap().id, f.id);
+    let (drive, n) = f.id.split_once('!').unwrap();
+    let trimmed = format!("{}!{n}", drive.trim_start_matches('0'));
+    assert_eq!(s.get(&trimmed).unwrap().id, f.id);
+    assert!(s.get(&format!("FFFF{}!{n}", &drive[4..])).is_err() || drive.starts_with("FFFF"));
 }
 
 #[test]

@@ -174,8 +174,17 @@ impl Tree {
     // ---------------------------------------------------------------- reading
 
     pub fn node(&self, id: &str) -> GraphResult<&Node> {
-        self.nodes
-            .get(id)
+        if let Some(n) = self.nodes.get(id) {
+            return Ok(n);
+        }
+        // Personal drive ids come back in varying case and sometimes without a leading
+        // zero (notes §2.5): accept `{driveid}!{n}` in any case, left-padded to 16.
+        let normalized = id.split_once('!').and_then(|(drive, rest)| {
+            let d = format!("{drive:0>16}").to_ascii_uppercase();
+            (d == self.drive_id).then(|| format!("{d}!{rest}"))
+        });
+        normalized
+            .and_then(|i| self.nodes.get(&i))
             .ok_or_else(|| GraphError::not_found("Item does not exist"))
     }
 
