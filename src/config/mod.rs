@@ -15,6 +15,14 @@
 //! - a file that is missing, unreadable, not YAML or of the wrong shape gives one error
 //!   naming the file and the problem, and is never modified.
 //!
+//! The YAML octal trap (python-onedrive's README warns about it): an unquoted client id
+//! made only of digits is a *number* to YAML parsers, and YAML 1.1 parsers (PyYAML)
+//! even read one with a leading zero as octal. This tool parses YAML 1.2, where a
+//! leading-zero digit string stays a string, so `id: 0000000040123456` keeps its digits;
+//! an all-digit id without leading zero is read as a number and converted back to its
+//! digits, with a warning asking to quote it (`id: '…'`). Values this tool writes that
+//! look like numbers are always quoted.
+//!
 //! Comments and flow style (`{a: b}`) are not preserved on write (every serde YAML
 //! library drops them); the file is machine-owned once the tool has written it.
 

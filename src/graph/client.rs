@@ -68,6 +68,15 @@ impl ParentRef {
     }
 }
 
+/// A completed delta round.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeltaRound {
+    /// Items in their latest state; when an item appears twice, the last one wins.
+    pub items: Vec<DriveItem>,
+    /// Where to ask for the next changes (absent if the service gave none).
+    pub delta_link: Option<Url>,
+}
+
 /// The answer to one upload-session fragment.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FragmentOutcome {
@@ -283,6 +292,37 @@ impl GraphClient {
     pub async fn list_children(&self, folder: &ItemRef) -> Result<Vec<DriveItem>> {
         let url = self.item_url(folder, Some("children"), Some(&format!("$top={PAGE_SIZE}")))?;
         self.collect_pages(url).await
+    }
+
+    /// One round of `GET {folder}/delta` (all pages): every item of the subtree in its
+    /// latest state (no `parentReference.path`; deleted items carry `deleted`), and the
+    /// `@odata.deltaLink` to ask for the changes since. `since`: a previous deltaLink.
+    /// A stale link answers 410 (`resyncRequired` and friends): start again without one.
+    pub async fn delta(&self, folder: &ItemRef, since: Option<&Url>) -> Result<DeltaRound> {
+        let mut url = match since {
+            Some(link) => self.check_next_link(link.as_str())?,
+            None => self.item_url(folder, Some("delta"), Some(&format!("$top={PAGE_SIZE}")))?,
+        };
+        let mut items = Vec::new();
+        loop {
+            let page: Collection<DriveItem> = self.get_page(url).await?;
+            items.extend(page.value);
+            match (page.next_link, page.delta_link) {
+                (Some(next), _) => url = self.check_next_link(&next)?,
+                (None, Some(delta)) => {
+                    return Ok(DeltaRound {
+                        items,
+                        delta_link: Some(self.check_next_link(&delta)?),
+                    });
+                }
+                (None, None) => {
+                    return Ok(DeltaRound {
+                        items,
+                        delta_link: None,
+                    });
+                }
+            }
+        }
     }
 
     /// `GET /me/drive/recent` (deprecated by Microsoft; degraded until Nov 2026).

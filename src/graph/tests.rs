@@ -401,3 +401,20 @@ async fn copy_with_monitor_and_links() {
     assert_eq!(link.link_type.as_deref(), Some("view"));
     assert!(link.web_url.is_some());
 }
+
+#[tokio::test]
+async fn delta_rounds() {
+    let (_emu, g) = setup(Config::default()).await;
+    g.upload_small(&ItemRef::path("/d/one.txt"), Bytes::from_static(b"1"), None)
+        .await
+        .unwrap();
+    let first = g.delta(&ItemRef::Root, None).await.unwrap();
+    assert!(first.items.iter().any(|i| i.name() == "one.txt"));
+    let link = first.delta_link.expect("deltaLink");
+    g.upload_small(&ItemRef::path("/d/two.txt"), Bytes::from_static(b"2"), None)
+        .await
+        .unwrap();
+    let second = g.delta(&ItemRef::Root, Some(&link)).await.unwrap();
+    assert!(second.items.iter().any(|i| i.name() == "two.txt"));
+    assert!(!second.items.iter().any(|i| i.name() == "one.txt"));
+}
