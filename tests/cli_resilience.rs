@@ -125,7 +125,15 @@ fn debug_traces_requests_without_secrets() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(out.stdout, b"debug");
     let err = stderr_of(&out);
-    assert!(!err.is_empty(), "--debug traces on stderr");
+    assert!(
+        err.contains("GET "),
+        "--debug traces requests on stderr: {err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal"
+    );
+    assert!(err.contains("Bearer REDACTED"), "{err}");
     assert!(!err.contains(&access) && !err.contains(&refresh), "{err}");
     // the same after a refresh (tokens in request and response bodies)
     env.emu.state.identity.expire_all_access_tokens();

@@ -238,4 +238,70 @@ mod tests {
         assert_eq!(nums, vec![0, 1, 2, 3, 4, 5, 6]);
         assert!(super::super::args::EXIT_CODES_HELP.contains("6  not supported"));
     }
+
+    fn api(status: u16, code: &str, inner: &[&str]) -> crate::drive::DriveError {
+        crate::drive::DriveError::Http(crate::http::Error::Api(Box::new(crate::http::ApiError {
+            status: crate::http::StatusCode::from_u16(status).unwrap(),
+            code: code.into(),
+            message: "The message.".into(),
+            inner_codes: inner.iter().map(|s| s.to_string()).collect(),
+            request_id: None,
+            client_request_id: None,
+            retry_after: None,
+            method: "GET".into(),
+            url: "https://graph.example/v1.0/me/drive/root".into(),
+        })))
+    }
+
+    #[test]
+    fn library_errors_become_one_line_and_the_documented_code() {
+        let f = drive_failure("info", Some("a/b"), &api(404, "itemNotFound", &[]));
+        assert_eq!(f.code, ExitCode::NotFound);
+        assert_eq!(
+            f.message,
+            "info 'a/b': itemNotFound (HTTP 404): The message."
+        );
+        let f = drive_failure("put", Some("x"), &api(409, "nameAlreadyExists", &[]));
+        assert_eq!(f.code, ExitCode::Conflict);
+        let f = drive_failure(
+            "put",
+            Some("x"),
+            &api(416, "invalidRange", &["fragmentOverlap"]),
+        );
+        assert_eq!(f.code, ExitCode::Error);
+        assert!(
+            f.message
+                .contains("invalidRange/fragmentOverlap (HTTP 416)"),
+            "{}",
+            f.message
+        );
+        let f = drive_failure("ls", None, &api(401, "InvalidAuthenticationToken", &[]));
+        assert_eq!(f.code, ExitCode::AuthNeeded);
+        assert!(
+            f.message
+                .ends_with("(sign in again with `onedrive-cli auth`)"),
+            "{}",
+            f.message
+        );
+        let local = crate::drive::DriveError::local(
+            "/tmp/nope",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        assert_eq!(
+            drive_failure("put", Some("nope"), &local).code,
+            ExitCode::NotFound
+        );
+        let hash = crate::drive::DriveError::HashMismatch {
+            expected: "a".into(),
+            actual: "b".into(),
+        };
+        let f = drive_failure("get", Some("f"), &hash);
+        assert_eq!(f.code, ExitCode::Error);
+        assert!(
+            f.message.starts_with("get 'f': QuickXorHash mismatch"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains('\n'));
+    }
 }
