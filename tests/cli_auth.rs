@@ -326,3 +326,43 @@ fn localhost_listener_flow() {
     assert!(auth_field(&env, "refresh_token").is_some());
     env.cmd().arg("user").assert().success();
 }
+
+/// `auth` prints the URL and, with nothing pasted, leaves the request pending in the state
+/// file; `auth URL` in a later invocation finishes it (as python-onedrive's `auth URL`).
+#[test]
+fn paste_url_across_two_invocations() {
+    let env = Env::unauthenticated();
+    // `auth URL` with nothing pending: refused
+    let out = env
+        .cmd()
+        .args([
+            "auth",
+            "https://login.microsoftonline.com/common/oauth2/nativeclient?code=x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+    // first invocation: the URL, then EOF on stdin
+    let out = env.cmd().arg("auth").write_stdin("").output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let authorize = text
+        .lines()
+        .filter_map(|l| l.find("http").map(|i| l[i..].trim()))
+        .find(|u| u.contains("/oauth2/v2.0/authorize"))
+        .expect("authorize URL printed")
+        .to_owned();
+    assert!(auth_field(&env, "refresh_token").is_none());
+    // the user signs in; second invocation with the landed URL
+    let landed = browser(&authorize);
+    env.cmd().args(["auth", &landed]).assert().success();
+    assert!(auth_field(&env, "refresh_token").is_some());
+    assert!(
+        auth_field(&env, "pkce_verifier").is_none(),
+        "pending request cleared"
+    );
+    // the code is single-use
+    let out = env.cmd().args(["auth", &landed]).output().unwrap();
+    assert!(!out.status.success());
+}
