@@ -27,7 +27,7 @@ pub enum Error {
     #[error("authorization failed: {0}")]
     Authorization(String),
     /// Connecting, sending or receiving failed (no HTTP status).
-    #[error("{method} {url}: {source}")]
+    #[error("{method} {url}: {}", error_chain(source.as_ref()))]
     Transport {
         method: String,
         /// Already redacted.
@@ -52,6 +52,21 @@ pub enum Error {
     /// The state file could not be read or written.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+}
+
+/// An error and its causes on one line (`error sending request: connection refused`):
+/// reqwest's top-level message alone does not say what went wrong.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = c.source();
+    }
+    parts.join(": ")
 }
 
 /// Coarse classes of failure, for exit codes and control flow.

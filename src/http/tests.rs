@@ -252,6 +252,10 @@ async fn transport_errors_do_not_show_secret_urls() {
     let s = format!("{err} {err:?}");
     assert!(!s.contains("SECRET-TOKEN") && !s.contains("abc"), "{s}");
     assert!(matches!(err, Error::Transport { .. }));
+    // The line says why (the cause chain), not only "error sending request".
+    let line = err.to_string();
+    assert!(line.to_lowercase().contains("connect"), "{line}");
+    assert!(!line.contains('\n'), "{line}");
 }
 
 #[test]
