@@ -29,6 +29,7 @@ async fn collect_all(emu: &Emu, first: &str) -> (Vec<Value>, usize) {
             break;
         };
         assert!(next.starts_with(&emu.running.url), "full URL: {next}");
+        assert!(next.contains("$skiptoken="), "Graph-style link: {next}");
         let (s, p) = emu.get_url(next).await;
         assert_eq!(s, StatusCode::OK, "{p}");
         page = p;

@@ -121,11 +121,7 @@ fn link_with(ctx: &Ctx, token: Option<&str>) -> String {
     let mut url = base_link(ctx);
     if !pairs.is_empty() {
         url.push('?');
-        url.push_str(
-            &url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&pairs)
-                .finish(),
-        );
+        url.push_str(&super::query::query_string(&pairs));
     }
     url
 }

@@ -86,11 +86,8 @@ impl Ctx {
     pub fn link(&self, pairs: &[(String, String)]) -> String {
         let mut url = format!("{}/v1.0{}", self.state.public_url, self.raw_path);
         if !pairs.is_empty() {
-            let q: String = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish();
             url.push('?');
-            url.push_str(&q);
+            url.push_str(&query::query_string(pairs));
         }
         url
     }

@@ -89,6 +89,42 @@ impl Query {
     }
 }
 
+/// Encodes query pairs the way Graph writes its links: `$skiptoken=...&$top=5`, with
+/// `$`, `@`, `,` and `'` left as they are (clients sometimes look for `$skiptoken=`
+/// in a nextLink), and everything that would break the query percent-encoded.
+pub fn query_string(pairs: &[(String, String)]) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const QUERY: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'&')
+        .add(b'+')
+        .add(b'<')
+        .add(b'=')
+        .add(b'>')
+        .add(b'[')
+        .add(b']')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}')
+        .add(b'\\')
+        .add(b'^');
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, QUERY),
+                utf8_percent_encode(v, QUERY)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub fn parse_conflict(v: &str) -> GraphResult<Conflict> {
     Conflict::parse(v).ok_or_else(|| {
         GraphError::invalid_request(format!(
@@ -149,4 +185,35 @@ pub fn not_modified(headers: &HeaderMap, item: &Item) -> bool {
 
 pub fn precondition_failed(msg: &str) -> GraphError {
     GraphError::new(StatusCode::PRECONDITION_FAILED, "resourceModified", msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_string_round_trips_and_keeps_odata_dollars() {
+        let pairs = vec![
+            ("$select".to_owned(), "name,size".to_owned()),
+            ("$orderby".to_owned(), "name desc".to_owned()),
+            ("q".to_owned(), "a&b=c+d%e#f ü".to_owned()),
+            (
+                "@microsoft.graph.conflictBehavior".to_owned(),
+                "rename".to_owned(),
+            ),
+        ];
+        let s = query_string(&pairs);
+        assert!(
+            s.starts_with("$select=name,size&$orderby=name%20desc&"),
+            "{s}"
+        );
+        assert!(
+            s.contains("@microsoft.graph.conflictBehavior=rename"),
+            "{s}"
+        );
+        let back = Query::parse(Some(&s));
+        for (k, v) in &pairs {
+            assert_eq!(back.get(k), Some(v.as_str()), "{k}");
+        }
+    }
 }
