@@ -80,7 +80,9 @@ fn usage_errors_exit_2_before_any_request() {
     for args in cases {
         let out = env.cmd().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
-        assert!(!stderr_of(&out).is_empty(), "{args:?} explains itself");
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.starts_with("onedrive-cli: "), "{args:?}: {err}");
     }
     assert_eq!(env.graph_requests(), before, "no request for bad input");
 }

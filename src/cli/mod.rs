@@ -30,13 +30,18 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints usage errors on stderr and help/version on stdout.
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::Usage.code()
-            } else {
-                ExitCode::Ok.code()
-            };
+            use clap::error::ErrorKind as K;
+            if !e.use_stderr() || e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                // --help, --version, or no command at all: clap's full text.
+                let _ = e.print();
+                return if e.use_stderr() {
+                    ExitCode::Usage.code()
+                } else {
+                    ExitCode::Ok.code()
+                };
+            }
+            report(&Failure::usage(usage_line(&e)));
+            return ExitCode::Usage.code();
         }
     };
     init_tracing(cli.debug);
@@ -47,6 +52,26 @@ where
             f.code.code()
         }
     }
+}
+
+/// clap's usage error as one line: its first paragraph (the message and, e.g., the
+/// possible values or the missing arguments), without the `error: ` prefix.
+fn usage_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let para: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = para.join(" ");
+    let msg = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let msg = if msg.is_empty() {
+        "invalid arguments"
+    } else {
+        msg
+    };
+    format!("{msg} (see --help)")
 }
 
 /// Prints one failure line on stderr.
