@@ -17,6 +17,7 @@
 //! then dropped.
 
 use std::collections::VecDeque;
+use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -340,12 +341,25 @@ pub fn aborted_response() -> Response {
 pub struct CutBody<B> {
     inner: B,
     left: u64,
+    /// Whether any byte went out; then the cut waits for [`CUT_GRACE`] first.
+    sent: bool,
+    /// Before failing, give the server time to flush what was already sent (it buffers
+    /// writes and would otherwise drop them with the connection): the peer must really
+    /// receive `after` bytes, then see the connection break.
+    grace: Option<Pin<Box<tokio::time::Sleep>>>,
 }
+
+const CUT_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl<B: http_body::Body> CutBody<B> {
     pub fn new(inner: B, after: Option<u64>) -> Self {
         let left = after.unwrap_or_else(|| inner.size_hint().exact().map_or(0, |n| n / 2));
-        Self { inner, left }
+        Self {
+            inner,
+            left,
+            sent: false,
+            grace: None,
+        }
     }
 }
 
@@ -367,6 +381,14 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.left == 0 {
+            if self.sent {
+                let grace = self
+                    .grace
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_GRACE)));
+                if grace.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
             return Poll::Ready(Some(Err(Box::new(CutError))));
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
@@ -376,6 +398,7 @@ where
                         data.truncate(self.left as usize);
                     }
                     self.left -= data.len() as u64;
+                    self.sent |= !data.is_empty();
                     Poll::Ready(Some(Ok(Frame::data(data))))
                 }
                 Err(frame) => Poll::Ready(Some(Ok(frame))),

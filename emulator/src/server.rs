@@ -7,7 +7,7 @@ use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
@@ -39,8 +39,31 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::stats::layer,
         ))
+        .layer(middleware::from_fn(header_limits))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// Front ends of the service refuse oversized headers (HTTP.sys: 16 KB per field by
+/// default); hyper alone would accept megabytes. 431 with Graph's error body.
+const MAX_HEADER_FIELD: usize = 16 * 1024;
+const MAX_HEADERS_TOTAL: usize = 64 * 1024;
+
+async fn header_limits(req: Request, next: Next) -> Response {
+    let mut total = 0;
+    for (name, value) in req.headers() {
+        let n = name.as_str().len() + value.len();
+        total += n;
+        if n > MAX_HEADER_FIELD || total > MAX_HEADERS_TOTAL {
+            return GraphError::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "invalidRequest",
+                "The request headers are too long.",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Delays every response but the admin routes' by `config.latency` (`--latency-ms`).
@@ -237,7 +260,11 @@ where
         async move { tower::Service::call(&mut app, req).await }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new());
+    // Bigger reads for multi-MB bodies (hyper's adaptive buffer stops at ~400 KB).
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .max_buf_size(4 << 20);
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
     let conn = watcher.watch(conn.into_owned());
     tokio::select! {

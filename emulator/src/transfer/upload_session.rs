@@ -579,7 +579,7 @@ async fn fragment(
             return Err(e);
         }
         // Another request is streaming the same range right now.
-        let Some(mut w) = s.writer.take() else {
+        let Some(w) = s.writer.take() else {
             return Err(overlap(&s));
         };
         s.total = Some(range.total);
