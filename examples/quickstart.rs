@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+pub fn run() -> Result<(), String> {
     let emu = onedrive_emulator::start_in_thread(onedrive_emulator::Config {
         device_interval_secs: 1,
         copy_delay: Duration::from_millis(50),
