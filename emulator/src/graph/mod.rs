@@ -1,13 +1,62 @@
 //! `/v1.0/...`: routing, path addressing and the metadata endpoints.
 //!
 //! One catch-all route takes every `/v1.0` request: [`address`] parses the raw path,
-//! [`dispatch`] authenticates, resolves the drive and item, and hands over to the
+//! `dispatch` authenticates, resolves the drive and item, and hands over to the
 //! endpoint modules ([`items`], [`listing`], [`delta`], [`copy`], [`links`]) or, for
 //! `/content` and `/createUploadSession`, to [`crate::transfer`]. Wire shapes live in
 //! [`json`], query options and preconditions in [`query`].
 //!
 //! The copy monitor ([`copy::MONITOR_PREFIX`]) is a separate route outside `/v1.0`: like
 //! the service's monitor URLs it takes no bearer token.
+//!
+//! # Endpoints (the emulated drive is a OneDrive Personal one)
+//!
+//! Drives and user: `GET /me`, `GET /me/drive`, `GET /drives/{id}` (id compared
+//! case-insensitively, left-padded to 16), `GET /me/drives`, `GET /me/drive/recent`,
+//! `GET /me/drive/search(q='…')`.
+//!
+//! Items are addressed from `/me/drive/` or `/drives/{id}/` by `root` (alias
+//! `items/root`), `items/{id}` or `special/{documents|photos|cameraroll|music|approot}`
+//! (created on first GET, never by HEAD), optionally followed by a path
+//! `:/a/b c/ü.txt` (closing `:` needed only before a further segment), then:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET/HEAD {item}` | 200 driveItem; `$select`, `$expand=children`; `If-None-Match` 304 |
+//! | `PATCH {item}` | 200; `name`, `parentReference{id\|path,driveId}`, `description`, `fileSystemInfo`; read-only fields 400 `propertyNotUpdateable`; `If-Match` 412 |
+//! | `DELETE {item}` | 204, into the recycle bin (`quota.deleted`); root 403; `If-Match` 412 |
+//! | `GET {folder}/children` | `$top` (default 200, 1..=1000), `$select`, `$orderby` (`name`, `size`, `lastModifiedDateTime`, `asc\|desc`), `$skiptoken` / `@odata.nextLink` |
+//! | `POST {folder}/children` | create folder: 201 (200 with `mkdir_existing_ok`); conflictBehavior in body, legacy `@name.` key, or query; default `fail` → 409 |
+//! | `GET {folder}/delta` | nextLink/deltaLink; `token=latest`; `delta(token='…')`; bad or stale token 410 + `Location` |
+//! | `GET {folder}/search(q='…')` | name/description matches below the folder, paged |
+//! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync |
+//! | `POST {item}/createLink` | 201 new / 200 existing permission; `embed` allowed, `organization` 400 |
+//! | `GET {item}/permissions` | the item's sharing links |
+//! | `GET {item}/content`, `PUT …/content`, `POST …/createUploadSession` | [`crate::transfer`]; PUT by path creates missing parent folders |
+//!
+//! Errors use Graph's body; unknown segments 400 `BadRequest`; wrong methods 405 with
+//! `Allow`; a missing/bad/expired token 401 (checked before the path).
+//!
+//! # Known differences from the real service (choices where the docs are silent)
+//!
+//! - `parentReference.path` is not percent-encoded (`/drive/root:/My Folder`).
+//! - `quota.used` counts live files only; the recycle bin is in `deleted` and does not
+//!   count against the quota. There is no API to restore or empty the recycle bin.
+//! - Search matches names and descriptions, never file content.
+//! - `recent` lists the 25 most recently modified files of the drive (no `remoteItem`).
+//! - Delta reports every descendant of a deleted folder as deleted too, deleted items
+//!   first, then live items parents-first; paging sessions are kept for 64 rounds.
+//! - Copy keeps no mtime (observed on the service) and completes after
+//!   `config.copy_delay`; the monitor answers 202 `inProgress`, then 200 `completed`
+//!   (never 303). A copy into its own subtree is accepted and then fails.
+//! - PATCH applies every field or none (the service was seen applying part of one).
+//! - `createLink`'s URLs (`https://1drv.ms/...`) and `webUrl`s are not served.
+//! - Names: the support article's rules (invalid `" * : < > ? / \ |`, control
+//!   characters, leading/trailing spaces, reserved names, `~$`, `_vti_`) and a decoded
+//!   path < 400 characters; no per-name length limit and no trailing-dot rule.
+//! - A folder `replace` conflict removes the existing item and creates a new folder.
+//! - `@microsoft.graph.sourceUrl` commits (`PUT` of a parent path with a JSON body) are
+//!   not routed yet: 405.
 
 pub mod address;
 pub mod copy;
