@@ -128,6 +128,9 @@ impl Precheck {
         match cmd {
             Command::InfoSet(a) => p.json = Some(json_object("info_set", &a.data)?),
             Command::Mkdir(a) => {
+                if crate::drive::mkdir::split_name(&a.name).1.is_empty() {
+                    return Err(Failure::usage("mkdir: empty folder name"));
+                }
                 if let Some(m) = &a.metadata {
                     p.json = Some(json_object("mkdir -m", m)?);
                 }
@@ -204,6 +207,8 @@ mod tests {
             &["get", "-b", "5-1", "f"],
             &["put", "--chunk-size", "1000", "f"],
             &["put", "-"],
+            &["mkdir", ""],
+            &["mkdir", "/"],
         ] {
             let err = pre(args)
                 .err()
