@@ -366,3 +366,19 @@ fn paste_url_across_two_invocations() {
     let out = env.cmd().args(["auth", &landed]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn valid_tokens_leave_the_state_file_untouched() {
+    let env = Env::new();
+    env.seed_file("r.txt", b"r");
+    let before = env.state_text();
+    for args in [
+        &["ls"][..],
+        &["info", "r.txt"],
+        &["quota"],
+        &["get", "r.txt"],
+    ] {
+        env.cmd().args(args).assert().success();
+    }
+    assert_eq!(env.state_text(), before);
+}

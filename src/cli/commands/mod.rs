@@ -106,6 +106,7 @@ pub async fn run(cli: &Cli) -> CommandResult {
         C::Rm(a) => manage::rm(&ctx, a).await,
         C::Get(a) => transfer::get(&ctx, a, pre.byte_range).await,
         C::Put(a) => transfer::put(&ctx, a, pre.fragment).await,
+        // Handled above, without a Graph connection.
         C::Auth(_) | C::AuthRefresh | C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
             Ok(None)
         }
