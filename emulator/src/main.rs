@@ -228,6 +228,10 @@ async fn main() -> std::process::ExitCode {
     shutdown_signal().await;
     // Open keep-alive or streaming connections get a few seconds to finish.
     let done = tokio::time::timeout(Duration::from_secs(5), running.shutdown()).await;
+    // With --data-dir, write the drive out now rather than rely on the background save.
+    if let Err(e) = state.store.flush() {
+        eprintln!("onedrive-emulator: saving the drive: {e}");
+    }
     drop(state);
     match done {
         Ok(Err(e)) => {

@@ -152,7 +152,7 @@ pub fn path_shape(path: &str) -> String {
         let next = segs.get(i + 1).copied().unwrap_or("");
         let var = matches!(
             prev,
-            "items" | "drives" | "permissions" | "_dl" | "_up" | "monitor" | "users"
+            "items" | "drives" | "permissions" | "_dl" | "_up" | "_monitor" | "users"
         ) || (i == 1 && next == "oauth2");
         if var && !seg.is_empty() {
             // Keep a path-addressing suffix such as `{id}:{path}:`.
