@@ -835,3 +835,35 @@ async fn uploads_are_routed_to_their_targets() {
     let (s, _) = emu.get("/me/drive/root:/missing.txt:/content").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn parallel_uploads_into_one_new_folder() {
+    let emu = std::sync::Arc::new(Emu::start().await);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let emu = emu.clone();
+        tasks.push(tokio::spawn(async move {
+            let (s, _, j) = emu
+                .send(
+                    emu.req(
+                        Method::PUT,
+                        &format!("/me/drive/root:/fresh/deeper/f{i}.txt:/content"),
+                    )
+                    .body(format!("file {i}")),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{j}");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let (_, root) = emu.get("/me/drive/root/children").await;
+    assert_eq!(
+        root["value"].as_array().unwrap().len(),
+        1,
+        "one folder: {root}"
+    );
+    let (_, kids) = emu.get("/me/drive/root:/fresh/deeper:/children").await;
+    assert_eq!(kids["value"].as_array().unwrap().len(), 16);
+}

@@ -78,7 +78,7 @@ use crate::config::Config;
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
 use crate::stats::RouteLabel;
-use crate::store::{Conflict, Item, ItemId};
+use crate::store::{Conflict, Item};
 use crate::transfer::UploadTarget;
 use address::{Action, DriveRef, ItemBase, Target};
 use query::Query;
@@ -302,18 +302,11 @@ fn upload_target(ctx: &Ctx, base: &Item, path: Option<&[String]>) -> GraphResult
         return Ok(UploadTarget::Existing(base.id.clone()));
     };
     let (name, dirs) = path.split_last().unwrap_or((&path[0], &[]));
-    let mut parent: ItemId = base.id.clone();
-    for d in dirs {
-        parent = match store.child_by_name(&parent, d)? {
-            Some(i) if i.is_folder() => i.id,
-            Some(_) => {
-                return Err(GraphError::name_already_exists(format!(
-                    "'{d}' exists and is not a folder."
-                )));
-            }
-            None => store.create_folder(&parent, d, Conflict::Fail)?.0.id,
-        };
-    }
+    let parent = if dirs.is_empty() {
+        base.id.clone()
+    } else {
+        store.ensure_folders(&base.id, dirs)?.id
+    };
     Ok(UploadTarget::New {
         parent,
         name: name.clone(),

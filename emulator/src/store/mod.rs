@@ -405,6 +405,12 @@ impl Store {
         self.write(|t| t.create_folder(parent, name, conflict))
     }
 
+    /// The folder at `segs` below `base`, creating the missing ones (one lock: parallel
+    /// uploads into the same new folder all find one folder). A file in the way → 409.
+    pub fn ensure_folders<S: AsRef<str>>(&self, base: &str, segs: &[S]) -> GraphResult<Item> {
+        self.write(|t| t.ensure_folders(base, segs))
+    }
+
     /// Stores a file named `name` under `parent`. Returns the item and `true` when it is
     /// new (Graph: 201) or `false` when an existing file's content was replaced (200; its
     /// id and name are kept). Conflict: fail → 409; rename → `name 1.txt`; replace over a

@@ -568,6 +568,22 @@ impl Tree {
         Ok((self.get(&id)?, true))
     }
 
+    pub fn ensure_folders<S: AsRef<str>>(&mut self, base: &str, segs: &[S]) -> GraphResult<Item> {
+        let mut cur = self.node(base)?.id.clone();
+        for seg in segs.iter().map(AsRef::as_ref) {
+            cur = match self.child_id(&cur, seg)? {
+                Some(id) if self.node(&id)?.is_folder() => id,
+                Some(_) => {
+                    return Err(GraphError::name_already_exists(format!(
+                        "'{seg}' exists and is not a folder."
+                    )));
+                }
+                None => self.create_folder(&cur, seg, Conflict::Fail)?.0.id,
+            };
+        }
+        self.get(&cur)
+    }
+
     pub fn put_file(
         &mut self,
         parent: &str,
