@@ -90,7 +90,7 @@ async fn every_range_form() {
 async fn if_range_head_and_if_none_match() {
     let emu = start_default().await;
     let data = pattern(300, 2);
-    let id = seed_file(&emu, "h.bin", data.clone());
+    let id = seed_file(&emu, "h.txt", data.clone());
     let url = emu.download_url(&id).await;
 
     let full = emu.http.get(&url).send().await.expect("get");
@@ -118,6 +118,8 @@ async fn if_range_head_and_if_none_match() {
 
     let r = emu.http.head(&url).send().await.expect("head");
     assert_eq!(r.status(), StatusCode::OK);
+    // The file's mimeType, as the item reports it.
+    assert_eq!(r.headers()["content-type"], "text/plain");
     assert_eq!(r.headers()["content-length"], "300");
     assert!(r.bytes().await.expect("head body").is_empty());
 

@@ -108,6 +108,7 @@ fn serve_inner(state: &AppState, token: &str, method: &Method, headers: &HeaderM
         return GraphError::not_found("The resource could not be found.").into_response();
     };
     let blob = file.blob.clone();
+    let mime = file.mime_type.clone();
     let len = blob.len();
 
     // If-Range: a range request applies only to the representation the client has.
@@ -153,7 +154,8 @@ fn serve_inner(state: &AppState, token: &str, method: &Method, headers: &HeaderM
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
+        HeaderValue::from_str(&mime)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
     );
     if status == StatusCode::PARTIAL_CONTENT
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
