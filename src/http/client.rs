@@ -24,7 +24,7 @@ use url::Url;
 
 use super::error::{Error, decode_error, parse_retry_after};
 use super::redact;
-use super::retry::{RetryPolicy, is_idempotent};
+use super::retry::{Governor, RetryPolicy, is_idempotent};
 
 /// Error of a [`Transport`]: anything that kept a response from arriving.
 pub type TransportError = Box<dyn std::error::Error + Send + Sync>;
@@ -214,6 +214,7 @@ struct Inner {
     transport: Arc<dyn Transport>,
     base_headers: HeaderMap,
     retry: RetryPolicy,
+    governor: Governor,
 }
 
 /// The HTTP client. Cheap to clone (shared connection pool).
@@ -296,6 +297,7 @@ impl HttpClientBuilder {
                 transport,
                 base_headers: self.base_headers,
                 retry: self.retry,
+                governor: Governor::default(),
             }),
             tokens: None,
         })
@@ -338,6 +340,11 @@ impl HttpClient {
         &self.inner.retry
     }
 
+    /// The throttle state shared by every clone of this client.
+    pub fn governor(&self) -> &Governor {
+        &self.inner.governor
+    }
+
     /// Sends `req`, retrying throttled and transient failures, and refreshing the token
     /// once on a 401. Success is any 1xx/2xx/3xx status (redirects are returned, not
     /// followed); 4xx/5xx become [`Error::Api`] or [`Error::OAuth`].
@@ -368,6 +375,7 @@ impl HttpClient {
                 Auth::None => None,
             };
             let replayable = req.body.is_replayable();
+            self.inner.governor.ready().await;
             let r = self.build_attempt(&mut req, token.as_deref())?;
             self.trace_request(&r, &shown, &req.body);
             match self.inner.transport.execute(r).await {
@@ -409,6 +417,9 @@ impl HttpClient {
                     if replayable && policy.is_retryable_status(&req.method, status) {
                         let retry_after = parse_retry_after(resp.headers());
                         if let Some(d) = policy.delay(attempt, retry_after) {
+                            if retry_after.is_some() {
+                                self.inner.governor.throttled(d);
+                            }
                             tracing::debug!(target: "onedrive_cli::http",
                                 "{method_s} {shown}: HTTP {}; retrying in {d:?}", status.as_u16());
                             drop(resp);

@@ -15,7 +15,7 @@ pub use client::{
     Auth, Body, HttpClient, HttpClientBuilder, Request, TokenSource, Transport, TransportError,
 };
 pub use error::{ApiError, Error, ErrorKind, OAuthError};
-pub use retry::RetryPolicy;
+pub use retry::{Governor, RetryPolicy};
 
 /// Re-exported so callers need no direct `reqwest` imports for common types.
 pub use reqwest::{Method, StatusCode, header};

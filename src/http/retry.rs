@@ -6,9 +6,10 @@
 //! `Retry-After` the delay grows exponentially with full jitter, so that many clients
 //! throttled together do not come back together.
 //!
-//! This is the single place a process-wide governor (roadmap: one retry/throttle budget
-//! shared by every worker) will plug in: [`HttpClient`](super::HttpClient) asks the
-//! policy for every decision.
+//! This is the single place retry and throttling are decided: [`HttpClient`](super::HttpClient)
+//! asks [`RetryPolicy`] for every decision, and a `Retry-After` pauses every request of
+//! the process through the shared [`Governor`] (roadmap: one retry/throttle governor per
+//! process; a request budget across workers would also live here).
 
 use std::time::Duration;
 
@@ -84,6 +85,44 @@ impl RetryPolicy {
     }
 }
 
+/// Process-wide throttle state shared by every clone of an `HttpClient` (so by every
+/// worker of a process): when the service answers 429/503 with `Retry-After`, it is
+/// throttling the *application*, not one request, so no request is sent to it until
+/// that moment has passed.
+#[derive(Debug, Default)]
+pub struct Governor {
+    resume_at: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Governor {
+    /// Waits until no throttle pause is in force.
+    pub async fn ready(&self) {
+        loop {
+            let until = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Records a `Retry-After` of `delay` from now (the later of overlapping pauses wins).
+    pub fn throttled(&self, delay: Duration) {
+        let t = tokio::time::Instant::now() + delay;
+        let mut g = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        if g.is_none_or(|cur| cur < t) {
+            *g = Some(t);
+        }
+    }
+
+    /// Time left before requests may go out again.
+    pub fn pause_left(&self) -> Duration {
+        let g = self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        g.map(|t| t.saturating_duration_since(tokio::time::Instant::now()))
+            .unwrap_or_default()
+    }
+}
+
 /// RFC 9110 §9.2.2 idempotent methods.
 pub fn is_idempotent(method: &Method) -> bool {
     matches!(
@@ -95,6 +134,21 @@ pub fn is_idempotent(method: &Method) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn governor_pauses_everyone_until_retry_after() {
+        let g = Governor::default();
+        assert_eq!(g.pause_left(), Duration::ZERO);
+        g.ready().await;
+        g.throttled(Duration::from_millis(40));
+        g.throttled(Duration::from_millis(1)); // shorter: does not shorten the pause
+        assert!(g.pause_left() > Duration::from_millis(1));
+        let start = tokio::time::Instant::now();
+        g.ready().await;
+        // Sleeping never ends early, so this lower bound holds on any machine.
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        assert_eq!(g.pause_left(), Duration::ZERO);
+    }
 
     #[test]
     fn statuses() {
