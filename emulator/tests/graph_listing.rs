@@ -304,6 +304,7 @@ async fn delta_enumerates_then_reports_changes() {
     assert!(seen.contains(&("gone".into(), true)), "{seen:?}");
     assert!(seen.contains(&("inner".into(), true)));
     let deleted = d.iter().find(|v| v["name"] == "gone").unwrap();
+    assert_eq!(deleted["deleted"]["state"], "deleted");
     assert!(deleted["folder"].is_object());
     assert!(deleted.get("size").is_none());
     // token=latest: empty value and a deltaLink that sees only later changes.
@@ -323,9 +324,30 @@ async fn delta_enumerates_then_reports_changes() {
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert!(p["@odata.deltaLink"].is_string());
-    // $select applies.
+    // $select applies; deletions keep their `deleted` facet.
     let (_, p) = emu.get("/me/drive/root/delta?$select=name").await;
     assert!(p["value"][0].get("size").is_none());
+    let (s, latest) = emu
+        .get("/me/drive/root/delta?token=latest&$select=id,name")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let keep = emu
+        .running
+        .state
+        .store
+        .resolve_path(&root, "after-latest")
+        .unwrap();
+    assert_eq!(
+        emu.delete(&format!("/me/drive/items/{}", keep.id)).await,
+        StatusCode::NO_CONTENT
+    );
+    let (d, _, _) = delta_round(&emu, latest["@odata.deltaLink"].as_str().unwrap()).await;
+    let gone = d
+        .iter()
+        .find(|v| v["id"] == keep.id.as_str())
+        .expect("deleted entry");
+    assert!(gone["deleted"].is_object(), "{gone}");
+    assert!(gone.get("parentReference").is_none(), "{gone}");
 }
 
 #[tokio::test]

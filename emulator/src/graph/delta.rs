@@ -197,12 +197,16 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
         .get(offset.min(end)..end)
         .unwrap_or_default()
         .iter()
-        .map(|e| {
-            let v = match e {
-                DeltaEntry::Item(i) => json::item_json_styled(&ctx.state, i, ItemStyle::DELTA),
-                DeltaEntry::Deleted(d) => json::deleted_json(&ctx.state, d),
-            };
-            select.apply(v)
+        .map(|e| match e {
+            DeltaEntry::Item(i) => {
+                select.apply(json::item_json_styled(&ctx.state, i, ItemStyle::DELTA))
+            }
+            DeltaEntry::Deleted(d) => {
+                // A deletion stays recognisable whatever `$select` asked for.
+                let mut v = select.apply(json::deleted_json(&ctx.state, d));
+                v["deleted"] = json!({"state": "deleted"});
+                v
+            }
         })
         .collect();
     let mut out = json!({
