@@ -183,3 +183,28 @@ async fn bad_input_never_crashes() {
         .expect("alive");
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn latency_delays_graph_and_transfer_responses() {
+    let emu = start(onedrive_emulator::Config {
+        latency: std::time::Duration::from_millis(150),
+        ..onedrive_emulator::Config::default()
+    })
+    .await;
+    // A lower bound only: the delay is a sleep before the handler runs.
+    for path in ["/v1.0/me/drive", "/_up/none"] {
+        let t = std::time::Instant::now();
+        let r = emu
+            .http
+            .get(emu.url(path))
+            .bearer_auth(&emu.token)
+            .send()
+            .await
+            .expect("get");
+        assert!(r.status().as_u16() > 0);
+        assert!(
+            t.elapsed() >= std::time::Duration::from_millis(150),
+            "{path}"
+        );
+    }
+}
