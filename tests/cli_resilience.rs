@@ -162,3 +162,37 @@ fn config_path_from_the_environment() {
         .success()
         .stdout("- env.txt\n");
 }
+
+#[test]
+fn a_download_broken_mid_body_is_resumed_with_ranges() {
+    let env = Env::new();
+    let data = bytes(600_000, 14);
+    env.seed_file("m.bin", &data);
+    // twice: the body stops after 150,000 bytes (headers long sent)
+    env.emu
+        .state
+        .faults
+        .add_script(vec![ScriptedFault {
+            cut_after: Some(150_000),
+            count: 2,
+            ..fault(FaultRoute::Download)
+        }])
+        .unwrap();
+    let dst = env.local("m.bin");
+    let out = env
+        .cmd()
+        .args(["--debug", "get", "m.bin"])
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.emu.state.faults.injected(), 2);
+    assert_eq!(
+        std::fs::read(&dst).unwrap(),
+        data,
+        "resumed bytes verified by hash"
+    );
+    let err = stderr_of(&out);
+    assert!(err.contains("resuming at byte 150000"), "{err}");
+    assert!(err.contains("resuming at byte 300000"), "{err}");
+}

@@ -51,6 +51,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         graph: conn.graph,
         reading: reading(cli),
         show_results: cli.json || cli.object_key.is_some(),
+        progress_bars: !cli.debug && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })
 }
 

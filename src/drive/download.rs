@@ -37,12 +37,89 @@ pub struct Downloaded {
     pub verified: bool,
 }
 
-/// Downloads `object` (or `range` of it) to `dst`.
+/// How often a download broken mid-body is resumed (with `Range`) before giving up.
+const MAX_RESUMES: u32 = 5;
+
+/// Where the bytes are written while they arrive.
+enum Sink {
+    Stdout(std::io::StdoutLock<'static>),
+    /// The temporary file, renamed to `target` once complete and verified.
+    File {
+        tmp: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+}
+
+impl Sink {
+    fn open(dst: &Destination, name: &str) -> Result<Sink> {
+        match dst {
+            Destination::Stdout => Ok(Sink::Stdout(std::io::stdout().lock())),
+            Destination::File(path) => {
+                let target = target_path(path, name);
+                let dir = match target.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
+                let tmp = tempfile::Builder::new()
+                    .prefix(".onedrive-cli-")
+                    .suffix(".partial")
+                    .tempfile_in(&dir)
+                    .map_err(|e| DriveError::local(&dir, e))?;
+                Ok(Sink::File { tmp, target })
+            }
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.write_all(data),
+            Sink::File { tmp, .. } => tmp.write_all(data),
+        }
+    }
+
+    fn name(&self) -> PathBuf {
+        match self {
+            Sink::Stdout(_) => PathBuf::from("<stdout>"),
+            Sink::File { tmp, .. } => tmp.path().to_path_buf(),
+        }
+    }
+
+    /// Flushes, and for a file renames it into place; returns its final path.
+    fn finish(self) -> Result<Option<PathBuf>> {
+        match self {
+            Sink::Stdout(mut out) => {
+                out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
+                Ok(None)
+            }
+            Sink::File { mut tmp, target } => {
+                tmp.flush().map_err(|e| DriveError::local(tmp.path(), e))?;
+                tmp.persist(&target)
+                    .map_err(|e| DriveError::local(&target, e.error))?;
+                Ok(Some(target))
+            }
+        }
+    }
+}
+
+/// `bytes 0-1023/2048` → (0, 1023).
+fn parse_content_range(v: &str) -> Option<(u64, u64)> {
+    let spec = v.trim().strip_prefix("bytes")?.trim();
+    let (range, _total) = spec.split_once('/')?;
+    let (a, b) = range.split_once('-')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// Downloads `object` (or `range` of it) to `dst`. A body broken mid-way is resumed from
+/// the next byte with a `Range` request (Graph's download URLs support ranges), up to
+/// [`MAX_RESUMES`] times; the hash is computed over the bytes as they are written, so a
+/// resumed download is verified like any other.
 pub async fn download(
     graph: &GraphClient,
     object: &ItemRef,
     range: Option<ByteRange>,
     dst: &Destination,
+    progress: &super::Progress,
 ) -> Result<Downloaded> {
     let item = graph.get_item(object).await?;
     if item.file.is_none() {
@@ -53,15 +130,20 @@ pub async fn download(
     } else {
         ItemRef::Id(item.id.clone())
     };
-    let graph_range = range.map(crate::graph::ByteRange::from);
-    let dl = match item
+    let download_url = item
         .download_url
         .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-    {
-        Some(u) => graph.download_url(&u, graph_range).await?,
-        None => graph.download(&id_ref, graph_range).await?,
+        .and_then(|u| url::Url::parse(u).ok());
+    let fetch = |r: Option<crate::graph::ByteRange>| {
+        let (graph, id_ref, download_url) = (graph, &id_ref, &download_url);
+        async move {
+            match download_url {
+                Some(u) => graph.download_url(u, r).await,
+                None => graph.download(id_ref, r).await,
+            }
+        }
     };
+    let dl = fetch(range.map(crate::graph::ByteRange::from)).await?;
     // A 200 answer to a ranged request is the whole file (servers may ignore Range): only
     // then, or without a range, can the hash be checked.
     let whole = !dl.is_partial();
@@ -73,21 +155,35 @@ pub async fn download(
     if range.is_some() && whole {
         tracing::debug!("server ignored the Range header and sent the whole file");
     }
+    // The absolute byte span this download covers, to resume inside it.
+    let span = if whole {
+        dl.content_length()
+            .or(item.size)
+            .map(|len| (0, len.saturating_sub(1)))
+    } else {
+        dl.content_range().and_then(parse_content_range)
+    };
+    let expected_len = span.map(|(a, b)| b + 1 - a).unwrap_or(0);
+
+    let mut sink = Sink::open(dst, item.name())?;
     let mut stream = Box::pin(dl.into_stream());
     let mut hasher = QuickXorHash::new();
     let mut total = 0u64;
-
-    match dst {
-        Destination::Stdout => {
-            let mut out = std::io::stdout().lock();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
+    let mut resumes = 0u32;
+    loop {
+        match stream.next().await {
+            None => break,
+            Some(Ok(chunk)) => {
                 hasher.update(&chunk);
                 total += chunk.len() as u64;
-                match out.write_all(&chunk) {
+                progress.report(total, expected_len.max(total));
+                match sink.write(&chunk) {
                     Ok(()) => {}
                     // The reader went away (`| head`): it wanted no more bytes.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::BrokenPipe
+                            && matches!(sink, Sink::Stdout(_)) =>
+                    {
                         return Ok(Downloaded {
                             verified: false,
                             item,
@@ -95,50 +191,39 @@ pub async fn download(
                             path: None,
                         });
                     }
-                    Err(e) => return Err(DriveError::local("<stdout>", e)),
+                    Err(e) => return Err(DriveError::local(sink.name(), e)),
                 }
             }
-            out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
-            check_hash(expected.as_deref(), &hasher)?;
-            Ok(Downloaded {
-                verified: expected.is_some(),
-                item,
-                bytes: total,
-                path: None,
-            })
-        }
-        Destination::File(path) => {
-            let target = target_path(path, item.name());
-            let dir = match target.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".onedrive-cli-")
-                .suffix(".partial")
-                .tempfile_in(&dir)
-                .map_err(|e| DriveError::local(&dir, e))?;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
-                hasher.update(&chunk);
-                total += chunk.len() as u64;
-                tmp.write_all(&chunk)
-                    .map_err(|e| DriveError::local(tmp.path(), e))?;
+            Some(Err(e)) => {
+                let Some((start, end)) = span else {
+                    return Err(e.into());
+                };
+                let next = start + total;
+                if resumes >= MAX_RESUMES || next > end {
+                    return Err(e.into());
+                }
+                resumes += 1;
+                tracing::debug!(
+                    "download broke after {total} bytes ({e}); resuming at byte {next}"
+                );
+                let dl = fetch(Some(crate::graph::ByteRange::FromTo(next, end))).await?;
+                // Only a 206 starting exactly where we stopped can be appended.
+                if dl.content_range().and_then(parse_content_range) != Some((next, end)) {
+                    return Err(e.into());
+                }
+                stream = Box::pin(dl.into_stream());
             }
-            tmp.flush().map_err(|e| DriveError::local(tmp.path(), e))?;
-            // On mismatch the temporary file is dropped (deleted): nothing is renamed.
-            check_hash(expected.as_deref(), &hasher)?;
-            tmp.persist(&target)
-                .map_err(|e| DriveError::local(&target, e.error))?;
-            Ok(Downloaded {
-                verified: expected.is_some(),
-                item,
-                bytes: total,
-                path: Some(target),
-            })
         }
     }
+    // On mismatch the temporary file is dropped (deleted): nothing is renamed.
+    check_hash(expected.as_deref(), &hasher)?;
+    let path = sink.finish()?;
+    Ok(Downloaded {
+        verified: expected.is_some(),
+        item,
+        bytes: total,
+        path,
+    })
 }
 
 fn check_hash(expected: Option<&str>, hasher: &QuickXorHash) -> Result<()> {
@@ -177,6 +262,14 @@ mod tests {
             Path::new("x/y/a.txt")
         );
         assert_eq!(target_path(Path::new("x/y"), "a.txt"), Path::new("x/y"));
+    }
+
+    #[test]
+    fn content_ranges() {
+        assert_eq!(parse_content_range("bytes 0-1023/2048"), Some((0, 1023)));
+        assert_eq!(parse_content_range("bytes 10-10/*"), Some((10, 10)));
+        assert_eq!(parse_content_range("items 1-2/3"), None);
+        assert_eq!(parse_content_range("bytes */2048"), None);
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct UploadOptions {
     pub force_session: bool,
     /// Fragment size for sessions (a 320 KiB multiple).
     pub fragment: u64,
+    /// Reported after each accepted fragment (and at the end of a simple upload).
+    pub progress: super::Progress,
 }
 
 /// Where the bytes come from.
@@ -139,9 +141,11 @@ pub async fn upload(
         let mut buf = Vec::with_capacity(size as usize);
         file.read_to_end(&mut buf)
             .map_err(|e| DriveError::local(&path, e))?;
-        return Ok(graph
+        let item = graph
             .upload_small(&target, Bytes::from(buf), Some(opts.conflict))
-            .await?);
+            .await?;
+        opts.progress.report(size, size);
+        return Ok(item);
     }
     upload_session(graph, &target, &mut file, &path, size, opts).await
 }
@@ -177,10 +181,14 @@ async fn upload_session(
         let len = opts.fragment.min(size - offset);
         let buf = read_fragment(file, path, offset, len)?;
         match graph.upload_fragment(&url, offset, size, buf).await {
-            Ok(FragmentOutcome::Completed(item)) => return Ok(*item),
+            Ok(FragmentOutcome::Completed(item)) => {
+                opts.progress.report(size, size);
+                return Ok(*item);
+            }
             Ok(FragmentOutcome::Accepted(s)) => {
                 failures = 0;
                 offset = s.next_expected_offset().unwrap_or(offset + len);
+                opts.progress.report(offset, size);
             }
             Err(e) => {
                 failures += 1;

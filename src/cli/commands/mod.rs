@@ -40,6 +40,8 @@ pub struct Ctx {
     /// Print the results of mutating commands too (`--json` or `-k` given). Without
     /// them, like the original, `put`, `mkdir`, `mv`... are silent on success.
     pub show_results: bool,
+    /// Draw transfer progress bars (stderr is a terminal and `--debug` is off).
+    pub progress_bars: bool,
 }
 
 impl Ctx {

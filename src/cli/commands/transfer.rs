@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::{CommandResult, Ctx, fail};
 use crate::cli::args::{GetArgs, PutArgs};
 use crate::cli::exit::Failure;
+use crate::drive::Progress;
 use crate::drive::download::{self, Destination};
 use crate::drive::range::ByteRange;
 use crate::drive::upload::{self, Source, UploadOptions};
@@ -16,9 +17,12 @@ pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandRes
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(PathBuf::from(p)),
     };
-    let done = download::download(&ctx.graph, &obj.item_ref(), range, &dst)
-        .await
-        .map_err(fail("get", &a.file))?;
+    let (progress, bar) = progress_bar(ctx, &a.file);
+    let result = download::download(&ctx.graph, &obj.item_ref(), range, &dst, &progress).await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let done = result.map_err(fail("get", &a.file))?;
     tracing::debug!(
         "downloaded {} bytes{}",
         done.bytes,
@@ -61,14 +65,39 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
     } else {
         ConflictBehavior::Replace
     };
+    let (progress, bar) = progress_bar(ctx, &name);
     let opts = UploadOptions {
         name,
         conflict,
         force_session: a.bits || fragment.is_some(),
         fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
+        progress,
     };
-    let item = upload::upload(&ctx.graph, &folder.item_ref(), source, &opts)
-        .await
-        .map_err(fail("put", &a.file))?;
+    let result = upload::upload(&ctx.graph, &folder.item_ref(), source, &opts).await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let item = result.map_err(fail("put", &a.file))?;
     ctx.result(item)
+}
+
+/// A byte progress bar on stderr, only when it is a terminal (never in pipes, logs or
+/// tests); cleared when the transfer ends.
+fn progress_bar(ctx: &Ctx, label: &str) -> (Progress, Option<indicatif::ProgressBar>) {
+    if !ctx.progress_bars {
+        return (Progress::none(), None);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message(label.to_owned());
+    let b = bar.clone();
+    let progress = Progress::new(move |done, total| {
+        b.set_length(total);
+        b.set_position(done);
+    });
+    (progress, Some(bar))
 }
