@@ -867,3 +867,49 @@ async fn parallel_uploads_into_one_new_folder() {
     let (_, kids) = emu.get("/me/drive/root:/fresh/deeper:/children").await;
     assert_eq!(kids["value"].as_array().unwrap().len(), 16);
 }
+
+#[tokio::test]
+async fn addressing_variants() {
+    let emu = Emu::start().await;
+    let a = emu.mkdir(&emu.root_id(), "a");
+    // HEAD answers like GET without a body.
+    let (s, _, b) = emu.send(emu.req(Method::HEAD, "/me/drive/root:/a")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(b.is_null());
+    // An empty path is the base item; a trailing colon is allowed; `/drive` alias.
+    for p in ["/me/drive/root:", "/me/drive/root:/", "/drive/root"] {
+        let (s, j) = emu.get(p).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        assert_eq!(j["id"], emu.root_id().as_str(), "{p}");
+    }
+    let (s, j) = emu.get("/me/drive/root:/a:").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(j["id"], a.id.as_str());
+    // Drive ids: lowercase and without the leading zeros the service sometimes drops.
+    let drive = emu.drive_id();
+    let short = drive.trim_start_matches('0');
+    let (s, _) = emu
+        .get(&format!(
+            "/drives/{}/items/{}",
+            short.to_lowercase(),
+            a.id.to_lowercase()
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Item ids percent-encoded.
+    let (s, _) = emu
+        .get(&format!("/me/drive/items/{}", a.id.replace('!', "%21")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Unknown $expand → 400; namespace-qualified actions work.
+    let (s, b) = emu.get("/me/drive/root?$expand=bogus").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(inner_code(&b).as_deref(), Some("invalidQueryOption"));
+    let (s, _) = emu
+        .post(
+            &format!("/me/drive/items/{}/microsoft.graph.createLink", a.id),
+            json!({"type": "view"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+}

@@ -298,10 +298,9 @@ fn base_item(ctx: &Ctx, base: &ItemBase, provision: bool) -> GraphResult<Item> {
 /// for PUT by path) and `name`.
 fn upload_target(ctx: &Ctx, base: &Item, path: Option<&[String]>) -> GraphResult<UploadTarget> {
     let store = &ctx.state.store;
-    let Some(path) = path.filter(|p| !p.is_empty()) else {
+    let Some((name, dirs)) = path.and_then(<[String]>::split_last) else {
         return Ok(UploadTarget::Existing(base.id.clone()));
     };
-    let (name, dirs) = path.split_last().unwrap_or((&path[0], &[]));
     let parent = if dirs.is_empty() {
         base.id.clone()
     } else {
