@@ -17,7 +17,14 @@ pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandRes
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(PathBuf::from(p)),
     };
-    let (progress, bar) = progress_bar(ctx, &a.file);
+    // File bytes printed on the terminal and a bar on the same terminal would mix.
+    let to_terminal =
+        dst == Destination::Stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let (progress, bar) = if to_terminal {
+        (Progress::none(), None)
+    } else {
+        progress_bar(ctx, &a.file)
+    };
     let result = download::download(&ctx.graph, &obj.item_ref(), range, &dst, &progress).await;
     if let Some(b) = bar {
         b.finish_and_clear();
