@@ -418,3 +418,41 @@ async fn delta_rounds() {
     assert!(second.items.iter().any(|i| i.name() == "two.txt"));
     assert!(!second.items.iter().any(|i| i.name() == "one.txt"));
 }
+
+fn cut(after: u64) -> onedrive_emulator::faults::ScriptedFault {
+    onedrive_emulator::faults::ScriptedFault {
+        route: onedrive_emulator::faults::FaultRoute::Download,
+        count: 1,
+        status: None,
+        retry_after: None,
+        cut_after: Some(after),
+        method: None,
+        path_contains: None,
+    }
+}
+
+#[tokio::test]
+async fn a_broken_download_body_is_resumed_with_range() {
+    let (emu, g) = setup(Config::default()).await;
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    let f = ItemRef::path("/cut.bin");
+    g.upload_small(&f, Bytes::from(data.clone()), None)
+        .await
+        .unwrap();
+    // Whole file, cut after 5000 bytes: the rest comes from a ranged request.
+    emu.state.faults.add_script(vec![cut(5000)]).unwrap();
+    let got = g.download(&f, None).await.unwrap().bytes().await.unwrap();
+    assert_eq!(emu.state.faults.injected(), 1);
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "content differs after resume");
+    // A range, cut inside it: the resumed request keeps the range's end.
+    emu.state.faults.add_script(vec![cut(1000)]).unwrap();
+    let part = g
+        .download(&f, Some(ByteRange::FromTo(10_000, 19_999)))
+        .await
+        .unwrap();
+    assert!(part.is_partial());
+    let got = part.bytes().await.unwrap();
+    assert_eq!(emu.state.faults.injected(), 2);
+    assert!(got == data[10_000..20_000], "range differs after resume");
+}
