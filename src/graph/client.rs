@@ -2,7 +2,7 @@
 //! strategy, no polling loops): that is the `drive` layer's job.
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -87,118 +87,10 @@ pub enum FragmentOutcome {
 }
 
 /// A download in progress: status and headers are known, the body is streamed.
-///
-/// A body that breaks mid-way (connection cut) is resumed transparently: the same URL is
-/// asked again with `Range: bytes={next}-` (bounded by the retry policy), and the stream
-/// goes on from the first byte not yet delivered.
+#[derive(Debug)]
 pub struct Download {
     response: reqwest::Response,
     shown_url: String,
-    http: HttpClient,
-    /// The URL that served the body (pre-authenticated, or `/content` itself).
-    url: Url,
-    bearer: bool,
-}
-
-impl std::fmt::Debug for Download {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Download")
-            .field("status", &self.response.status())
-            .field("url", &self.shown_url)
-            .finish()
-    }
-}
-
-/// `Content-Range: bytes s-e/total` → (s, e, total if known).
-fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
-    let rest = v.trim().strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let (s, e) = range.split_once('-')?;
-    Some((
-        s.trim().parse().ok()?,
-        e.trim().parse().ok()?,
-        total.trim().parse().ok(),
-    ))
-}
-
-type BodyStream = std::pin::Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + 'static>>;
-
-/// State of a resumable body stream.
-struct Resume {
-    body: BodyStream,
-    http: HttpClient,
-    url: Url,
-    bearer: bool,
-    shown: String,
-    /// Absolute offset of the next byte to deliver.
-    next: u64,
-    /// Absolute offset of the last byte wanted, when known.
-    end: Option<u64>,
-    /// Bytes to drop from the current body (a server that ignored `Range`).
-    skip: u64,
-    /// Whether the first answer was the whole file (so a 200 on resume can be skipped into).
-    whole: bool,
-    attempt: u32,
-}
-
-impl Resume {
-    fn body_error(&self, e: reqwest::Error) -> Error {
-        Error::Transport {
-            method: "GET".into(),
-            url: self.shown.clone(),
-            source: Box::new(e.without_url()),
-        }
-    }
-
-    /// Asks for the rest after a broken body; `Err` gives up with `cause`.
-    async fn reopen(&mut self, cause: reqwest::Error) -> Result<()> {
-        let Some(delay) = self.http.retry_policy().delay(self.attempt, None) else {
-            return Err(self.body_error(cause));
-        };
-        self.attempt += 1;
-        tracing::debug!(target: "onedrive_cli::http",
-            "GET {}: body broken at byte {} ({}); resuming in {delay:?}",
-            self.shown, self.next, crate::http::error::error_chain(&cause));
-        tokio::time::sleep(delay).await;
-        let range = match self.end {
-            Some(e) => ByteRange::FromTo(self.next, e),
-            None => ByteRange::From(self.next),
-        };
-        let req = if self.bearer {
-            Request::new(Method::GET, self.url.clone())
-        } else {
-            Request::preauthenticated(Method::GET, self.url.clone())
-        }
-        .header_str(header::RANGE, &range.header_value())?;
-        let resp = self.http.send(req).await?;
-        match resp.status() {
-            StatusCode::PARTIAL_CONTENT => {
-                let cr = resp
-                    .headers()
-                    .get(header::CONTENT_RANGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_content_range);
-                if !matches!(cr, Some((s, _, _)) if s == self.next) {
-                    return Err(Error::Unexpected {
-                        method: "GET".into(),
-                        url: self.shown.clone(),
-                        detail: "resumed download answered another range".into(),
-                    });
-                }
-                self.skip = 0;
-            }
-            StatusCode::OK if self.whole => self.skip = self.next,
-            other => {
-                return Err(Error::Unexpected {
-                    method: "GET".into(),
-                    url: self.shown.clone(),
-                    detail: format!("resumed download answered HTTP {}", other.as_u16()),
-                });
-            }
-        }
-        self.body = Box::pin(resp.bytes_stream());
-        Ok(())
-    }
 }
 
 impl Download {
@@ -226,64 +118,26 @@ impl Download {
             .and_then(|v| v.to_str().ok())
     }
 
-    /// The body, chunk by chunk, resumed with `Range` if the connection breaks.
+    /// The body, chunk by chunk.
     pub fn into_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-        let whole = !self.is_partial();
-        let (next, end) = if whole {
-            (0, self.content_length().and_then(|n| n.checked_sub(1)))
-        } else {
-            match self.content_range().and_then(parse_content_range) {
-                Some((s, e, _)) => (s, Some(e)),
-                None => (0, None),
-            }
-        };
-        let state = Resume {
-            body: Box::pin(self.response.bytes_stream()),
-            http: self.http,
-            url: self.url,
-            bearer: self.bearer,
-            shown: self.shown_url,
-            next,
-            end,
-            skip: 0,
-            whole,
-            attempt: 0,
-        };
-        futures_util::stream::try_unfold(state, |mut st| async move {
-            loop {
-                match st.body.next().await {
-                    Some(Ok(mut chunk)) => {
-                        if st.skip > 0 {
-                            let n = st.skip.min(chunk.len() as u64);
-                            chunk = chunk.slice(n as usize..);
-                            st.skip -= n;
-                        }
-                        if chunk.is_empty() {
-                            continue;
-                        }
-                        st.next += chunk.len() as u64;
-                        return Ok(Some((chunk, st)));
-                    }
-                    None => return Ok(None),
-                    Some(Err(e)) => {
-                        if st.end.is_some_and(|end| st.next > end) {
-                            return Ok(None);
-                        }
-                        st.reopen(e).await?;
-                    }
-                }
-            }
-        })
+        let shown = self.shown_url;
+        self.response
+            .bytes_stream()
+            .map_err(move |e| Error::Transport {
+                method: "GET".into(),
+                url: shown.clone(),
+                source: Box::new(e.without_url()),
+            })
     }
 
     /// The whole body in memory (small files and tests).
     pub async fn bytes(self) -> Result<Bytes> {
-        let mut out = Vec::new();
-        let mut s = std::pin::pin!(self.into_stream());
-        while let Some(chunk) = s.next().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out.into())
+        let shown = self.shown_url;
+        self.response.bytes().await.map_err(|e| Error::Transport {
+            method: "GET".into(),
+            url: shown,
+            source: Box::new(e.without_url()),
+        })
     }
 }
 
@@ -646,9 +500,6 @@ impl GraphClient {
         Ok(Download {
             response: resp,
             shown_url: shown,
-            http: self.http.clone(),
-            url,
-            bearer: true,
         })
     }
 
@@ -674,9 +525,6 @@ impl GraphClient {
             return Ok(Download {
                 response: resp,
                 shown_url: redact::preauthenticated_url(&current),
-                http: self.http.clone(),
-                url: current,
-                bearer: false,
             });
         }
         Err(Error::Unexpected {
