@@ -300,3 +300,26 @@ fn put_from_a_fifo_is_spooled() {
     writer.join().unwrap();
     assert_eq!(env.content("from-fifo.bin"), data);
 }
+
+/// A downloaded file gets the mode of any new file (0666 less the umask), not the
+/// private 0600 of the temporary file it is written through.
+#[cfg(unix)]
+#[test]
+fn get_creates_files_with_the_usual_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::new();
+    env.seed_file("m.txt", b"mode");
+    let dst = env.local("m.txt");
+    env.cmd()
+        .arg("get")
+        .arg("m.txt")
+        .arg(&dst)
+        .assert()
+        .success();
+    // What the umask makes of a plain new file, in the same folder.
+    let probe = env.local("probe");
+    std::fs::File::create(&probe).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dst), mode(&probe));
+    assert_eq!(std::fs::read(&dst).unwrap(), b"mode");
+}

@@ -61,9 +61,13 @@ impl Sink {
                     _ => PathBuf::from("."),
                 };
                 std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
-                let tmp = tempfile::Builder::new()
-                    .prefix(".onedrive-cli-")
-                    .suffix(".partial")
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".onedrive-cli-").suffix(".partial");
+                // tempfile creates 0600 files; a downloaded file should get the mode any
+                // new file gets (0666 less the umask, which open(2) applies), as with cp.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let tmp = builder
                     .tempfile_in(&dir)
                     .map_err(|e| DriveError::local(&dir, e))?;
                 Ok(Sink::File { tmp, target })
