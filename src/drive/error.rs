@@ -24,6 +24,11 @@ pub enum DriveError {
     /// The downloaded bytes do not match the service's QuickXorHash.
     #[error("QuickXorHash mismatch: the service says {expected}, the bytes received give {actual}")]
     HashMismatch { expected: String, actual: String },
+    /// The service stored bytes whose QuickXorHash differs from the local file's.
+    #[error(
+        "QuickXorHash mismatch after upload: the local bytes give {local}, the service stored {remote}"
+    )]
+    UploadHashMismatch { local: String, remote: String },
     /// The service answered something inconsistent (e.g. a copy that never finished).
     #[error("{0}")]
     Protocol(String),

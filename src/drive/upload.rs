@@ -8,6 +8,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use bytes::Bytes;
+use quickxorhash::QuickXorHash;
 
 use super::error::{DriveError, Result};
 use crate::graph::{ConflictBehavior, DriveItem, FragmentOutcome, GraphClient, ItemRef};
@@ -141,11 +142,12 @@ pub async fn upload(
         let mut buf = Vec::with_capacity(size as usize);
         file.read_to_end(&mut buf)
             .map_err(|e| DriveError::local(&path, e))?;
+        let local = quickxorhash::hash_base64(&buf);
         let item = graph
             .upload_small(&target, Bytes::from(buf), Some(opts.conflict))
             .await?;
         opts.progress.report(size, size);
-        return Ok(item);
+        return verified(item, &local);
     }
     upload_session(graph, &target, &mut file, &path, size, opts).await
 }
@@ -172,6 +174,9 @@ async fn upload_session(
         .ok_or_else(|| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
     let mut offset = session.next_expected_offset().unwrap_or(0);
     let mut failures = 0u32;
+    // The local file's hash, fed in file order as fragments are first read (a resume may
+    // re-read bytes already hashed), to check what the service stored.
+    let mut hasher = QuickXorHash::new();
     loop {
         if offset >= size {
             return Err(DriveError::Protocol(format!(
@@ -180,10 +185,21 @@ async fn upload_session(
         }
         let len = opts.fragment.min(size - offset);
         let buf = read_fragment(file, path, offset, len)?;
+        let hashed = hasher.len();
+        if offset <= hashed && hashed < offset + len {
+            hasher.update(&buf[(hashed - offset) as usize..]);
+        }
         match graph.upload_fragment(&url, offset, size, buf).await {
             Ok(FragmentOutcome::Completed(item)) => {
                 opts.progress.report(size, size);
-                return Ok(*item);
+                if hasher.len() != size {
+                    // Only possible if the session skipped bytes we never sent.
+                    return Err(DriveError::Protocol(format!(
+                        "upload session completed after {} of {size} bytes were sent",
+                        hasher.len()
+                    )));
+                }
+                return verified(*item, &hasher.finish_base64());
             }
             Ok(FragmentOutcome::Accepted(s)) => {
                 failures = 0;
@@ -214,6 +230,18 @@ async fn upload_session(
     }
 }
 
+/// Checks the service's QuickXorHash of the stored file against the local bytes' (Graph
+/// may omit hashes right after an upload: then there is nothing to check).
+fn verified(item: DriveItem, local: &str) -> Result<DriveItem> {
+    match item.quick_xor_hash() {
+        Some(remote) if remote != local => Err(DriveError::UploadHashMismatch {
+            local: local.to_owned(),
+            remote: remote.to_owned(),
+        }),
+        _ => Ok(item),
+    }
+}
+
 fn read_fragment(
     file: &mut std::fs::File,
     path: &std::path::Path,
@@ -237,6 +265,73 @@ fn spool(mut from: impl Read, name: &std::path::Path) -> Result<tempfile::NamedT
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stub service that stores nothing and reports a hash no content has, for simple
+    /// PUTs and for the last fragment of a session: the upload must be reported as failed.
+    #[tokio::test]
+    async fn a_stored_hash_that_differs_from_the_local_bytes_is_an_error() {
+        use std::sync::Arc;
+
+        use axum::http::{Method, StatusCode, Uri};
+        use futures_util::future::BoxFuture;
+
+        use crate::graph::DriveSelector;
+        use crate::http::{HttpClient, TokenSource};
+
+        struct Fixed;
+        impl TokenSource for Fixed {
+            fn access_token<'a>(
+                &'a self,
+                _rejected: Option<&'a str>,
+            ) -> BoxFuture<'a, crate::http::Result<String>> {
+                Box::pin(async { Ok("t".to_owned()) })
+            }
+        }
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let up = format!("{base}/up");
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
+            let up = up.clone();
+            async move {
+                let item = serde_json::json!({"id": "A!1", "name": "f.bin", "file":
+                    {"hashes": {"quickXorHash": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}});
+                let (status, body) = match (method, uri.path()) {
+                    (Method::POST, p) if p.ends_with("createUploadSession") => {
+                        (StatusCode::OK, serde_json::json!({"uploadUrl": up}))
+                    }
+                    _ => (StatusCode::CREATED, item),
+                };
+                (status, axum::Json(body))
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let http = HttpClient::new()
+            .unwrap()
+            .with_token_source(Arc::new(Fixed));
+        let graph = GraphClient::new(http, &format!("{base}/v1.0"), DriveSelector::Me).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, vec![7u8; 1000]).unwrap();
+        for force_session in [false, true] {
+            let opts = UploadOptions {
+                name: "f.bin".into(),
+                conflict: ConflictBehavior::Replace,
+                force_session,
+                fragment: FRAGMENT_UNIT,
+                progress: Default::default(),
+            };
+            let err = upload(&graph, &ItemRef::Root, Source::File(path.clone()), &opts)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, DriveError::UploadHashMismatch { local, .. }
+                    if *local == quickxorhash::hash_base64(&[7u8; 1000])),
+                "session {force_session}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn sizes() {
