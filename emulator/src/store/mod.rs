@@ -202,6 +202,8 @@ pub const SPECIAL_FOLDERS: &[(&str, &str)] = &[
 
 /// The drive. All methods take `&self`.
 pub struct Store {
+    /// Never changes after open (reset keeps it): read without the lock.
+    drive_id: String,
     shared: Arc<Shared>,
     flusher: Option<std::thread::JoinHandle<()>>,
 }
@@ -246,6 +248,7 @@ impl Store {
         tree.legacy_sha1 = config.legacy_sha1;
         tree.mkdir_existing_ok = config.mkdir_existing_ok;
         let has_persist = persist.is_some();
+        let drive_id = tree.drive_id.clone();
         let shared = Arc::new(Shared {
             tree: RwLock::new(tree),
             quota_default: config.quota,
@@ -263,7 +266,11 @@ impl Store {
         } else {
             None
         };
-        Ok(Self { shared, flusher })
+        Ok(Self {
+            drive_id,
+            shared,
+            flusher,
+        })
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Tree> {
@@ -289,7 +296,7 @@ impl Store {
 
     /// The drive id (16 uppercase hex digits).
     pub fn drive_id(&self) -> String {
-        self.read().drive_id.clone()
+        self.drive_id.clone()
     }
 
     pub fn root_id(&self) -> ItemId {
