@@ -128,6 +128,9 @@ impl Precheck {
     fn new(cmd: &Command) -> Result<Self, Failure> {
         use crate::drive::{range, upload};
         let mut p = Precheck::default();
+        for (what, arg) in remote_names(cmd) {
+            check_no_dot_segments(what, arg)?;
+        }
         match cmd {
             Command::InfoSet(a) => p.json = Some(json_object("info_set", &a.data)?),
             Command::Mkdir(a) => {
@@ -155,6 +158,12 @@ impl Precheck {
                 }
             }
             Command::Put(a) => {
+                if a.name
+                    .as_deref()
+                    .is_some_and(|n| n.trim_matches('/').is_empty())
+                {
+                    return Err(Failure::usage("put: --name is empty"));
+                }
                 if a.file == "-" && a.name.is_none() {
                     return Err(Failure::usage("put: reading stdin ('-') needs --name NAME"));
                 }
@@ -174,6 +183,48 @@ impl Precheck {
         }
         Ok(p)
     }
+}
+
+/// The command's arguments that name remote items (objects, folders, new names).
+fn remote_names(cmd: &Command) -> Vec<(&'static str, &str)> {
+    use Command as C;
+    let mut v: Vec<(&'static str, Option<&str>)> = Vec::new();
+    match cmd {
+        C::Info(a) => v.push(("info", a.object.as_deref())),
+        C::InfoSet(a) => v.push(("info_set", Some(&a.object))),
+        C::Link(a) => v.push(("link", Some(&a.object))),
+        C::Ls(a) => v.push(("ls", a.folder.as_deref())),
+        C::Tree(a) => v.push(("tree", a.folder.as_deref())),
+        C::Mkdir(a) => v.extend([
+            ("mkdir", Some(a.name.as_str())),
+            ("mkdir", a.folder.as_deref()),
+        ]),
+        C::Get(a) => v.push(("get", Some(&a.file))),
+        C::Put(a) => v.extend([
+            ("put --name", a.name.as_deref()),
+            ("put", a.folder.as_deref()),
+        ]),
+        C::Cp(a) => v.extend([("cp", Some(a.file.as_str())), ("cp", a.folder.as_deref())]),
+        C::Mv(a) => v.extend([("mv", Some(a.object.as_str())), ("mv", a.folder.as_deref())]),
+        C::Rm(a) => v.extend(a.objects.iter().map(|o| ("rm", Some(o.as_str())))),
+        _ => {}
+    }
+    v.into_iter()
+        .filter_map(|(w, a)| a.map(|a| (w, a)))
+        .collect()
+}
+
+/// Refuses `.` and `..` components. No OneDrive item can have those names, and a URL
+/// path would have them removed by dot-segment normalisation (RFC 3986 §5.2.4, also for
+/// `%2E%2E`), so `rm 'a/missing/..'` would silently address `a` itself, and `info ..`
+/// the drive instead of an item.
+fn check_no_dot_segments(what: &str, arg: &str) -> Result<(), Failure> {
+    if arg.split('/').any(|c| c == "." || c == "..") {
+        return Err(Failure::usage(format!(
+            "{what} '{arg}': '.' and '..' are not item names (OneDrive paths start at the drive root)"
+        )));
+    }
+    Ok(())
 }
 
 /// A JSON object argument (`info_set DATA`, `mkdir -m`).
@@ -212,6 +263,15 @@ mod tests {
             &["put", "-"],
             &["mkdir", ""],
             &["mkdir", "/"],
+            &["rm", "a", "d/missing/.."],
+            &["info", ".."],
+            &["-i", "info", ".."],
+            &["get", "./f"],
+            &["mkdir", "x", "a/."],
+            &["put", "--name", "..", "f"],
+            &["mv", "f", "d/.."],
+            &["put", "--name", "", "f"],
+            &["put", "--name", "/", "f"],
         ] {
             let err = pre(args)
                 .err()
