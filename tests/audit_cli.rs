@@ -337,3 +337,46 @@ fn ci_runs_exactly_the_readmes_test_command() {
         "the workflow runs the same command"
     );
 }
+
+/// `.` and `..` are no item names; in a URL they would be removed by dot-segment
+/// normalisation, so `rm a/missing/..` used to delete `a` with exit 0.
+#[test]
+fn dot_and_dot_dot_components_are_refused_before_any_request() {
+    let env = Env::new();
+    env.seed_file("keep/inner.txt", b"precious");
+    let before = env.graph_requests();
+    for args in [
+        &["rm", "keep/no-such-thing/.."][..],
+        &["rm", "keep/inner.txt/.."],
+        &["info", ".."],
+        &["-i", "info", ".."],
+        &["ls", "keep/."],
+        &["get", "keep/./inner.txt"],
+        &["mv", "keep/inner.txt", "keep/.."],
+        &["mkdir", "..", "keep"],
+        &["put", "--name", "..", "keep/inner.txt"],
+    ] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+        assert_one_line_error(&out, &format!("{args:?}"));
+    }
+    assert_eq!(env.graph_requests(), before, "no request for bad input");
+    assert_eq!(env.content("keep/inner.txt"), b"precious");
+    assert_eq!(env.children(""), vec!["keep"]);
+    // names that merely contain dots are ordinary
+    for name in [".bashrc", "a..b", "..hidden", "x."] {
+        let f = env.write_local(name, name.as_bytes());
+        env.cmd()
+            .args(["put"])
+            .arg(&f)
+            .arg("keep")
+            .assert()
+            .success();
+        assert_eq!(env.content(&format!("keep/{name}")), name.as_bytes());
+        env.cmd()
+            .args(["rm", &format!("keep/{name}")])
+            .assert()
+            .success();
+    }
+    assert_eq!(env.children("keep"), vec!["inner.txt"]);
+}
