@@ -2,7 +2,8 @@
 //! test tool, and tests must be able to steer it without going through OAuth.
 //!
 //! - `GET  stats`, `POST stats/reset`: request counts by method and route, bytes in/out.
-//! - `POST reset`: empty drive, no upload sessions, no scripted faults, zeroed stats.
+//! - `POST reset`: empty drive, no upload sessions, copy jobs, links or delta paging
+//!   sessions, no scripted faults, zeroed stats (issued tokens stay valid).
 //! - `GET|POST|DELETE faults`: the scripted-fault queue (see [`crate::faults`]).
 //! - `POST populate`: a tree of F folders and N files in one call.
 //! - `POST tokens`: a fresh access token without an OAuth flow (scripts, benchmarks).
@@ -84,6 +85,7 @@ async fn stats_reset(State(state): State<AppState>) -> StatusCode {
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
     state.store.reset();
+    state.graph.reset();
     state.transfer.sessions.clear();
     state.faults.clear_script();
     state.stats.reset();

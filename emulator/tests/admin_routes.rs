@@ -81,6 +81,32 @@ async fn populate_then_reset() {
 }
 
 #[tokio::test]
+async fn reset_forgets_copy_jobs() {
+    let emu = start_default().await;
+    let item = emu.put("src.txt", b"copy me".to_vec()).await;
+    let id = item["id"].as_str().expect("id");
+    let r = emu
+        .graph(Method::POST, &format!("/me/drive/items/{id}/copy"))
+        .json(&json!({"name": "dst.txt"}))
+        .send()
+        .await
+        .expect("copy");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let monitor = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let plain = reqwest::Client::new();
+    let before = plain.get(&monitor).send().await.expect("monitor");
+    assert!(before.status().is_success(), "{}", before.status());
+
+    let r = emu.admin(Method::POST, "reset", None).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let after = plain.get(&monitor).send().await.expect("monitor");
+    assert_eq!(after.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn corrupt_keeps_reported_hashes() {
     let emu = start_default().await;
     let data = pattern(4096, 2);
