@@ -236,7 +236,7 @@ fn moving_a_folder_into_itself_is_refused() {
 }
 
 #[test]
-fn rm_with_different_failures_exits_1_and_reports_each() {
+fn rm_reports_each_missing_object_on_its_own_line() {
     let env = Env::new();
     env.seed_file("keep/me", b"1");
     env.seed_file("gone", b"2");
@@ -379,4 +379,89 @@ fn dot_and_dot_dot_components_are_refused_before_any_request() {
             .success();
     }
     assert_eq!(env.children("keep"), vec!["inner.txt"]);
+}
+
+#[test]
+fn readme_documents_every_exit_code_and_command() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for code in 0..=6 {
+        assert!(
+            readme.contains(&format!("| {code} | ")),
+            "README's exit code table has {code}"
+        );
+    }
+    for cmd in [
+        "auth",
+        "auth_refresh",
+        "quota",
+        "user",
+        "recent",
+        "info",
+        "info_set",
+        "link",
+        "ls",
+        "mkdir",
+        "get",
+        "put",
+        "cp",
+        "mv",
+        "rm",
+        "tree",
+        "comments",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{cmd}")),
+            "README's command table has {cmd}"
+        );
+    }
+}
+
+/// Several cron jobs start at once with an expired access token, against a service
+/// where a refresh token works once: every job must still succeed, and the state file
+/// stays a valid document holding the latest tokens.
+#[test]
+fn parallel_invocations_refreshing_at_once_all_succeed() {
+    let env = Env::with_config(onedrive_emulator::Config {
+        refresh_token_reuse: false,
+        ..test_config()
+    });
+    env.seed_file("cron.txt", b"c");
+    let text = env.state_text();
+    let expired: String = text
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("access_expires:") {
+                "  access_expires: 1000".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(&env.config, expired).unwrap();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            Command::new(assert_cmd::cargo::cargo_bin("onedrive-cli"))
+                .arg("-c")
+                .arg(&env.config)
+                .arg("ls")
+                .env_remove("ONEDRIVE_CLI_LOG")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), "- cron.txt\n");
+    }
+    // the file is whole, and what it holds works for the next job
+    env.cmd()
+        .arg("ls")
+        .assert()
+        .success()
+        .stdout("- cron.txt\n");
 }
