@@ -76,7 +76,22 @@ fn usage_line(e: &clap::Error) -> String {
 
 /// Prints one failure line on stderr.
 pub fn report(f: &Failure) {
-    let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", f.message);
+    let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(&f.message));
+}
+
+/// Control characters (a newline in a file name or in a service message) escaped, so a
+/// failure is always exactly one line.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
