@@ -465,3 +465,32 @@ fn parallel_invocations_refreshing_at_once_all_succeed() {
         .success()
         .stdout("- cron.txt\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_newline_in_a_name_still_gives_one_error_line() {
+    let env = Env::new();
+    let f = env.write_local("multi\nline", b"x");
+    let out = env.cmd().arg("put").arg(&f).output().unwrap();
+    // Graph refuses control characters in names (400 invalidRequest)
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_one_line_error(&out, "put");
+    assert!(
+        stderr_of(&out).contains("multi\\nline"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env
+        .cmd()
+        .args(["rm", "gone\nfor good", "also\tmissing"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 2, "one line per object: {err}");
+    assert!(
+        err.contains("gone\\nfor good") && err.contains("also\\tmissing"),
+        "{err}"
+    );
+    assert!(env.children("").is_empty());
+}
