@@ -200,6 +200,7 @@ async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphRe
     // Graph checks the bearer token before looking at the path.
     crate::identity::authenticate(&ctx.state, &ctx.headers)?;
     let target = target?;
+    query::check_json_content_type(&ctx.method, &ctx.headers)?;
     let m = &ctx.method;
     match target {
         Target::Me => {

@@ -143,6 +143,37 @@ pub async fn read_json(body: Body) -> GraphResult<serde_json::Value> {
         .map_err(|e| GraphError::invalid_request(format!("Invalid JSON in the request body: {e}")))
 }
 
+/// Graph reads a request payload as JSON only when `Content-Type` says so: a POST or
+/// PATCH with a body and no (or another) content type gets 400 `BadRequest` "Unable to
+/// read JSON request payload..." (observed on Graph, microsoft-graph-docs-contrib#6337).
+/// Every POST/PATCH under `/v1.0` takes a JSON body; an empty body needs no type.
+pub fn check_json_content_type(
+    method: &axum::http::Method,
+    headers: &HeaderMap,
+) -> GraphResult<()> {
+    use axum::http::{Method, header as h};
+    if method != Method::POST && method != Method::PATCH {
+        return Ok(());
+    }
+    let has_body = headers.contains_key(h::TRANSFER_ENCODING)
+        || header(headers, "content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let is_json = header(headers, "content-type").is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if has_body && !is_json {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a small body whole (the limit guards memory; Graph answers 413 above it).
 pub async fn read_small(body: Body) -> GraphResult<bytes::Bytes> {
     axum::body::to_bytes(body, JSON_LIMIT).await.map_err(|_| {
