@@ -123,6 +123,19 @@ pub fn bad_segment(seg: &str) -> GraphError {
 
 /// Percent-decodes one raw segment (UTF-8, once).
 pub fn decode_segment(raw: &str) -> GraphResult<String> {
+    // A `%` not followed by two hex digits is not a URL (RFC 3986 §2.1): refuse it
+    // rather than guess a name (a lenient decoder would keep it as a literal `%`).
+    let b = raw.as_bytes();
+    let malformed = b.iter().enumerate().any(|(i, &c)| {
+        c == b'%'
+            && !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if malformed {
+        return Err(GraphError::invalid_request(
+            "The URL contains an invalid percent-encoding.",
+        ));
+    }
     percent_decode_str(raw)
         .decode_utf8()
         .map(|c| c.into_owned())
