@@ -261,10 +261,13 @@ where
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Bigger reads for multi-MB bodies (hyper's adaptive buffer stops at ~400 KB).
+    // hyper refuses more than 100 header fields with a bare 431; allow more so that
+    // `header_limits` answers oversized header sets with Graph's error body.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .max_buf_size(4 << 20);
+        .max_buf_size(4 << 20)
+        .max_headers(1000);
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
     let conn = watcher.watch(conn.into_owned());
     tokio::select! {
