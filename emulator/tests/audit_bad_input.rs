@@ -233,8 +233,10 @@ async fn run_cases(emu: &Emu, cases: Vec<Case>, with_auth: bool) {
         if !framed {
             head.push_str(&format!("\r\nContent-Length: {}", c.body.len()));
         }
-        let mut what = format!("{} {} {:?}", c.method, c.path, c.headers);
-        what.truncate(what.floor_char_boundary(160));
+        let what: String = format!("{} {} {:?}", c.method, c.path, c.headers)
+            .chars()
+            .take(160)
+            .collect();
         let r = raw(emu, &head, &c.body).await;
         assert_graph_error(&what, &r, c.status, c.code);
         assert_alive(emu, &what).await;
