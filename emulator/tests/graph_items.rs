@@ -64,7 +64,12 @@ async fn root_and_item_json_fields() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(root["id"], emu.root_id().as_str());
     assert_eq!(root["root"], json!({}));
-    assert!(root.get("parentReference").is_none());
+    // Graph: the root's parentReference names only its drive (abraunegg's onedrive
+    // reads `parentReference.driveId` from `GET /me/drive/root`).
+    assert_eq!(
+        root["parentReference"],
+        json!({"driveId": emu.drive_id(), "driveType": "personal"})
+    );
     assert!(root["folder"]["childCount"].is_number());
     // `items/root` is an alias.
     let (_, alias) = emu.get("/me/drive/items/root").await;

@@ -157,6 +157,13 @@ pub fn item_json_styled(state: &AppState, item: &Item, style: ItemStyle) -> Valu
         }
         o.insert("parentReference".into(), Value::Object(p));
     } else {
+        // Graph (observed on Personal and Business): the root carries a parentReference
+        // naming only its drive, `{"driveId","driveType"}`, no id or path. Clients read
+        // the drive id from it (abraunegg's onedrive fails without it).
+        o.insert(
+            "parentReference".into(),
+            json!({"driveId": drive_id, "driveType": DRIVE_TYPE}),
+        );
         o.insert("root".into(), json!({}));
     }
     o.insert(
