@@ -203,12 +203,30 @@ async fn path_addressing_with_special_characters() {
     // A literal '+' is a plus, not a space: "plus sign" does not exist.
     let (s, _) = emu.get("/me/drive/root:/plus%20sign").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    // %2F inside a segment is not a separator.
+    // A decoded `/` separates names and `.` is the current folder: abraunegg's onedrive
+    // asks `GET /drives/{d}/root:/.%2Fa%2Fb` whether a local path exists online.
     let a = emu.mkdir(&root, "a");
-    emu.mkdir(&a.id, "b");
+    let b = emu.mkdir(&a.id, "b");
     let (s, _) = emu.get("/me/drive/root:/a/b").await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _) = emu.get("/me/drive/root:/a%2Fb").await;
+    for p in [
+        "/me/drive/root:/a%2Fb",
+        "/me/drive/root:/.%2Fa%2Fb",
+        "/me/drive/root:/./a/b:",
+    ] {
+        let (s, j) = emu.get(p).await;
+        assert_eq!(s, StatusCode::OK, "{p}: {j}");
+        assert_eq!(j["id"], b.id.as_str(), "{p}");
+    }
+    let (s, j) = emu
+        .get(&format!(
+            "/drives/{}/root:/.%2Fa%2Fb?select=id,name",
+            emu.drive_id()
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    assert_eq!(j["name"], "b");
+    let (s, _) = emu.get("/me/drive/root:/.%2Fa%2Fnone").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // /drives/{id}/root: works the same.
     let (s, _) = emu

@@ -2,10 +2,12 @@
 //!
 //! Graph's path addressing (`/me/drive/root:/a/b c/ü.txt:/content`) does not fit a route
 //! matcher, so the raw (still percent-encoded) path is parsed here:
-//! - the path is split on `/` *before* decoding, so `%2F` inside a name is part of the
-//!   name (which then fails name validation), never a separator;
-//! - each segment is percent-decoded exactly once as UTF-8; `+` stays a literal plus
-//!   (it is a sub-delim in paths, only forms turn it into a space);
+//! - the path is split on `/`, each segment is percent-decoded exactly once as UTF-8;
+//!   `+` stays a literal plus (it is a sub-delim in paths, only forms turn it into a space);
+//! - inside the relative path (`root:/…:`) a decoded `/` (`%2F`) separates names too and
+//!   `.` names the current folder: the service resolves `root:/.%2Fdir%2Ffile`, which is
+//!   how abraunegg's onedrive asks whether a local file exists online (a name can never
+//!   contain `/`, so nothing else could be meant);
 //! - a raw `:` ends the item part and starts a relative path; the next segment ending
 //!   with a raw `:` closes it (a path as the last segment needs no closing colon).
 //!   Names cannot contain `:`, so an encoded `%3A` is never syntax.
@@ -313,15 +315,11 @@ fn parse_drive_rest(drive: DriveRef, rest: &[&str]) -> GraphResult<Target> {
         let seg = tail[i];
         i += 1;
         if let Some(last) = seg.strip_suffix(':') {
-            if !last.is_empty() {
-                path.push(decode_segment(last)?);
-            }
+            push_path_names(&mut path, last)?;
             closed = true;
             break;
         }
-        if !seg.is_empty() {
-            path.push(decode_segment(seg)?);
-        }
+        push_path_names(&mut path, seg)?;
     }
     let action = if closed {
         parse_action(&tail[i..])?
@@ -334,6 +332,19 @@ fn parse_drive_rest(drive: DriveRef, rest: &[&str]) -> GraphResult<Target> {
         path: Some(path),
         action,
     })
+}
+
+/// Appends the names of one raw path segment: decoded, split again on a decoded `/`,
+/// without empty and `.` names.
+fn push_path_names(path: &mut Vec<String>, raw: &str) -> GraphResult<()> {
+    let decoded = decode_segment(raw)?;
+    path.extend(
+        decoded
+            .split('/')
+            .filter(|n| !n.is_empty() && *n != ".")
+            .map(str::to_owned),
+    );
+    Ok(())
 }
 
 #[cfg(test)]
@@ -423,10 +434,23 @@ mod tests {
             parse("/me/drive/root:/a:").unwrap(),
             item(ItemBase::Root, Some(&["a"]), Action::None)
         );
-        // %2F stays inside the name.
+        // A decoded `/` separates names too; `.` is the current folder.
         assert_eq!(
             parse("/me/drive/root:/a%2Fb:/children").unwrap(),
-            item(ItemBase::Root, Some(&["a/b"]), Action::Children)
+            item(ItemBase::Root, Some(&["a", "b"]), Action::Children)
+        );
+        assert_eq!(
+            parse("/drives/D/root:/.%2Fdir%2Ff.txt").unwrap(),
+            Target::Item {
+                drive: DriveRef::Id("D".into()),
+                base: ItemBase::Root,
+                path: Some(vec!["dir".into(), "f.txt".into()]),
+                action: Action::None,
+            }
+        );
+        assert_eq!(
+            parse("/me/drive/root:/./a:").unwrap(),
+            item(ItemBase::Root, Some(&["a"]), Action::None)
         );
         assert_eq!(
             parse("/me/drive/items/P%211:/new.txt:/createUploadSession").unwrap(),
