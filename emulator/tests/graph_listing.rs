@@ -258,10 +258,14 @@ async fn delta_enumerates_then_reports_changes() {
     assert_eq!(pages, 3);
     assert_eq!(all[0]["id"], root.as_str());
     assert_eq!(all[1]["name"], "a", "parents before children");
+    // Personal's delta carries parentReference.path (the doc's omission is Business's):
+    // abraunegg's onedrive 2.4 drops changes below the root without it.
+    assert_eq!(all[1]["parentReference"]["path"], "/drive/root:");
     assert!(
-        all.iter()
-            .all(|v| v["parentReference"].get("path").is_none()),
-        "no parentReference.path in delta"
+        all[2..]
+            .iter()
+            .all(|v| v["parentReference"]["path"] == "/drive/root:/a"),
+        "parentReference.path in delta"
     );
     // Nothing changed: an empty round.
     let (again, link, _) = delta_round(&emu, &link).await;

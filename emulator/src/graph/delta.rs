@@ -3,8 +3,8 @@
 //! Graph (graph-api-notes §4.2): without a token the whole subtree is enumerated; with
 //! `token=latest` the reply is empty plus a deltaLink; with a previous token, the changes
 //! since. Each page has either a nextLink (more in this round) or a deltaLink (round
-//! done). Items come in their latest state, deleted ones with `deleted`, and without
-//! `parentReference.path`. A token that can no longer be used gets `410 Gone` with a
+//! done). Items come in their latest state, deleted ones with `deleted`, and (Personal,
+//! observed; the doc's "no path" is Business) with `parentReference.path`. A token that can no longer be used gets `410 Gone` with a
 //! `Location` that restarts the enumeration.
 //!
 //! A round's entries are computed once, when it starts, and kept in a paging session, so

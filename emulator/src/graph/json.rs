@@ -115,8 +115,11 @@ pub fn items_context(state: &AppState) -> String {
     format!("{}/v1.0/$metadata#Collection(driveItem)", state.public_url)
 }
 
-/// How an item is rendered: delta omits `parentReference.path` (Graph: "path is omitted
-/// in delta responses").
+/// How an item is rendered. The delta doc says `parentReference.path` is omitted in
+/// delta responses, but that holds for Business only: Personal's delta carries it
+/// (observed, e.g. `"parentReference":{…,"id":"…!107","path":"/drive/root:"}` in
+/// abraunegg/onedrive#337), and abraunegg's onedrive 2.4 discards changes below the
+/// root without it. The emulated drive is Personal, so delta keeps the path.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ItemStyle {
     pub with_path: bool,
@@ -124,7 +127,7 @@ pub struct ItemStyle {
 
 impl ItemStyle {
     pub const FULL: Self = Self { with_path: true };
-    pub const DELTA: Self = Self { with_path: false };
+    pub const DELTA: Self = Self { with_path: true };
 }
 
 /// The driveItem JSON of `item` (no `@odata.context`).
