@@ -168,9 +168,8 @@ if command -v onedrive >/dev/null; then
     check "onedrive uploaded bytes"        bash -c "$R cat emu:od-b.bin | cmp - '$S/od-b.bin' && [ \"\$($R cat emu:nested/od-c.txt)\" = nested ]"
     check "onedrive --synchronize (down)"  bash -c "$R copyto emu:sync/small.txt emu:od-remote.txt && $O --synchronize && cmp '$S/od-remote.txt' '$L/src/small.txt'"
     check "onedrive --synchronize (delete)" bash -c "rm '$S/od-a.txt' && $O --synchronize && ! $R lsf emu: | grep -qx od-a.txt"
-    # A file in a subfolder after a second delta round: 2.4.23 discards delta items whose
-    # parentReference has no path unless their parent is the root (see README).
-    check "onedrive nested file kept (delta without parentReference.path)" test -f "$S/nested/od-c.txt"
+    # 2.4.23 deletes local files whose delta entry lacks parentReference.path (see README).
+    check "onedrive nested file kept (2nd delta round)" test -f "$S/nested/od-c.txt"
 fi
 
 echo "$PASS passed, $FAIL failed"
