@@ -113,8 +113,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         .map_err(|e| Failure::new(ExitCode::Error, format!("cannot start runtime: {e}")))?;
     let result = rt.block_on(commands::run(cli))?;
     if let Some(out) = result {
-        let text = match out.human {
-            Some(h) if !opts.json && opts.template.is_none() => h,
+        let text = match (out.human, out.human_value) {
+            (Some(h), _) if !opts.json && opts.template.is_none() => h,
+            (_, Some(hv)) if !opts.json => output::render(&hv, &opts),
             _ => output::render(&out.value, &opts),
         };
         let mut stdout = std::io::stdout().lock();

@@ -25,20 +25,23 @@ pub async fn quota(ctx: &Ctx) -> CommandResult {
         .map_err(fail_http("quota", "drive"))?;
     let q = drive.quota.unwrap_or_default();
     let mut human = String::new();
-    let line = |k: &str, v: Option<String>, out: &mut String| {
+    let mut shown = serde_json::Map::new();
+    let mut line = |k: &str, v: Option<String>| {
         if let Some(v) = v {
-            out.push_str(&format!("{k}: {v}\n"));
+            human.push_str(&format!("{k}: {v}\n"));
+            shown.insert(k.to_owned(), Value::String(v));
         }
     };
     let remaining = q.remaining.map(|r| r.max(0) as u64);
-    line("free", remaining.map(human_size), &mut human);
-    line("quota", q.total.map(human_size), &mut human);
-    line("used", q.used.map(human_size), &mut human);
-    line("deleted", q.deleted.map(human_size), &mut human);
-    line("state", q.state.clone(), &mut human);
+    line("free", remaining.map(human_size));
+    line("quota", q.total.map(human_size));
+    line("used", q.used.map(human_size));
+    line("deleted", q.deleted.map(human_size));
+    line("state", q.state.clone());
     Ok(Some(Out {
         value: to_value(&q),
         human: Some(human),
+        human_value: Some(Value::Object(shown)),
     }))
 }
 

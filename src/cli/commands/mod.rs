@@ -22,11 +22,18 @@ pub struct Out {
     pub value: Value,
     /// Human text to print instead of the YAML-like rendering of `value` (quota).
     pub human: Option<String>,
+    /// The mapping the human text shows, which `-k` picks from without `--json` (quota:
+    /// the original's `free`/`quota` keys in human units, so `-k free quota` still works).
+    pub human_value: Option<Value>,
 }
 
 impl From<Value> for Out {
     fn from(value: Value) -> Self {
-        Out { value, human: None }
+        Out {
+            value,
+            human: None,
+            human_value: None,
+        }
     }
 }
 
