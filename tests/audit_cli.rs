@@ -34,6 +34,23 @@ fn quota_first_lines_exactly_as_the_originals_readme() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[..2], ["free: 24.9G", "quota: 25.0G"], "{text}");
     assert!(text.contains("used: 104.2M\n"), "{text}");
+    // the original's keys for -k, in the same units
+    env.cmd()
+        .args(["-k", "free", "quota"])
+        .assert()
+        .success()
+        .stdout("24.9G\n");
+    env.cmd()
+        .args(["-k", "{free} of {quota}", "quota"])
+        .assert()
+        .success()
+        .stdout("24.9G of 25.0G\n");
+    // with --json, -k picks from Graph's quota object (bytes)
+    env.cmd()
+        .args(["--json", "-k", "total", "quota"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!("{}", 25u64 << 30)));
 }
 
 /// Names that need percent-encoding (or none) in a Graph path, and a leading dash.
