@@ -511,3 +511,24 @@ fn a_newline_in_a_name_still_gives_one_error_line() {
     );
     assert!(env.children("").is_empty());
 }
+
+/// Device code flow: the CLI polls through `authorization_pending` answers (here three)
+/// and signs in on the first success, polling no further.
+#[test]
+fn device_flow_polls_through_pending_then_succeeds() {
+    let env = Env::unauthenticated_with(onedrive_emulator::Config {
+        device_pending_polls: 3,
+        ..test_config()
+    });
+    let out = env.cmd().args(["auth", "--device"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let token_calls = common::sum_requests(&env.stats(), |r| r.contains("/token"));
+    assert_eq!(
+        token_calls,
+        4,
+        "three pending polls, then tokens: {}",
+        env.stats()
+    );
+    assert!(env.state_text().contains("refresh_token:"));
+    env.cmd().arg("user").assert().success();
+}
