@@ -15,9 +15,24 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+tokio::task_local! {
+    /// The `client-request-id` the client sent, if any: Graph echoes it in the response
+    /// header and in `innerError.client-request-id` (otherwise both carry the request id).
+    pub static CLIENT_REQUEST_ID: Option<String>;
+}
+
 /// The current request's id, or an empty string outside a request.
 pub fn current_request_id() -> String {
     REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+}
+
+/// The client's `client-request-id`, else the request id.
+pub fn current_client_request_id() -> String {
+    CLIENT_REQUEST_ID
+        .try_with(|id| id.clone())
+        .ok()
+        .flatten()
+        .unwrap_or_else(current_request_id)
 }
 
 /// Service time as Graph prints it in `innerError.date` (no fractional seconds, no zone).
@@ -87,7 +102,10 @@ impl GraphError {
         inner.insert("date".into(), json!(error_date()));
         let rid = current_request_id();
         inner.insert("request-id".into(), json!(rid));
-        inner.insert("client-request-id".into(), json!(rid));
+        inner.insert(
+            "client-request-id".into(),
+            json!(current_client_request_id()),
+        );
         let mut err = serde_json::Map::new();
         err.insert("code".into(), json!(self.code));
         err.insert("message".into(), json!(self.message));

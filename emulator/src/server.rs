@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 
 use crate::config::Config;
-use crate::error::{GraphError, REQUEST_ID};
+use crate::error::{CLIENT_REQUEST_ID, GraphError, REQUEST_ID};
 use crate::state::AppState;
 
 /// Every route of the emulator, with the middleware stack. From the outside in:
@@ -92,7 +92,12 @@ async fn request_id(req: Request, next: Next) -> Response {
         .get("client-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let mut resp = REQUEST_ID
+        .scope(
+            id.clone(),
+            CLIENT_REQUEST_ID.scope(client_id.clone(), next.run(req)),
+        )
+        .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("request-id", v);
     }
