@@ -28,9 +28,14 @@ fn one_request_commands() {
     assert_eq!(cost(&env, &["rm", "a/b/c.txt"]), 1);
     let f = env.write_local("small.txt", b"small");
     assert_eq!(
-        cost(&env, &["put", f.to_str().unwrap(), "a"]),
+        cost(&env, &["put", f.to_str().unwrap()]),
         1,
-        "simple PUT by path"
+        "simple PUT by path into the root"
+    );
+    assert_eq!(
+        cost(&env, &["put", f.to_str().unwrap(), "a"]),
+        2,
+        "the folder is resolved first (a missing one must not be created), then one PUT"
     );
     assert_eq!(cost(&env, &["mkdir", "new", "a"]), 1);
     assert_eq!(

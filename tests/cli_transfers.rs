@@ -323,3 +323,38 @@ fn get_creates_files_with_the_usual_mode() {
     assert_eq!(mode(&dst), mode(&probe));
     assert_eq!(std::fs::read(&dst).unwrap(), b"mode");
 }
+
+/// Graph would create a missing folder on an upload by path; like the original, `put`
+/// refuses a destination folder that does not exist (exit 3) or is a file, and creates
+/// nothing.
+#[test]
+fn put_into_a_missing_folder_or_a_file_fails_and_creates_nothing() {
+    let env = Env::new();
+    let f = env.write_local("p.txt", b"payload");
+    for session in [false, true] {
+        let mut cmd = env.cmd();
+        cmd.arg("put");
+        if session {
+            cmd.arg("--bits");
+        }
+        let out = cmd.arg(&f).arg("Typo/deeper").output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+        assert!(!env.exists("Typo"), "a folder was created");
+    }
+    env.seed_file("plain.txt", b"x");
+    let out = env
+        .cmd()
+        .arg("put")
+        .arg(&f)
+        .arg("plain.txt")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("not a folder"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(env.content("plain.txt"), b"x");
+    assert_eq!(env.children(""), vec!["plain.txt".to_owned()]);
+}

@@ -103,7 +103,6 @@ pub async fn upload(
     source: Source,
     opts: &UploadOptions,
 ) -> Result<DriveItem> {
-    let target = folder.join(&opts.name);
     let (mut file, path, _spool) = match source {
         Source::File(path) => {
             let f = std::fs::File::open(&path).map_err(|e| DriveError::local(&path, e))?;
@@ -136,6 +135,20 @@ pub async fn upload(
         .metadata()
         .map_err(|e| DriveError::local(&path, e))?
         .len();
+    let target = match folder {
+        ItemRef::Root => folder.join(&opts.name),
+        // Graph creates missing folders on an upload addressed by path, so a mistyped
+        // destination would silently become a new folder; the original tool failed
+        // instead. Resolving the folder first (one request) keeps that behaviour and
+        // rejects a file given as the destination.
+        _ => {
+            let parent = graph.get_item(folder).await?;
+            if !parent.is_folder() {
+                return Err(DriveError::NotAFolder);
+            }
+            ItemRef::Id(parent.id).join(&opts.name)
+        }
+    };
     // Graph: sessions cannot carry an empty file (no fragment to send), and small files
     // are one request with a simple PUT.
     if size == 0 || (size <= SIMPLE_UPLOAD_MAX && !opts.force_session) {
