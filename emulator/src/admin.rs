@@ -71,7 +71,7 @@ async fn stats(State(state): State<AppState>) -> Response {
         m.insert("faults_injected".into(), json!(state.faults.injected()));
         m.insert(
             "upload_sessions".into(),
-            json!(state.transfer.sessions.list(&state.public_url).len()),
+            json!(state.transfer.sessions.list(&state.transfer_url).len()),
         );
         m.insert("items".into(), json!(state.store.item_count()));
     }
@@ -271,6 +271,6 @@ async fn quota_put(State(state): State<AppState>, body: Bytes) -> Response {
 
 async fn uploads(State(state): State<AppState>) -> Response {
     reply(Ok(
-        json!({ "value": state.transfer.sessions.list(&state.public_url) }),
+        json!({ "value": state.transfer.sessions.list(&state.transfer_url) }),
     ))
 }

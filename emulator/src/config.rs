@@ -29,6 +29,12 @@ pub struct Config {
     /// downloadUrl, uploadUrl, monitor, redirects) uses it. `None`: derived from the
     /// bound address and scheme.
     pub public_url: Option<String>,
+    /// Base URL of the pre-authenticated transfer URLs (downloadUrl, uploadUrl, copy
+    /// monitor). The service serves those on other hosts (`*.files.1drv.com`,
+    /// `*.up.1drv.com`, `api.onedrive.com/monitor`), which is what makes a client that
+    /// follows a redirect drop its `Authorization` header; giving a second host name
+    /// here reproduces that. `None`: the public URL. Served by the same listener.
+    pub transfer_url: Option<String>,
     /// Persist the drive here across restarts; `None` keeps everything in memory.
     pub data_dir: Option<PathBuf>,
     pub tls: Option<TlsFiles>,
@@ -87,6 +93,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
+            transfer_url: None,
             data_dir: None,
             tls: None,
             clients: Vec::new(),

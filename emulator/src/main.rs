@@ -22,6 +22,12 @@ struct Args {
     /// (nextLink, downloadUrl, uploadUrl, copy monitor, redirects).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Base URL for download, upload-session and copy-monitor URLs (default: the public
+    /// URL). Give a second host name of this listener so that, as with the service,
+    /// those URLs are on another host than Graph and redirect-following clients drop
+    /// their Authorization header.
+    #[arg(long, value_name = "URL")]
+    transfer_url: Option<String>,
     /// Persist the drive in DIR across restarts (default: in memory only).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -156,6 +162,7 @@ impl Args {
         Config {
             listen: self.listen,
             public_url: self.public_url,
+            transfer_url: self.transfer_url,
             data_dir: self.data_dir,
             tls: match (self.tls_cert, self.tls_key) {
                 (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),

@@ -19,6 +19,9 @@ pub struct Inner {
     pub config: Config,
     /// Base URL without trailing slash, e.g. `http://127.0.0.1:43210`.
     pub public_url: String,
+    /// Base of download, upload-session and copy-monitor URLs (`config.transfer_url`,
+    /// else the public URL), without trailing slash.
+    pub transfer_url: String,
     pub store: Store,
     pub identity: IdentityState,
     pub graph: GraphState,
@@ -36,7 +39,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, public_url: String) -> std::io::Result<Self> {
+        let transfer_url = config
+            .transfer_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| public_url.clone());
         let inner = Inner {
+            transfer_url,
             store: Store::open(&config)?,
             identity: IdentityState::new(&config),
             graph: GraphState::new(&config),

@@ -134,7 +134,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
         };
         state.graph.copies.set(&job_id, status);
     });
-    let location = format!("{}{}{}", ctx.state.public_url, MONITOR_PREFIX, job);
+    let location = format!("{}{}{}", ctx.state.transfer_url, MONITOR_PREFIX, job);
     let mut resp = StatusCode::ACCEPTED.into_response();
     if let Ok(v) = header::HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);

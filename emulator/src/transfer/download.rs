@@ -21,7 +21,7 @@ pub fn download_url(state: &AppState, item: &ItemId) -> String {
     let ttl = i64::try_from(state.config.download_url_ttl.as_secs()).unwrap_or(i64::MAX);
     let expires = jiff::Timestamp::now().as_second().saturating_add(ttl);
     let token = state.transfer.signer.sign(item, expires);
-    format!("{}{}{token}", state.public_url, super::DOWNLOAD_PREFIX)
+    format!("{}{}{token}", state.transfer_url, super::DOWNLOAD_PREFIX)
 }
 
 /// `GET {item}/content`: 302 to the download URL; 304 when `If-None-Match` names the

@@ -149,7 +149,7 @@ impl Sessions {
     }
 
     /// `GET /_emulator/uploads`.
-    pub fn list(&self, public_url: &str) -> Vec<Value> {
+    pub fn list(&self, base_url: &str) -> Vec<Value> {
         let now = Timestamp::now();
         let map = lock(&self.map);
         let mut out: Vec<(String, Value)> = map
@@ -166,7 +166,7 @@ impl Sessions {
                     (
                         s.id.clone(),
                         json!({
-                            "uploadUrl": format!("{public_url}{}{}", super::UPLOAD_PREFIX, s.id),
+                            "uploadUrl": format!("{base_url}{}{}", super::UPLOAD_PREFIX, s.id),
                             "name": s.name,
                             "target": target,
                             "received": s.received,
@@ -357,7 +357,7 @@ fn create(
     state.transfer.sessions.insert(session);
     Ok(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.uploadSession",
-        "uploadUrl": format!("{}{}{id}", state.public_url, super::UPLOAD_PREFIX),
+        "uploadUrl": format!("{}{}{id}", state.transfer_url, super::UPLOAD_PREFIX),
         "expirationDateTime": graph_time(expires),
         "nextExpectedRanges": ["0-"],
     }))
