@@ -86,7 +86,8 @@ async fn unknown_route() -> GraphError {
 /// Gives every response a `request-id` header (Graph sends one on every response) and
 /// makes the id available to error bodies through [`REQUEST_ID`].
 async fn request_id(req: Request, next: Next) -> Response {
-    let id = new_request_id();
+    // Graph's request ids are GUIDs.
+    let id = crate::identity::tokens::random_guid();
     let client_id = req
         .headers()
         .get("client-request-id")
@@ -106,19 +107,6 @@ async fn request_id(req: Request, next: Next) -> Response {
         resp.headers_mut().insert("client-request-id", v);
     }
     resp
-}
-
-fn new_request_id() -> String {
-    let v: u128 = rand::random();
-    let h = format!("{v:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// A running emulator.
