@@ -61,6 +61,11 @@ pub fn validate_name(name: &str) -> Result<(), GraphError> {
             "The provided name contains an invalid character ({c:?})."
         )));
     }
+    // `.` and `..` mean the folder itself and its parent in every file system a drive
+    // syncs to (and `.` in Graph's own path syntax): never an item's name.
+    if name == "." || name == ".." {
+        return Err(invalid_name(format!("The name '{name}' is not allowed.")));
+    }
     if name.starts_with(' ') || name.ends_with(' ') {
         return Err(invalid_name(
             "The provided name cannot begin or end with a space.".into(),
@@ -105,6 +110,20 @@ pub fn numbered(name: &str, n: u64, is_folder: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_dot_and_dot_dot() {
+        for name in [".", ".."] {
+            let e = validate_name(name).unwrap_err();
+            assert_eq!(
+                (e.status.as_u16(), e.inner_code.as_deref()),
+                (400, Some("invalidPath"))
+            );
+        }
+        for name in ["...", ".a", "a..b", "..hidden"] {
+            assert!(validate_name(name).is_ok(), "{name}");
+        }
+    }
 
     #[test]
     fn accepts_ordinary_names() {
