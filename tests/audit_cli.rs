@@ -408,27 +408,10 @@ fn readme_documents_every_exit_code_and_command() {
             "README's exit code table has {code}"
         );
     }
-    for cmd in [
-        "auth",
-        "auth_refresh",
-        "quota",
-        "user",
-        "recent",
-        "info",
-        "info_set",
-        "link",
-        "ls",
-        "mkdir",
-        "get",
-        "put",
-        "cp",
-        "mv",
-        "rm",
-        "tree",
-        "comments",
-    ] {
+    for cmd in common::COMMANDS {
         assert!(
-            readme.contains(&format!("| `{cmd}")),
+            readme.lines().any(|l| l.starts_with('|')
+                && (l.contains(&format!("`{cmd}`")) || l.contains(&format!("`{cmd} ")))),
             "README's command table has {cmd}"
         );
     }

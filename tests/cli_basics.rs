@@ -12,27 +12,7 @@ fn help_documents_every_command_and_the_exit_codes() {
     let out = env.cmd().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = stdout_of(&out);
-    for cmd in [
-        "auth",
-        "auth_refresh",
-        "quota",
-        "user",
-        "recent",
-        "info",
-        "info_set",
-        "link",
-        "ls",
-        "mkdir",
-        "get",
-        "put",
-        "cp",
-        "mv",
-        "rm",
-        "tree",
-        "comments",
-        "comment_add",
-        "comment_delete",
-    ] {
+    for cmd in common::COMMANDS {
         assert!(text.contains(cmd), "--help lists {cmd}");
     }
     for code in [

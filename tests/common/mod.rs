@@ -16,6 +16,30 @@ pub const CLIENT_ID: &str = "3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a";
 /// Scopes the CLI asks for (README: Files.ReadWrite.All, offline_access, User.Read).
 pub const SCOPES: &str = "Files.ReadWrite.All offline_access User.Read";
 
+/// Every command of the original `onedrive-cli` (issue 3): `--help` and the README list
+/// them all.
+pub const COMMANDS: &[&str] = &[
+    "auth",
+    "auth_refresh",
+    "quota",
+    "user",
+    "recent",
+    "info",
+    "info_set",
+    "link",
+    "ls",
+    "mkdir",
+    "get",
+    "put",
+    "cp",
+    "mv",
+    "rm",
+    "tree",
+    "comments",
+    "comment_add",
+    "comment_delete",
+];
+
 pub struct Env {
     pub emu: BackgroundEmulator,
     pub dir: tempfile::TempDir,
