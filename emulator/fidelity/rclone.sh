@@ -13,7 +13,11 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-HOSTS="graph.microsoft.com login.microsoftonline.com login.live.com"
+# files.onedrive-emulator.test carries the download/upload/monitor URLs (--transfer-url):
+# the service serves those on other hosts than Graph, which is what makes a redirect-
+# following client drop its Authorization header.
+TRANSFER_HOST=files.onedrive-emulator.test
+HOSTS="graph.microsoft.com login.microsoftonline.com login.live.com $TRANSFER_HOST"
 MARK="# onedrive-emulator-fidelity"
 CA_LINK=/usr/local/share/ca-certificates/onedrive-emulator-fidelity.crt
 # rclone is a confidential client here (its own app registration: id + secret);
@@ -68,7 +72,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 (cd "$ROOT" && cargo build -q -p onedrive-emulator --release) || exit 1
 "$CARGO_TARGET_DIR/release/onedrive-emulator" --listen 127.0.0.1:443 \
     --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" \
-    --public-url https://graph.microsoft.com \
+    --public-url https://graph.microsoft.com --transfer-url "https://$TRANSFER_HOST" \
     --client "$RCLONE_ID:$RCLONE_SECRET" --client "$ONEDRIVE_ID" \
     --copy-delay-ms 100 ${EMU_FLAGS:-} > "$WORK/emulator.out" 2> "$WORK/emulator.err" &
 EMU_PID=$!
