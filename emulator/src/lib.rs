@@ -27,6 +27,7 @@ pub mod error;
 pub mod faults;
 pub mod graph;
 pub mod identity;
+pub mod preauth;
 pub mod server;
 pub mod state;
 pub mod stats;

@@ -110,14 +110,19 @@ impl GraphState {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1.0", any(handle))
-        .route("/v1.0/", any(handle))
-        .route("/v1.0/{*rest}", any(handle))
+    let monitor = Router::new()
         .route(
             &format!("{}{{id}}", copy::MONITOR_PREFIX),
             get(copy::monitor),
         )
+        .route_layer(axum::middleware::from_fn(
+            crate::preauth::refuse_authorization,
+        ));
+    Router::new()
+        .route("/v1.0", any(handle))
+        .route("/v1.0/", any(handle))
+        .route("/v1.0/{*rest}", any(handle))
+        .merge(monitor)
 }
 
 /// A parsed request as the endpoint modules see it.

@@ -55,6 +55,9 @@ pub fn router() -> Router<AppState> {
                 .delete(upload_session::cancel)
                 .post(upload_session::commit_deferred),
         )
+        .route_layer(axum::middleware::from_fn(
+            crate::preauth::refuse_authorization,
+        ))
 }
 
 /// Where a simple upload or an upload session writes.
