@@ -14,15 +14,18 @@ pub mod signing;
 pub mod simple_upload;
 pub mod upload_session;
 
+// The entry points the graph router calls (it has authenticated the request and resolved
+// the item or the parent + name), and the downloadUrl it puts in driveItem JSON.
+pub use download::{content_redirect, download_url};
+pub use simple_upload::simple_upload;
+pub use upload_session::create_upload_session;
+
 use axum::Router;
-use axum::body::Body;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use axum::routing::get;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::store::{Conflict, ItemId};
+use crate::store::ItemId;
 
 /// Path prefix of pre-authenticated download URLs.
 pub const DOWNLOAD_PREFIX: &str = "/_dl/";
@@ -69,36 +72,4 @@ pub enum UploadTarget {
     /// the child `name` of `parent` (the graph router resolves every path segment but the
     /// last to `parent`).
     New { parent: ItemId, name: String },
-}
-
-/// `GET {item}/content`: 302 to the item's pre-authenticated download URL.
-/// The graph router has already authenticated the request and resolved `item`.
-pub async fn content_redirect(state: &AppState, item: &ItemId, headers: &HeaderMap) -> Response {
-    download::content_redirect(state, item, headers).await
-}
-
-/// `PUT {target}/content` (simple upload); `conflict` from the query string (default replace).
-pub async fn simple_upload(
-    state: &AppState,
-    target: UploadTarget,
-    conflict: Conflict,
-    headers: &HeaderMap,
-    body: Body,
-) -> Response {
-    simple_upload::simple_upload(state, target, conflict, headers, body).await
-}
-
-/// `POST {target}/createUploadSession`; `body` is the request's JSON (may be empty).
-pub async fn create_upload_session(
-    state: &AppState,
-    target: UploadTarget,
-    headers: &HeaderMap,
-    body: bytes::Bytes,
-) -> Response {
-    upload_session::create_upload_session(state, target, headers, body).await
-}
-
-/// The `@microsoft.graph.downloadUrl` of a file item.
-pub fn download_url(state: &AppState, item: &ItemId) -> String {
-    download::download_url(state, item)
 }
