@@ -266,12 +266,8 @@ impl Tree {
     }
 
     pub fn children(&self, id: &str) -> GraphResult<Vec<Item>> {
-        let children = self.folder_children(id)?;
-        Ok(children
-            .values()
-            .filter_map(|c| self.nodes.get(c))
-            .map(|n| self.snapshot(n))
-            .collect())
+        self.children_page(id, 0, usize::MAX)
+            .map(|(items, _)| items)
     }
 
     pub fn children_page(
