@@ -8,7 +8,8 @@
 //! 3. [`config`]: the `~/.lcrc` state file (locked, atomic, unknown keys preserved).
 //! 4. [`graph`]: a thin typed wrapper, one method per Graph call (wire types in `graph::types`).
 //! 5. [`drive`]: convenience API: object resolution, walks, uploads, downloads, copies.
-//! 6. [`cli`]: argument parsing and output formatting only; no protocol logic.
+//! 6. [`transfer`]: the transfer engine: many files in parallel, resumable (`get`/`put`).
+//! 7. [`cli`]: argument parsing and output formatting only; no protocol logic.
 
 pub mod auth;
 pub mod cli;
@@ -16,3 +17,4 @@ pub mod config;
 pub mod drive;
 pub mod graph;
 pub mod http;
+pub mod transfer;

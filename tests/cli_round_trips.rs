@@ -29,13 +29,14 @@ fn one_request_commands() {
     let f = env.write_local("small.txt", b"small");
     assert_eq!(
         cost(&env, &["put", f.to_str().unwrap()]),
-        1,
-        "simple PUT by path into the root"
+        2,
+        "simple PUT by path into the root, then the PATCH that sets fileSystemInfo \
+         (a simple upload cannot carry the modification time)"
     );
     assert_eq!(
         cost(&env, &["put", f.to_str().unwrap(), "a"]),
-        2,
-        "the folder is resolved first (a missing one must not be created), then one PUT"
+        3,
+        "the folder is resolved first (a missing one must not be created), then PUT + PATCH"
     );
     assert_eq!(cost(&env, &["mkdir", "new", "a"]), 1);
     assert_eq!(

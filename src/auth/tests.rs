@@ -469,9 +469,15 @@ async fn debug_traces_never_show_secrets_inner() {
         .await
         .unwrap();
     let up = url::Url::parse(session.upload_url.as_deref().unwrap()).unwrap();
-    g.upload_fragment(&up, 0, 4, bytes::Bytes::from_static(b"abcd"))
-        .await
-        .unwrap();
+    g.upload_fragment(
+        &up,
+        0,
+        (bytes::Bytes::from_static(b"abcd")).len() as u64,
+        4,
+        reqwest::Body::from(bytes::Bytes::from_static(b"abcd")),
+    )
+    .await
+    .unwrap();
     login::refresh(&s.store, &s.http).await.unwrap();
     let refreshed = s.store.load().unwrap().auth;
 

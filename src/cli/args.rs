@@ -18,6 +18,8 @@ Exit codes:
   4  authentication needed (run `onedrive-cli auth`)
   5  conflict: the name already exists
   6  not supported by Microsoft Graph (e.g. comments)
+  7  partial failure: some objects of a multi-object command failed, the others succeeded
+130  interrupted (SIGINT); 143: terminated (SIGTERM). Partial transfers are kept for a re-run
 
 Objects are paths (relative to the drive root) unless they look like an id: Graph ids
 (`0123456789ABCDEF!123`, `01ABC...` on Business, `root`) and python-onedrive's
@@ -211,7 +213,37 @@ pub struct MkdirArgs {
     pub folder: Option<String>,
 }
 
+/// Options shared by `get` and `put` (the transfer engine's).
+#[derive(Args, Debug, Clone)]
+pub struct TransferArgs {
+    /// Transfer folders and everything in them (a folder FOO becomes FOO in the destination, as with cp -r)
+    #[arg(short = 'r', long = "recursive")]
+    pub recursive: bool,
+    /// Files in flight at once
+    #[arg(long, value_name = "N", default_value_t = crate::transfer::DEFAULT_TRANSFERS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub transfers: u64,
+    /// Skip files whose destination already has the same size and QuickXorHash
+    #[arg(long = "skip-existing")]
+    pub skip_existing: bool,
+    /// Start afresh: do not resume (and do not record) upload sessions or partial downloads
+    #[arg(long = "no-resume")]
+    pub no_resume: bool,
+    /// No progress bars, and no summary line when every file succeeded
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
 #[derive(Args, Debug)]
+#[command(after_help = "\
+With one OBJECT and no DST, a file is written to stdout. With two arguments, the second is \
+the destination file (or an existing folder, which receives the file under its name). With \
+three or more, or with -r, the last one is the local folder that receives every object.
+
+A file is written to DST.partial (mode 0600) and renamed to DST only once its size and \
+QuickXorHash are checked; DST keeps its permissions and gets the item's modification time. \
+An interrupted or failed download keeps DST.partial, and the same command continues it \
+(if the item did not change) unless --no-resume is given.")]
 pub struct GetArgs {
     /// Only these bytes, RFC 7233 form without the unit: '0-499', '-500' (last 500), '500-'
     #[arg(
@@ -221,12 +253,31 @@ pub struct GetArgs {
         allow_hyphen_values = true
     )]
     pub byte_range: Option<String>,
-    pub file: String,
-    /// Destination file (directories are created); stdout when omitted or '-'
-    pub dst: Option<String>,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+    /// OBJECT... [DST]: remote files (folders with -r), then the local destination
+    #[arg(required = true, value_name = "OBJECT")]
+    pub paths: Vec<String>,
+}
+
+impl GetArgs {
+    /// The remote objects and the local destination (see the command's help).
+    pub fn split(&self) -> (&[String], Option<&str>) {
+        match self.paths.len() {
+            0 => (&[], None),
+            1 => (&self.paths[..], None),
+            n => (&self.paths[..n - 1], Some(self.paths[n - 1].as_str())),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Several files go into the last argument's folder: `put a.txt b/ c.iso Docs` (with -r for \
+b/). Folders are created as needed. Each file's modification time goes with it (whole \
+seconds). An upload session is recorded in the state folder beside the config (~/.lcrc.d/) \
+before its first fragment, so re-running the same command after a crash continues it \
+(unless the file changed, or --no-resume is given).")]
 pub struct PutArgs {
     /// Fail if the name already exists in the folder (conflictBehavior fail)
     #[arg(short = 'n', long = "no-overwrite", conflicts_with = "rename")]
@@ -254,13 +305,26 @@ pub struct PutArgs {
     /// Accepted for compatibility; not needed on Microsoft Graph
     #[arg(long = "bits-do-auth-refresh-before-commit-hack", hide = true)]
     pub bits_hack: bool,
-    /// Name in OneDrive (required when FILE is '-', i.e. stdin)
+    /// Name in OneDrive (required when FILE is '-', i.e. stdin; one file only)
     #[arg(long)]
     pub name: Option<String>,
-    /// Local file, or '-' for stdin
-    pub file: String,
-    /// Destination folder (default: the drive root)
-    pub folder: Option<String>,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+    /// FILE... [FOLDER]: local files (folders with -r) or '-' for stdin, then the destination folder (default: the drive root)
+    #[arg(required = true, value_name = "FILE")]
+    pub paths: Vec<String>,
+}
+
+impl PutArgs {
+    /// The local sources and the remote destination folder: with two or more
+    /// arguments the last one is the folder, as in the original's `put file [folder]`.
+    pub fn split(&self) -> (&[String], Option<&str>) {
+        match self.paths.len() {
+            0 => (&[], None),
+            1 => (&self.paths[..], None),
+            n => (&self.paths[..n - 1], Some(self.paths[n - 1].as_str())),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -379,7 +443,7 @@ mod tests {
         match parse(&["get", "-b", "-500", "f"]).unwrap().command {
             Command::Get(g) => {
                 assert_eq!(g.byte_range.as_deref(), Some("-500"));
-                assert_eq!(g.file, "f");
+                assert_eq!(g.split(), (&["f".to_owned()][..], None));
             }
             other => panic!("{other:?}"),
         }
@@ -412,7 +476,7 @@ mod tests {
         match c.command {
             Command::Put(p) => {
                 assert!(p.no_overwrite && p.no_downsize && p.bits);
-                assert_eq!(p.folder.as_deref(), Some("dir"));
+                assert_eq!(p.split(), (&["f".to_owned()][..], Some("dir")));
             }
             other => panic!("{other:?}"),
         }

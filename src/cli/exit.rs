@@ -16,6 +16,12 @@ pub enum ExitCode {
     AuthNeeded = 4,
     Conflict = 5,
     NotSupported = 6,
+    /// Some objects of a multi-object command failed, the others succeeded.
+    Partial = 7,
+    /// Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it.
+    Interrupted = 130,
+    /// Stopped by SIGTERM: 128 + 15.
+    Terminated = 143,
 }
 
 impl ExitCode {
@@ -233,10 +239,14 @@ mod tests {
             ExitCode::AuthNeeded,
             ExitCode::Conflict,
             ExitCode::NotSupported,
+            ExitCode::Partial,
+            ExitCode::Interrupted,
+            ExitCode::Terminated,
         ];
         let nums: Vec<i32> = all.iter().map(|c| c.code()).collect();
-        assert_eq!(nums, vec![0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(nums, vec![0, 1, 2, 3, 4, 5, 6, 7, 130, 143]);
         assert!(super::super::args::EXIT_CODES_HELP.contains("6  not supported"));
+        assert!(super::super::args::EXIT_CODES_HELP.contains("7  partial failure"));
     }
 
     fn api(status: u16, code: &str, inner: &[&str]) -> crate::drive::DriveError {
@@ -250,6 +260,7 @@ mod tests {
             retry_after: None,
             method: "GET".into(),
             url: "https://graph.example/v1.0/me/drive/root".into(),
+            preauthenticated: false,
         })))
     }
 

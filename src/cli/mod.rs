@@ -81,7 +81,7 @@ pub fn report(f: &Failure) {
 
 /// Control characters (a newline in a file name or in a service message) escaped, so a
 /// failure is always exactly one line.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
             let escaped: Vec<char> = if c.is_control() {

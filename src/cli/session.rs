@@ -43,7 +43,9 @@ pub fn reading(cli: &Cli) -> Reading {
 /// Everything a Graph command needs. The state file's warnings (e.g. the YAML octal
 /// trap on an all-digit client id) go to stderr.
 pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
-    let conn = Connection::open(state_file(cli)?).map_err(|e| failure("sign-in", e))?;
+    let store = state_file(cli)?;
+    let state_dir = store.state_dir();
+    let conn = Connection::open(store).map_err(|e| failure("sign-in", e))?;
     for w in &conn.state.warnings {
         let _ = writeln!(std::io::stderr(), "onedrive-cli: {w}");
     }
@@ -52,6 +54,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         reading: reading(cli),
         show_results: cli.json || cli.object_key.is_some(),
         progress_bars: !cli.debug && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        state_dir,
     })
 }
 

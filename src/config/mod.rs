@@ -27,6 +27,7 @@
 //! library drops them); the file is machine-owned once the tool has written it.
 
 mod state;
+mod state_dir;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +41,7 @@ pub use state::{
     ApiSection, AuthSection, ClientSection, DEFAULT_LOGIN_URL, DEFAULT_REDIRECT_URI,
     DEFAULT_TENANT, RequestSection, State,
 };
+pub use state_dir::StateDir;
 
 /// Environment variable naming the state file (after `-c/--config`).
 pub const CONFIG_ENV: &str = "ONEDRIVE_CLI_CONFIG";
@@ -118,6 +120,12 @@ impl StateFile {
     /// The state file's path (as given).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The state folder beside this file (`~/.lcrc.d/`), for resumable transfers and
+    /// other records that do not belong in the state file itself.
+    pub fn state_dir(&self) -> StateDir {
+        StateDir::for_state_file(&self.path)
     }
 
     /// `~/.lcrc.lock`: the sidecar that carries the locks.

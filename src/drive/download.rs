@@ -1,21 +1,37 @@
 //! Downloads: streamed to a file or to stdout, never held in memory.
 //!
 //! The item's metadata is read first (one request): it says whether the object is a
-//! file, and carries the QuickXorHash and a pre-authenticated `downloadUrl`, which is
-//! then fetched without `Authorization` (Graph: `/content` would only redirect there).
-//! A file destination is written to a temporary file in the destination folder and
-//! renamed into place only when complete and, for a whole-file download, only when the
-//! QuickXorHash matches: a failed download never leaves a truncated file behind.
+//! file, and carries the QuickXorHash, the eTag and a pre-authenticated `downloadUrl`,
+//! which is then fetched without `Authorization` (Graph: `/content` would only
+//! redirect there).
+//!
+//! A file destination `DST` is written to `DST.partial` (mode 0600 while written, in
+//! the same folder), synced, checked (size, and QuickXorHash where the service sends
+//! one), given the item's modification time and the mode `DST` had (or the mode a new
+//! file gets), then renamed over `DST`: a failed or interrupted download never leaves
+//! a truncated `DST`, and never widens the permissions of one it replaces.
+//!
+//! Resuming (`DownloadOptions::resume`): the `.partial` file's item id and eTag are
+//! recorded before its first byte; a later run appends to it with a `Range` request if
+//! the item is unchanged. Within a run, a body broken mid-way is resumed the same way,
+//! and a download URL that expired meanwhile (401/403/404 on the download host) is
+//! replaced by reading the item again. The service does not always honour `Range`
+//! (OneDrive/onedrive-api-docs#62, #495, #133): only a 206 whose `Content-Range` starts
+//! at the requested byte is appended; a 200 restarts the file from its first byte.
 
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt as _;
 use quickxorhash::QuickXorHash;
 
 use super::error::{DriveError, Result};
+use super::local;
 use super::range::ByteRange;
+use super::resume::{self, PartialRecord, ResumeStore};
 use crate::graph::{DriveItem, GraphClient, ItemRef};
+use crate::http::ErrorKind;
 
 /// Where the bytes go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,81 +46,38 @@ pub enum Destination {
 #[derive(Clone, Debug)]
 pub struct Downloaded {
     pub item: DriveItem,
+    /// Bytes written by this run (a resumed download counts only the new ones).
     pub bytes: u64,
     /// Where the file was written (`None` for stdout).
     pub path: Option<PathBuf>,
     /// Whether the QuickXorHash was checked (whole file, and the service sent one).
     pub verified: bool,
+    /// Bytes already present in a `.partial` from an earlier run, not fetched again.
+    pub resumed_from: u64,
+}
+
+/// The `.partial` files being written, so that an interrupted run can say which are
+/// kept (or delete them with `--no-resume`).
+pub type PartialRegistry = Arc<Mutex<Vec<PathBuf>>>;
+
+/// How to download.
+#[derive(Clone, Default)]
+pub struct DownloadOptions {
+    /// Only these bytes (`get -b`); the hash cannot be checked then.
+    pub range: Option<ByteRange>,
+    pub progress: super::Progress,
+    /// Keep `.partial` files on failure and resume them; `None`: start afresh and
+    /// delete the `.partial` on any failure.
+    pub resume: Option<Arc<dyn ResumeStore>>,
+    /// Set the local file's modification time to the item's (default in the CLI).
+    pub preserve_mtime: bool,
+    pub partials: Option<PartialRegistry>,
 }
 
 /// How often a download broken mid-body is resumed (with `Range`) before giving up.
 const MAX_RESUMES: u32 = 5;
-
-/// Where the bytes are written while they arrive.
-enum Sink {
-    Stdout(std::io::StdoutLock<'static>),
-    /// The temporary file, renamed to `target` once complete and verified.
-    File {
-        tmp: tempfile::NamedTempFile,
-        target: PathBuf,
-    },
-}
-
-impl Sink {
-    fn open(dst: &Destination, name: &str) -> Result<Sink> {
-        match dst {
-            Destination::Stdout => Ok(Sink::Stdout(std::io::stdout().lock())),
-            Destination::File(path) => {
-                let target = target_path(path, name);
-                let dir = match target.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
-                let mut builder = tempfile::Builder::new();
-                builder.prefix(".onedrive-cli-").suffix(".partial");
-                // tempfile creates 0600 files; a downloaded file should get the mode any
-                // new file gets (0666 less the umask, which open(2) applies), as with cp.
-                #[cfg(unix)]
-                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-                let tmp = builder
-                    .tempfile_in(&dir)
-                    .map_err(|e| DriveError::local(&dir, e))?;
-                Ok(Sink::File { tmp, target })
-            }
-        }
-    }
-
-    fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
-        match self {
-            Sink::Stdout(out) => out.write_all(data),
-            Sink::File { tmp, .. } => tmp.write_all(data),
-        }
-    }
-
-    fn name(&self) -> PathBuf {
-        match self {
-            Sink::Stdout(_) => PathBuf::from("<stdout>"),
-            Sink::File { tmp, .. } => tmp.path().to_path_buf(),
-        }
-    }
-
-    /// Flushes, and for a file renames it into place; returns its final path.
-    fn finish(self) -> Result<Option<PathBuf>> {
-        match self {
-            Sink::Stdout(mut out) => {
-                out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
-                Ok(None)
-            }
-            Sink::File { mut tmp, target } => {
-                tmp.flush().map_err(|e| DriveError::local(tmp.path(), e))?;
-                tmp.persist(&target)
-                    .map_err(|e| DriveError::local(&target, e.error))?;
-                Ok(Some(target))
-            }
-        }
-    }
-}
+/// How often the item is read again for a fresh download URL (expired, or changed).
+const MAX_REFRESHES: u32 = 2;
 
 /// `bytes 0-1023/2048` → (0, 1023).
 fn parse_content_range(v: &str) -> Option<(u64, u64)> {
@@ -114,52 +87,64 @@ fn parse_content_range(v: &str) -> Option<(u64, u64)> {
     Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
 }
 
-/// Downloads `object` (or `range` of it) to `dst`. A body broken mid-way is resumed from
-/// the next byte with a `Range` request (Graph's download URLs support ranges), up to
-/// [`MAX_RESUMES`] times; the hash is computed over the bytes as they are written, so a
-/// resumed download is verified like any other.
+/// Downloads `object` to `dst`: reads the item, then [`download_item`].
 pub async fn download(
     graph: &GraphClient,
     object: &ItemRef,
-    range: Option<ByteRange>,
     dst: &Destination,
-    progress: &super::Progress,
+    opts: &DownloadOptions,
 ) -> Result<Downloaded> {
     let item = graph.get_item(object).await?;
     if item.file.is_none() {
         return Err(DriveError::NotAFile);
     }
-    let id_ref = if item.id.is_empty() {
-        object.clone()
-    } else {
-        ItemRef::Id(item.id.clone())
-    };
-    let download_url = item
+    match dst {
+        Destination::Stdout => to_stdout(graph, item, opts).await,
+        Destination::File(p) => {
+            let target = target_path(p, item.name());
+            download_item(graph, item, &target, opts).await
+        }
+    }
+}
+
+/// Fetches the item's bytes from `from` (absolute offset) to `end` (inclusive):
+/// through its download URL, else through `/content`.
+async fn fetch(
+    graph: &GraphClient,
+    item: &DriveItem,
+    range: Option<crate::graph::ByteRange>,
+) -> crate::http::Result<crate::graph::Download> {
+    match item
         .download_url
         .as_deref()
-        .and_then(|u| url::Url::parse(u).ok());
-    let fetch = |r: Option<crate::graph::ByteRange>| {
-        let (graph, id_ref, download_url) = (graph, &id_ref, &download_url);
-        async move {
-            match download_url {
-                Some(u) => graph.download_url(u, r).await,
-                None => graph.download(id_ref, r).await,
-            }
-        }
-    };
-    let dl = fetch(range.map(crate::graph::ByteRange::from)).await?;
-    // A 200 answer to a ranged request is the whole file (servers may ignore Range): only
-    // then, or without a range, can the hash be checked.
+        .and_then(|u| url::Url::parse(u).ok())
+    {
+        Some(u) => graph.download_url(&u, range).await,
+        None => graph.download(&ItemRef::Id(item.id.clone()), range).await,
+    }
+}
+
+/// A download URL refused: expired (401/403) or gone (404/410) on the download host.
+fn url_refused(e: &crate::http::Error) -> bool {
+    e.api().is_some_and(|a| a.preauthenticated)
+        && matches!(e.kind(), ErrorKind::UrlExpired | ErrorKind::NotFound)
+}
+
+/// Streams the item (or `opts.range` of it) to stdout. A broken body is resumed with
+/// `Range` like a file download; nothing is kept between runs.
+async fn to_stdout(
+    graph: &GraphClient,
+    item: DriveItem,
+    opts: &DownloadOptions,
+) -> Result<Downloaded> {
+    let mut out = std::io::stdout().lock();
+    let dl = fetch(graph, &item, opts.range.map(crate::graph::ByteRange::from)).await?;
     let whole = !dl.is_partial();
     let expected = if whole {
         item.quick_xor_hash().map(str::to_owned)
     } else {
         None
     };
-    if range.is_some() && whole {
-        tracing::debug!("server ignored the Range header and sent the whole file");
-    }
-    // The absolute byte span this download covers, to resume inside it.
     let span = if whole {
         dl.content_length()
             .or(item.size)
@@ -168,8 +153,6 @@ pub async fn download(
         dl.content_range().and_then(parse_content_range)
     };
     let expected_len = span.map(|(a, b)| b + 1 - a).unwrap_or(0);
-
-    let mut sink = Sink::open(dst, item.name())?;
     let mut stream = Box::pin(dl.into_stream());
     let mut hasher = QuickXorHash::new();
     let mut total = 0u64;
@@ -180,22 +163,20 @@ pub async fn download(
             Some(Ok(chunk)) => {
                 hasher.update(&chunk);
                 total += chunk.len() as u64;
-                progress.report(total, expected_len.max(total));
-                match sink.write(&chunk) {
+                opts.progress.report(total, expected_len.max(total));
+                match out.write_all(&chunk) {
                     Ok(()) => {}
                     // The reader went away (`| head`): it wanted no more bytes.
-                    Err(e)
-                        if e.kind() == std::io::ErrorKind::BrokenPipe
-                            && matches!(sink, Sink::Stdout(_)) =>
-                    {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                         return Ok(Downloaded {
                             verified: false,
                             item,
                             bytes: total,
                             path: None,
+                            resumed_from: 0,
                         });
                     }
-                    Err(e) => return Err(DriveError::local(sink.name(), e)),
+                    Err(e) => return Err(DriveError::local("<stdout>", e)),
                 }
             }
             Some(Err(e)) => {
@@ -210,7 +191,12 @@ pub async fn download(
                 tracing::debug!(
                     "download broke after {total} bytes ({e}); resuming at byte {next}"
                 );
-                let dl = fetch(Some(crate::graph::ByteRange::FromTo(next, end))).await?;
+                let dl = fetch(
+                    graph,
+                    &item,
+                    Some(crate::graph::ByteRange::FromTo(next, end)),
+                )
+                .await?;
                 // Only a 206 starting exactly where we stopped can be appended.
                 if dl.content_range().and_then(parse_content_range) != Some((next, end)) {
                     return Err(e.into());
@@ -219,15 +205,386 @@ pub async fn download(
             }
         }
     }
-    // On mismatch the temporary file is dropped (deleted): nothing is renamed.
+    out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
     check_hash(expected.as_deref(), &hasher)?;
-    let path = sink.finish()?;
     Ok(Downloaded {
         verified: expected.is_some(),
         item,
         bytes: total,
-        path,
+        path: None,
+        resumed_from: 0,
     })
+}
+
+/// `DST.partial`: beside the destination, so the final rename stays on one file system.
+pub fn partial_path(target: &Path) -> PathBuf {
+    let mut s = target.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+fn record_key(partial: &Path) -> String {
+    let abs = std::path::absolute(partial).unwrap_or_else(|_| partial.to_path_buf());
+    format!("download\n{}", abs.display())
+}
+
+/// The open `.partial` file and what it holds.
+struct Partial {
+    file: std::fs::File,
+    path: PathBuf,
+    /// Bytes of the item already in the file (its length).
+    len: u64,
+    hasher: QuickXorHash,
+}
+
+impl Partial {
+    /// Opens `path` for appending if it holds a prefix of this very item version
+    /// (recorded), else creates it empty. Mode 0600 while written: the content may be
+    /// private, and the final mode is decided at the end.
+    fn open(
+        path: &Path,
+        item: &DriveItem,
+        store: Option<&dyn ResumeStore>,
+        key: &str,
+    ) -> Result<Partial> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut file = opts.open(path).map_err(|e| DriveError::local(path, e))?;
+        #[cfg(unix)]
+        {
+            // An existing partial (from an older version of this tool) may be wider.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| DriveError::local(path, e))?;
+        }
+        let size = item.size.unwrap_or(0);
+        let existing = file
+            .metadata()
+            .map_err(|e| DriveError::local(path, e))?
+            .len();
+        let rec: Option<PartialRecord> = store.and_then(|s| resume::load(s, key));
+        let same = rec.as_ref().is_some_and(|r| {
+            r.item_id == item.id
+                && Some(&r.e_tag) == item.e_tag.as_ref()
+                && r.size == size
+                && existing <= size
+        });
+        let mut hasher = QuickXorHash::new();
+        let len = if same && existing > 0 {
+            local::hash_range(path, &mut hasher, 0, existing)?;
+            tracing::debug!("resuming {} at byte {existing}", path.display());
+            existing
+        } else {
+            file.set_len(0).map_err(|e| DriveError::local(path, e))?;
+            if let (Some(s), Some(tag)) = (store, item.e_tag.as_ref()) {
+                let rec = PartialRecord {
+                    item_id: item.id.clone(),
+                    e_tag: tag.clone(),
+                    size,
+                };
+                if let Err(e) = resume::save(s, key, &rec) {
+                    tracing::warn!("cannot record the partial download ({e})");
+                }
+            }
+            0
+        };
+        file.seek(SeekFrom::Start(len))
+            .map_err(|e| DriveError::local(path, e))?;
+        Ok(Partial {
+            file,
+            path: path.to_path_buf(),
+            len,
+            hasher,
+        })
+    }
+
+    /// Empties the file (the service sent the whole file again, or a new version).
+    fn restart(&mut self) -> Result<()> {
+        self.file
+            .set_len(0)
+            .and_then(|_| self.file.seek(SeekFrom::Start(0)).map(|_| ()))
+            .map_err(|e| DriveError::local(&self.path, e))?;
+        self.len = 0;
+        self.hasher = QuickXorHash::new();
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.file
+            .write_all(data)
+            .map_err(|e| DriveError::local(&self.path, e))?;
+        self.hasher.update(data);
+        self.len += data.len() as u64;
+        Ok(())
+    }
+}
+
+/// Downloads `item` (already read: it carries the hash, eTag and download URL) to the
+/// file `target` through `target.partial`, resuming a recorded partial when allowed.
+pub async fn download_item(
+    graph: &GraphClient,
+    item: DriveItem,
+    target: &Path,
+    opts: &DownloadOptions,
+) -> Result<Downloaded> {
+    if item.file.is_none() {
+        return Err(DriveError::NotAFile);
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
+    if target.is_dir() {
+        return Err(DriveError::local(
+            target,
+            std::io::Error::other("is a directory"),
+        ));
+    }
+    let partial_path = partial_path(target);
+    let key = record_key(&partial_path);
+    // A ranged download is not the file: never resumed, never recorded.
+    let store = opts.resume.as_deref().filter(|_| opts.range.is_none());
+    if let Some(reg) = &opts.partials
+        && let Ok(mut r) = reg.lock()
+    {
+        r.push(partial_path.clone());
+    }
+    let result = fill_partial(graph, item, &partial_path, target, store, &key, opts).await;
+    if let Some(reg) = &opts.partials
+        && let Ok(mut r) = reg.lock()
+    {
+        r.retain(|p| p != &partial_path);
+    }
+    match result {
+        Ok(done) => {
+            if let Some(s) = store {
+                s.clear(&key);
+            }
+            Ok(done)
+        }
+        Err(e) => {
+            let keep = store.is_some() && is_resumable(&e);
+            if !keep {
+                let _ = std::fs::remove_file(&partial_path);
+                if let Some(s) = store {
+                    s.clear(&key);
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Failures worth resuming from later: the network or the service, not the content.
+fn is_resumable(e: &DriveError) -> bool {
+    match e {
+        DriveError::Http(h) => match h {
+            crate::http::Error::Transport { .. } => true,
+            crate::http::Error::Api(a) => matches!(a.status.as_u16(), 429 | 500..=504),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+async fn fill_partial(
+    graph: &GraphClient,
+    mut item: DriveItem,
+    partial_path: &Path,
+    target: &Path,
+    store: Option<&dyn ResumeStore>,
+    key: &str,
+    opts: &DownloadOptions,
+) -> Result<Downloaded> {
+    let mut part = Partial::open(partial_path, &item, store, key)?;
+    let resumed_from = part.len;
+    let size = item.size;
+    // Absolute offset of the partial's first byte: 0 for the file, the first byte the
+    // service sent for a user range (`-b -500` is only known from its answer).
+    let mut base: Option<u64> = opts.range.is_none().then_some(0);
+    let mut resumes = 0u32;
+    let mut refreshes = 0u32;
+    let mut written = 0u64;
+    // The range this run asks for first.
+    let mut ask: Option<crate::graph::ByteRange> = match (opts.range, part.len) {
+        (Some(r), _) => Some(r.into()),
+        (None, 0) => None,
+        (None, n) => Some(crate::graph::ByteRange::From(n)),
+    };
+    // An empty file needs no request if the partial is complete (size 0).
+    let whole_known = size.is_some() && opts.range.is_none();
+    'fetching: loop {
+        if whole_known && size == Some(part.len) && part.len > 0 {
+            break 'fetching;
+        }
+        let dl = match fetch(graph, &item, ask).await {
+            Ok(dl) => dl,
+            Err(e) if url_refused(&e) && refreshes < MAX_REFRESHES => {
+                refreshes += 1;
+                item = refreshed(graph, &item, &mut part).await?;
+                ask = resume_range(&mut part, opts)?;
+                if opts.range.is_some() {
+                    base = None;
+                }
+                continue 'fetching;
+            }
+            Err(e) if e.status().is_some_and(|s| s.as_u16() == 416) && whole_known => {
+                // Nothing left to send: the partial is complete (checked below).
+                break 'fetching;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Where this body starts in the file.
+        let start = if dl.is_partial() {
+            match dl.content_range().and_then(parse_content_range) {
+                Some((a, _)) => a,
+                None => {
+                    return Err(DriveError::Protocol(
+                        "206 answer without a usable Content-Range".into(),
+                    ));
+                }
+            }
+        } else {
+            0
+        };
+        let base_now = *base.get_or_insert(start);
+        if opts.range.is_some() && start != base_now + part.len {
+            return Err(DriveError::Protocol(format!(
+                "asked for byte {} and the service sent from byte {start}",
+                base_now + part.len
+            )));
+        }
+        if opts.range.is_none() && start != part.len {
+            if start != 0 {
+                return Err(DriveError::Protocol(format!(
+                    "asked for byte {} and the service sent from byte {start}",
+                    part.len
+                )));
+            }
+            // A 200 to a ranged request: the service sent the whole file again.
+            tracing::debug!("the service ignored Range; restarting the file");
+            part.restart()?;
+        }
+        let expected_end = if dl.is_partial() {
+            dl.content_range()
+                .and_then(parse_content_range)
+                .map(|(_, b)| b)
+        } else {
+            size.or(dl.content_length()).map(|l| l.saturating_sub(1))
+        };
+        let total_for_progress = size.unwrap_or(0);
+        let mut stream = Box::pin(dl.into_stream());
+        loop {
+            match stream.next().await {
+                None => break 'fetching,
+                Some(Ok(chunk)) => {
+                    part.write(&chunk)?;
+                    written += chunk.len() as u64;
+                    opts.progress
+                        .report(part.len, total_for_progress.max(part.len));
+                }
+                Some(Err(e)) => {
+                    let next = base_now + part.len;
+                    let Some(end) = expected_end.filter(|end| next <= *end) else {
+                        return Err(e.into());
+                    };
+                    if resumes >= MAX_RESUMES {
+                        return Err(e.into());
+                    }
+                    resumes += 1;
+                    tracing::debug!("download broke ({e}); resuming at byte {next}");
+                    ask = Some(crate::graph::ByteRange::FromTo(next, end));
+                    continue 'fetching;
+                }
+            }
+        }
+    }
+    let verified = if opts.range.is_none() {
+        if let Some(s) = size
+            && s != part.len
+        {
+            return Err(DriveError::Protocol(format!(
+                "received {} bytes of a {s}-byte file",
+                part.len
+            )));
+        }
+        let expected = item.quick_xor_hash().map(str::to_owned);
+        // Corrupt bytes are never resumed (the caller removes the partial).
+        check_hash(expected.as_deref(), &part.hasher)?;
+        expected.is_some()
+    } else {
+        false
+    };
+    finish(part, target, &item, opts)?;
+    Ok(Downloaded {
+        item,
+        bytes: written,
+        path: Some(target.to_path_buf()),
+        verified,
+        resumed_from,
+    })
+}
+
+/// The range still missing after a refresh (a user range restarts: its partial is
+/// emptied, as its first byte may only be known from the answer).
+fn resume_range(
+    part: &mut Partial,
+    opts: &DownloadOptions,
+) -> Result<Option<crate::graph::ByteRange>> {
+    Ok(match (opts.range, part.len) {
+        (Some(r), _) => {
+            part.restart()?;
+            Some(r.into())
+        }
+        (None, 0) => None,
+        (None, n) => Some(crate::graph::ByteRange::From(n)),
+    })
+}
+
+/// Reads the item again for a fresh download URL. If it changed meanwhile (eTag), the
+/// partial bytes belong to the old version: start over.
+async fn refreshed(graph: &GraphClient, old: &DriveItem, part: &mut Partial) -> Result<DriveItem> {
+    tracing::debug!("the download URL was refused; reading the item again");
+    let fresh = graph.get_item(&ItemRef::Id(old.id.clone())).await?;
+    if fresh.e_tag != old.e_tag || fresh.size != old.size {
+        part.restart()?;
+    }
+    Ok(fresh)
+}
+
+/// Syncs the partial, gives it the item's mtime and the final mode, renames it.
+fn finish(part: Partial, target: &Path, item: &DriveItem, opts: &DownloadOptions) -> Result<()> {
+    let Partial { file, path, .. } = part;
+    file.sync_all().map_err(|e| DriveError::local(&path, e))?;
+    if opts.preserve_mtime
+        && let Some(t) = item
+            .file_system_info
+            .as_ref()
+            .and_then(|f| f.last_modified_date_time.as_deref())
+            .or(item.last_modified_date_time.as_deref())
+            .and_then(local::parse_time)
+    {
+        file.set_modified(t)
+            .map_err(|e| DriveError::local(&path, e))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A re-download keeps the mode of the file it replaces (never widens it); a new
+        // file gets the mode any new file gets here.
+        let mode = match std::fs::metadata(target) {
+            Ok(m) => m.permissions().mode() & 0o7777,
+            Err(_) => local::new_file_mode(target.parent().unwrap_or(Path::new("."))),
+        };
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| DriveError::local(&path, e))?;
+    }
+    drop(file);
+    std::fs::rename(&path, target).map_err(|e| DriveError::local(target, e))?;
+    Ok(())
 }
 
 fn check_hash(expected: Option<&str>, hasher: &QuickXorHash) -> Result<()> {
@@ -244,7 +601,7 @@ fn check_hash(expected: Option<&str>, hasher: &QuickXorHash) -> Result<()> {
 }
 
 /// `dst` itself, or `dst/name` when `dst` is an existing directory or ends in `/`.
-fn target_path(dst: &Path, name: &str) -> PathBuf {
+pub fn target_path(dst: &Path, name: &str) -> PathBuf {
     let s = dst.as_os_str().to_string_lossy();
     if dst.is_dir() || s.ends_with('/') || s.ends_with(std::path::MAIN_SEPARATOR) {
         dst.join(name)

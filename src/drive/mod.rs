@@ -4,9 +4,11 @@
 pub mod copy;
 pub mod download;
 pub mod error;
+pub mod local;
 pub mod mkdir;
 pub mod range;
 pub mod resolve;
+pub mod resume;
 pub mod upload;
 pub mod walk;
 

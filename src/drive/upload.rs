@@ -3,14 +3,38 @@
 //! Graph: a simple `PUT .../content` is documented up to 250 MB today but was 4 MB until
 //! recently, so 4 MiB is the safe simple-upload ceiling; above it an upload session sends
 //! fragments that are multiples of 320 KiB (except the last) and under 60 MiB each.
+//!
+//! What this module guarantees, and the service behaviour each rule answers:
+//! - Fragments stream from the file ([`local::file_body`]): memory does not grow with
+//!   the fragment size.
+//! - The local modification time goes with the upload: `fileSystemInfo` in the
+//!   session's `item`, or a PATCH after a simple upload that re-reads the item and
+//!   retries once on 412/409 (the eTag may move just after an upload:
+//!   OneDrive/onedrive-api-docs#800).
+//! - A session is recorded in a [`ResumeStore`] before its first fragment; a later run
+//!   asks it for `nextExpectedRanges` and continues (or starts over if the file changed
+//!   or the session is gone).
+//! - Resumes always follow what the session reports, never our own fragment boundary:
+//!   a broken fragment may have been kept in part (OneDrive/onedrive-api-docs#75) or
+//!   stored although answered 5xx (#64, #698).
+//! - A session that vanishes (404) or whose URL expired (401/403 on the upload URL,
+//!   #1570) is replaced by one new session, a bounded number of times.
+//! - A connection cut while a body is sent is never retried blindly: the service may
+//!   have answered early (409, 413, 507) and closed. A simple upload switches to an
+//!   upload session, whose body-less creation carries the same checks; a fragment asks
+//!   the session's status.
+//! - The stored file's QuickXorHash is checked against the local bytes.
 
-use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use quickxorhash::QuickXorHash;
+use serde_json::json;
 
 use super::error::{DriveError, Result};
+use super::local;
+use super::resume::{self, ResumeStore, SessionRecord};
 use crate::graph::{ConflictBehavior, DriveItem, FragmentOutcome, GraphClient, ItemRef};
 use crate::http::ErrorKind;
 
@@ -18,10 +42,13 @@ use crate::http::ErrorKind;
 pub const SIMPLE_UPLOAD_MAX: u64 = 4 * 1024 * 1024;
 /// Fragments must be multiples of this (Graph: 320 KiB).
 pub const FRAGMENT_UNIT: u64 = 320 * 1024;
-/// Default fragment: 10 MiB rounded down to a 320 KiB multiple (Graph recommends 5-10 MiB).
-pub const DEFAULT_FRAGMENT: u64 = (10 * 1024 * 1024 / FRAGMENT_UNIT) * FRAGMENT_UNIT;
-/// Graph: each fragment request must be under 60 MiB.
-pub const MAX_FRAGMENT: u64 = (60 * 1024 * 1024 / FRAGMENT_UNIT) * FRAGMENT_UNIT;
+/// Graph: each fragment request must be *under* 60 MiB, so the largest legal fragment
+/// is the largest 320 KiB multiple below 60 MiB (59.6875 MiB).
+pub const MAX_FRAGMENT: u64 = (60 * 1024 * 1024 - 1) / FRAGMENT_UNIT * FRAGMENT_UNIT;
+/// Default fragment size, chosen by `bench/transfers.sh` (README: "Transfer
+/// defaults"): the larger the fragment, the fewer round trips per byte, and memory
+/// does not depend on it (fragments stream from the file).
+pub const DEFAULT_FRAGMENT: u64 = MAX_FRAGMENT;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SizeError {
@@ -31,7 +58,9 @@ pub enum SizeError {
         "fragment size '{0}' must be a multiple of 320 KiB (327680 bytes), e.g. 320K, 640K, 10M"
     )]
     NotMultiple(String),
-    #[error("fragment size '{0}' must be between 320 KiB and 60 MiB")]
+    #[error(
+        "fragment size '{0}' must be at least 320 KiB and under 60 MiB (at most 59.6875M = 62586880 bytes)"
+    )]
     OutOfBounds(String),
 }
 
@@ -72,7 +101,7 @@ pub fn bits_frag_bytes(input: &str) -> Result<u64, SizeError> {
 }
 
 /// How to upload.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct UploadOptions {
     /// Name of the file in OneDrive.
     pub name: String,
@@ -80,10 +109,24 @@ pub struct UploadOptions {
     pub conflict: ConflictBehavior,
     /// Use an upload session even for a small file (`--bits`, `--chunk-size`).
     pub force_session: bool,
-    /// Fragment size for sessions (a 320 KiB multiple).
+    /// Fragment size for sessions (a 320 KiB multiple, under 60 MiB).
     pub fragment: u64,
-    /// Reported after each accepted fragment (and at the end of a simple upload).
+    /// Reported as bytes are accepted.
     pub progress: super::Progress,
+    /// Where sessions are recorded for a later run; `None`: not resumable.
+    pub resume: Option<Arc<dyn ResumeStore>>,
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("name", &self.name)
+            .field("conflict", &self.conflict)
+            .field("force_session", &self.force_session)
+            .field("fragment", &self.fragment)
+            .field("resumable", &self.resume.is_some())
+            .finish()
+    }
 }
 
 /// Where the bytes come from.
@@ -93,8 +136,25 @@ pub enum Source {
     Stdin,
 }
 
-/// Uploads `source` into `folder` as `opts.name`. Memory stays bounded by one fragment:
-/// files are read fragment by fragment; stdin and other streams (`<(cmd)`, FIFOs) are
+/// Resolves an upload's destination folder (one request; the root needs none) to an
+/// id reference. Graph creates missing folders on an upload addressed by path, so a
+/// mistyped destination would silently become a new folder; the original tool failed
+/// instead, and a file given as the destination is refused.
+pub async fn resolve_folder(graph: &GraphClient, folder: &ItemRef) -> Result<ItemRef> {
+    match folder {
+        ItemRef::Root => Ok(ItemRef::Root),
+        _ => {
+            let parent = graph.get_item(folder).await?;
+            if !parent.is_folder() {
+                return Err(DriveError::NotAFolder);
+            }
+            Ok(ItemRef::Id(parent.id))
+        }
+    }
+}
+
+/// Uploads `source` into `folder` (resolved first, see [`resolve_folder`]) as
+/// `opts.name`. Files are streamed; stdin and other streams (`<(cmd)`, FIFOs) are
 /// spooled to a temporary file first, because a session needs the total size up front
 /// and a fragment must be re-readable to be retried.
 pub async fn upload(
@@ -103,10 +163,21 @@ pub async fn upload(
     source: Source,
     opts: &UploadOptions,
 ) -> Result<DriveItem> {
-    let (mut file, path, _spool) = match source {
+    let parent = resolve_folder(graph, folder).await?;
+    upload_into(graph, &parent, source, opts).await
+}
+
+/// [`upload`] into a folder already resolved by [`resolve_folder`] (an id or the root):
+/// no request is spent on the destination.
+pub async fn upload_into(
+    graph: &GraphClient,
+    parent: &ItemRef,
+    source: Source,
+    opts: &UploadOptions,
+) -> Result<DriveItem> {
+    let (path, spool, modified) = match source {
         Source::File(path) => {
-            let f = std::fs::File::open(&path).map_err(|e| DriveError::local(&path, e))?;
-            let meta = f.metadata().map_err(|e| DriveError::local(&path, e))?;
+            let meta = std::fs::metadata(&path).map_err(|e| DriveError::local(&path, e))?;
             if meta.is_dir() {
                 return Err(DriveError::local(
                     &path,
@@ -114,161 +185,432 @@ pub async fn upload(
                 ));
             }
             if meta.is_file() {
-                (f, path, None)
+                let m = local::modified_rfc3339(&meta);
+                (path, None, m)
             } else {
+                let f = std::fs::File::open(&path).map_err(|e| DriveError::local(&path, e))?;
                 let spool = spool(f, &path)?;
-                let f = spool
-                    .reopen()
-                    .map_err(|e| DriveError::local(spool.path(), e))?;
-                (f, path, Some(spool))
+                (spool.path().to_path_buf(), Some(spool), None)
             }
         }
         Source::Stdin => {
-            let spool = spool(std::io::stdin().lock(), std::path::Path::new("<stdin>"))?;
-            let f = spool
-                .reopen()
-                .map_err(|e| DriveError::local(spool.path(), e))?;
-            (f, PathBuf::from("<stdin>"), Some(spool))
+            let spool = spool(std::io::stdin().lock(), Path::new("<stdin>"))?;
+            (spool.path().to_path_buf(), Some(spool), None)
         }
     };
-    let size = file
-        .metadata()
+    let size = std::fs::metadata(&path)
         .map_err(|e| DriveError::local(&path, e))?
         .len();
-    let target = match folder {
-        ItemRef::Root => folder.join(&opts.name),
-        // Graph creates missing folders on an upload addressed by path, so a mistyped
-        // destination would silently become a new folder; the original tool failed
-        // instead. Resolving the folder first (one request) keeps that behaviour and
-        // rejects a file given as the destination.
-        _ => {
-            let parent = graph.get_item(folder).await?;
-            if !parent.is_folder() {
-                return Err(DriveError::NotAFolder);
-            }
-            ItemRef::Id(parent.id).join(&opts.name)
-        }
+    let target = parent.join(&opts.name);
+    let file = LocalFile {
+        path: &path,
+        size,
+        modified: modified.as_deref(),
+        // A spooled stream cannot be found again by a later run.
+        resumable: spool.is_none(),
     };
     // Graph: sessions cannot carry an empty file (no fragment to send), and small files
     // are one request with a simple PUT.
     if size == 0 || (size <= SIMPLE_UPLOAD_MAX && !opts.force_session) {
-        let mut buf = Vec::with_capacity(size as usize);
-        file.read_to_end(&mut buf)
-            .map_err(|e| DriveError::local(&path, e))?;
-        let local = quickxorhash::hash_base64(&buf);
-        let item = graph
-            .upload_small(&target, Bytes::from(buf), Some(opts.conflict))
-            .await?;
-        opts.progress.report(size, size);
-        return verified(item, &local);
+        match simple_upload(graph, &target, &file, opts).await {
+            Err(DriveError::Http(e)) if is_cut_connection(&e) && size > 0 => {
+                tracing::debug!(
+                    "connection cut while sending {} ({e}); asking through an upload session",
+                    path.display()
+                );
+            }
+            other => return other,
+        }
     }
-    upload_session(graph, &target, &mut file, &path, size, opts).await
+    let key = session_key(parent, &opts.name, &path);
+    upload_session(graph, &target, &file, opts, &key).await
+}
+
+/// The local side of one upload.
+struct LocalFile<'a> {
+    path: &'a Path,
+    size: u64,
+    /// `fileSystemInfo.lastModifiedDateTime` to set (whole seconds).
+    modified: Option<&'a str>,
+    resumable: bool,
+}
+
+/// A transport failure (no HTTP answer at all).
+fn is_cut_connection(e: &crate::http::Error) -> bool {
+    matches!(e, crate::http::Error::Transport { .. })
+}
+
+async fn simple_upload(
+    graph: &GraphClient,
+    target: &ItemRef,
+    file: &LocalFile<'_>,
+    opts: &UploadOptions,
+) -> Result<DriveItem> {
+    let buf = std::fs::read(file.path).map_err(|e| DriveError::local(file.path, e))?;
+    if buf.len() as u64 != file.size {
+        return Err(changed_while_reading(file.path));
+    }
+    let local = quickxorhash::hash_base64(&buf);
+    let item = graph
+        .upload_small(target, Bytes::from(buf), Some(opts.conflict))
+        .await?;
+    opts.progress.report(file.size, file.size);
+    let item = verified(item, &local, file.size)?;
+    match file.modified {
+        Some(m) => set_modified_after_upload(graph, item, m).await,
+        None => Ok(item),
+    }
+}
+
+/// Sets `fileSystemInfo.lastModifiedDateTime` on a just-uploaded item, with its eTag in
+/// `If-Match`. Graph may change the eTag shortly after an upload (412 with `If-Match`,
+/// 409 without: OneDrive/onedrive-api-docs#800), so on 412/409 the item is read again
+/// and the PATCH retried once with the new eTag.
+async fn set_modified_after_upload(
+    graph: &GraphClient,
+    item: DriveItem,
+    modified: &str,
+) -> Result<DriveItem> {
+    let id = ItemRef::Id(item.id.clone());
+    let patch = json!({ "fileSystemInfo": { "lastModifiedDateTime": modified } });
+    let mut etag = item.e_tag.clone();
+    for attempt in 0..2 {
+        match graph.update_item(&id, &patch, etag.as_deref()).await {
+            Ok(updated) => return Ok(updated),
+            Err(e)
+                if attempt == 0
+                    && matches!(
+                        e.kind(),
+                        ErrorKind::PreconditionFailed | ErrorKind::Conflict
+                    ) =>
+            {
+                tracing::debug!("eTag moved after the upload ({e}); reading the item again");
+                etag = graph.get_item(&id).await?.e_tag;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("the loop returns on its second attempt")
 }
 
 /// Most consecutive failed fragments before giving up (each retried after re-reading the
 /// session's `nextExpectedRanges`).
-const FRAGMENT_ATTEMPTS: u32 = 5;
+const FRAGMENT_ATTEMPTS: u32 = 6;
+/// New sessions started when one disappears or expires during an upload.
+const SESSION_RESTARTS: u32 = 2;
+
+/// The key a session is recorded under: the destination and the local file.
+fn session_key(parent: &ItemRef, name: &str, path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("upload\n{}\n{name}\n{}", target_text(parent), abs.display())
+}
+
+fn target_text(parent: &ItemRef) -> String {
+    match parent {
+        ItemRef::Root => "root".to_owned(),
+        ItemRef::Id(id) => id.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A session's URL and where to continue.
+struct Session {
+    url: url::Url,
+    offset: u64,
+}
+
+/// Continues the session recorded under `key` if it belongs to this file and still
+/// exists; otherwise forgets it (cancelling a session of a changed file).
+async fn recorded_session(
+    graph: &GraphClient,
+    store: &dyn ResumeStore,
+    key: &str,
+    file: &LocalFile<'_>,
+    fingerprint: &str,
+) -> Option<Session> {
+    let rec: SessionRecord = resume::load(store, key)?;
+    let url = url::Url::parse(&rec.upload_url).ok();
+    let Some(url) = url else {
+        store.clear(key);
+        return None;
+    };
+    if rec.size != file.size || rec.fingerprint != fingerprint {
+        tracing::debug!("the file changed since its upload started; starting over");
+        let _ = graph.cancel_upload_session(&url).await;
+        store.clear(key);
+        return None;
+    }
+    match graph.upload_session_status(&url).await {
+        Ok(s) => match s.next_expected_offset() {
+            Some(offset) if offset < file.size => {
+                tracing::debug!("resuming the recorded upload session at byte {offset}");
+                Some(Session { url, offset })
+            }
+            _ => {
+                store.clear(key);
+                None
+            }
+        },
+        Err(e) => {
+            tracing::debug!("the recorded upload session is gone ({e}); starting over");
+            store.clear(key);
+            None
+        }
+    }
+}
+
+async fn new_session(
+    graph: &GraphClient,
+    target: &ItemRef,
+    file: &LocalFile<'_>,
+    opts: &UploadOptions,
+    record: Option<(&dyn ResumeStore, &str, &str)>,
+) -> Result<Session> {
+    let session = graph
+        .create_upload_session(target, Some(opts.conflict), Some(file.size), file.modified)
+        .await?;
+    let raw = session.upload_url.clone().unwrap_or_default();
+    let url = url::Url::parse(&raw)
+        .map_err(|_| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
+    if let Some((store, key, fingerprint)) = record {
+        let rec = SessionRecord {
+            upload_url: raw,
+            expiration: session.expiration_date_time.clone(),
+            target: key.to_owned(),
+            size: file.size,
+            fingerprint: fingerprint.to_owned(),
+        };
+        if let Err(e) = resume::save(store, key, &rec) {
+            tracing::warn!("cannot record the upload session ({e}); it will not be resumable");
+        }
+    }
+    Ok(Session {
+        url,
+        offset: session.next_expected_offset().unwrap_or(0),
+    })
+}
 
 async fn upload_session(
     graph: &GraphClient,
     target: &ItemRef,
-    file: &mut std::fs::File,
-    path: &std::path::Path,
-    size: u64,
+    file: &LocalFile<'_>,
     opts: &UploadOptions,
+    key: &str,
 ) -> Result<DriveItem> {
-    let session = graph
-        .create_upload_session(target, Some(opts.conflict), Some(size), None)
-        .await?;
-    let url = session
-        .upload_url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-        .ok_or_else(|| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
-    let mut offset = session.next_expected_offset().unwrap_or(0);
+    let store = opts.resume.as_deref().filter(|_| file.resumable);
+    let fingerprint = match store {
+        Some(_) => local::fingerprint(file.path)?,
+        None => String::new(),
+    };
+    let record = store.map(|s| (s, key, fingerprint.as_str()));
+    let mut session = match store {
+        Some(s) => recorded_session(graph, s, key, file, &fingerprint).await,
+        None => None,
+    };
+    let mut session = match session.take() {
+        Some(s) => s,
+        None => new_session(graph, target, file, opts, record).await?,
+    };
+    let result = send_fragments(graph, target, file, opts, record, &mut session).await;
+    match &result {
+        Ok(_) => {
+            if let Some(s) = store {
+                s.clear(key);
+            }
+        }
+        Err(e) if is_resumable_failure(e) && store.is_some() => {
+            // Kept for the next run: it continues from `nextExpectedRanges`.
+        }
+        Err(_) => {
+            let _ = graph.cancel_upload_session(&session.url).await;
+            if let Some(s) = store {
+                s.clear(key);
+            }
+        }
+    }
+    result
+}
+
+/// Failures after which the session is worth keeping for a later run: the network or
+/// the service was unavailable, nothing was wrong with the upload itself.
+fn is_resumable_failure(e: &DriveError) -> bool {
+    match e {
+        DriveError::Http(h) => match h {
+            crate::http::Error::Transport { .. } => true,
+            crate::http::Error::Api(a) => {
+                matches!(a.status.as_u16(), 429 | 500 | 502 | 503 | 504)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+async fn send_fragments(
+    graph: &GraphClient,
+    target: &ItemRef,
+    file: &LocalFile<'_>,
+    opts: &UploadOptions,
+    record: Option<(&dyn ResumeStore, &str, &str)>,
+    session: &mut Session,
+) -> Result<DriveItem> {
+    let size = file.size;
+    let policy = graph.http().retry_policy().clone();
+    // The local file's hash, fed in file order as fragments are read (a resume may re-read
+    // bytes already hashed, or start past bytes this process never read).
+    let hasher = Arc::new(Mutex::new(QuickXorHash::new()));
     let mut failures = 0u32;
-    // The local file's hash, fed in file order as fragments are first read (a resume may
-    // re-read bytes already hashed), to check what the service stored.
-    let mut hasher = QuickXorHash::new();
+    let mut restarts = 0u32;
     loop {
+        let offset = session.offset;
         if offset >= size {
             return Err(DriveError::Protocol(format!(
                 "upload session expects byte {offset} of a {size}-byte file"
             )));
         }
+        catch_up_hash(file.path, &hasher, offset)?;
         let len = opts.fragment.min(size - offset);
-        let buf = read_fragment(file, path, offset, len)?;
-        let hashed = hasher.len();
-        if offset <= hashed && hashed < offset + len {
-            hasher.update(&buf[(hashed - offset) as usize..]);
-        }
-        match graph.upload_fragment(&url, offset, size, buf).await {
+        let h = hasher.clone();
+        let body = local::file_body(file.path, offset, len, move |pos, chunk| {
+            if let Ok(mut h) = h.lock() {
+                let done = h.len();
+                let end = pos + chunk.len() as u64;
+                if pos <= done && done < end {
+                    h.update(&chunk[(done - pos) as usize..]);
+                }
+            }
+        })?;
+        let outcome = graph
+            .upload_fragment(&session.url, offset, len, size, body)
+            .await;
+        let err = match outcome {
             Ok(FragmentOutcome::Completed(item)) => {
                 opts.progress.report(size, size);
-                if hasher.len() != size {
-                    // Only possible if the session skipped bytes we never sent.
-                    return Err(DriveError::Protocol(format!(
-                        "upload session completed after {} of {size} bytes were sent",
-                        hasher.len()
-                    )));
-                }
-                return verified(*item, &hasher.finish_base64());
+                catch_up_hash(file.path, &hasher, size)?;
+                let local = hasher
+                    .lock()
+                    .map_err(|_| DriveError::Protocol("hash state poisoned".into()))?
+                    .finish_base64();
+                return verified(*item, &local, size);
             }
             Ok(FragmentOutcome::Accepted(s)) => {
                 failures = 0;
-                offset = s.next_expected_offset().unwrap_or(offset + len);
-                opts.progress.report(offset, size);
+                session.offset = s.next_expected_offset().unwrap_or(offset + len);
+                opts.progress.report(session.offset, size);
+                continue;
             }
-            Err(e) => {
-                failures += 1;
-                let gone = e.kind() == ErrorKind::NotFound;
-                if gone || failures >= FRAGMENT_ATTEMPTS {
-                    if !gone {
-                        let _ = graph.cancel_upload_session(&url).await;
-                    }
-                    return Err(e.into());
-                }
-                // Graph: a broken request discards all its bytes, and an overlap answers
-                // 416; either way the session says where to resume.
-                tracing::debug!(
-                    "fragment at {offset} failed ({e}); asking the session where to resume"
-                );
-                match graph.upload_session_status(&url).await {
-                    Ok(s) => offset = s.next_expected_offset().unwrap_or(offset),
-                    Err(se) if se.kind() == ErrorKind::NotFound => return Err(e.into()),
-                    Err(_) => {}
+            Err(e) => e,
+        };
+        // The session vanished or its URL expired: one new session, a bounded number of
+        // times (its creation also tells a conflict or a full drive in a body-less answer).
+        if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::UrlExpired) {
+            if restarts >= SESSION_RESTARTS {
+                return Err(err.into());
+            }
+            restarts += 1;
+            tracing::debug!("upload session lost ({err}); starting a new one");
+            if let Some((store, key, _)) = record {
+                store.clear(key);
+            }
+            *session = new_session(graph, target, file, opts, record).await?;
+            *hasher
+                .lock()
+                .map_err(|_| DriveError::Protocol("hash state poisoned".into()))? =
+                QuickXorHash::new();
+            continue;
+        }
+        let transient = match &err {
+            crate::http::Error::Transport { .. } => true,
+            crate::http::Error::Api(a) => {
+                matches!(a.status.as_u16(), 416 | 429 | 500 | 502 | 503 | 504)
+            }
+            _ => false,
+        };
+        failures += 1;
+        if !transient || failures >= FRAGMENT_ATTEMPTS {
+            return Err(err.into());
+        }
+        // Throttling pauses every worker of the process (the shared governor); other
+        // transient failures back off exponentially with jitter.
+        let retry_after = err.api().and_then(|a| a.retry_after);
+        let status = err.status().map(|s| s.as_u16());
+        let wait = if status == Some(416) {
+            None
+        } else {
+            policy.delay(failures - 1, retry_after)
+        };
+        if let Some(d) = wait {
+            if retry_after.is_some() {
+                graph.http().governor().throttled(d);
+            }
+            tracing::debug!("fragment at {offset} failed ({err}); retrying in {d:?}");
+            tokio::time::sleep(d).await;
+        }
+        graph.http().governor().ready().await;
+        // Graph: a broken request discards its bytes (or keeps a prefix, #75), an
+        // overlap answers 416: either way the session says where to resume.
+        match graph.upload_session_status(&session.url).await {
+            Ok(s) => {
+                if let Some(o) = s.next_expected_offset() {
+                    session.offset = o;
                 }
             }
+            Err(se) if matches!(se.kind(), ErrorKind::NotFound | ErrorKind::UrlExpired) => {
+                if restarts >= SESSION_RESTARTS {
+                    return Err(se.into());
+                }
+                restarts += 1;
+                if let Some((store, key, _)) = record {
+                    store.clear(key);
+                }
+                *session = new_session(graph, target, file, opts, record).await?;
+                *hasher
+                    .lock()
+                    .map_err(|_| DriveError::Protocol("hash state poisoned".into()))? =
+                    QuickXorHash::new();
+            }
+            Err(_) => {}
         }
     }
 }
 
-/// Checks the service's QuickXorHash of the stored file against the local bytes' (Graph
-/// may omit hashes right after an upload: then there is nothing to check).
-fn verified(item: DriveItem, local: &str) -> Result<DriveItem> {
+/// Hashes the bytes before `offset` this process has not read yet.
+fn catch_up_hash(path: &Path, hasher: &Mutex<QuickXorHash>, offset: u64) -> Result<()> {
+    let mut h = hasher
+        .lock()
+        .map_err(|_| DriveError::Protocol("hash state poisoned".into()))?;
+    let done = h.len();
+    if done < offset {
+        local::hash_range(path, &mut h, done, offset)?;
+    }
+    Ok(())
+}
+
+fn changed_while_reading(path: &Path) -> DriveError {
+    DriveError::local(
+        path,
+        std::io::Error::other("the file changed while it was read"),
+    )
+}
+
+/// Checks the service's QuickXorHash and size of the stored file against the local
+/// bytes' (Graph may omit hashes right after an upload, or send `{}` for empty files on
+/// Business: OneDrive/onedrive-api-docs#1704; then the size is all there is to check).
+fn verified(item: DriveItem, local: &str, size: u64) -> Result<DriveItem> {
     match item.quick_xor_hash() {
         Some(remote) if remote != local => Err(DriveError::UploadHashMismatch {
             local: local.to_owned(),
             remote: remote.to_owned(),
         }),
+        None if item.size.is_some_and(|s| s != size) => Err(DriveError::Protocol(format!(
+            "the service stored {} bytes of a {size}-byte file",
+            item.size.unwrap_or(0)
+        ))),
         _ => Ok(item),
     }
 }
 
-fn read_fragment(
-    file: &mut std::fs::File,
-    path: &std::path::Path,
-    offset: u64,
-    len: u64,
-) -> Result<Bytes> {
-    let mut buf = vec![0u8; len as usize];
-    file.seek(SeekFrom::Start(offset))
-        .and_then(|_| file.read_exact(&mut buf))
-        .map_err(|e| DriveError::local(path, e))?;
-    Ok(Bytes::from(buf))
-}
-
-fn spool(mut from: impl Read, name: &std::path::Path) -> Result<tempfile::NamedTempFile> {
+fn spool(mut from: impl std::io::Read, name: &Path) -> Result<tempfile::NamedTempFile> {
     let mut spool =
         tempfile::NamedTempFile::new().map_err(|e| DriveError::local(std::env::temp_dir(), e))?;
     std::io::copy(&mut from, &mut spool).map_err(|e| DriveError::local(name, e))?;
@@ -334,6 +676,7 @@ mod tests {
                 force_session,
                 fragment: FRAGMENT_UNIT,
                 progress: Default::default(),
+                resume: None,
             };
             let err = upload(&graph, &ItemRef::Root, Source::File(path.clone()), &opts)
                 .await
@@ -359,7 +702,11 @@ mod tests {
     #[test]
     fn fragment_sizes() {
         assert_eq!(DEFAULT_FRAGMENT % FRAGMENT_UNIT, 0);
-        const { assert!(DEFAULT_FRAGMENT <= 10 << 20 && DEFAULT_FRAGMENT > 9 << 20) };
+        assert_eq!(MAX_FRAGMENT, 62_586_880);
+        const { assert!(DEFAULT_FRAGMENT <= MAX_FRAGMENT && MAX_FRAGMENT < 60 << 20) };
+        // Graph: fragments must be *under* 60 MiB, so 60M itself is refused.
+        assert_eq!(chunk_size("60M"), Err(SizeError::OutOfBounds("60M".into())));
+        assert_eq!(chunk_size("62586880").unwrap(), MAX_FRAGMENT);
         assert_eq!(chunk_size("640K").unwrap(), 2 * FRAGMENT_UNIT);
         assert_eq!(
             chunk_size("100K"),

@@ -510,7 +510,11 @@ impl GraphClient {
         for _ in 0..=MAX_DOWNLOAD_REDIRECTS {
             let mut req = Request::preauthenticated(Method::GET, current.clone());
             if let Some(r) = range {
-                req = req.header_str(header::RANGE, &r.header_value())?;
+                // Byte offsets must be offsets of the stored bytes, never of a
+                // compressed representation.
+                req = req
+                    .header_str(header::RANGE, &r.header_value())?
+                    .header_str(header::ACCEPT_ENCODING, "identity")?;
             }
             let resp = self.http.send(req).await?;
             if resp.status().is_redirection() {
@@ -550,10 +554,14 @@ impl GraphClient {
         conflict: Option<ConflictBehavior>,
     ) -> Result<DriveItem> {
         let url = self.content_url(target, conflict)?;
-        let req = Request::new(Method::PUT, url).bytes(
-            data,
-            Some(HeaderValue::from_static("application/octet-stream")),
-        );
+        // A cut connection is not retried here: it may be the service answering early
+        // (409, 507, …) and closing; the caller learns the answer another way.
+        let req = Request::new(Method::PUT, url)
+            .bytes(
+                data,
+                Some(HeaderValue::from_static("application/octet-stream")),
+            )
+            .no_transport_retry();
         self.http.send_json(req).await
     }
 
@@ -617,26 +625,31 @@ impl GraphClient {
     }
 
     /// `PUT {uploadUrl}` with `Content-Range: bytes {offset}-{end}/{total}` and no
-    /// `Authorization`. Fragments go in order; all but the last must be multiples of
-    /// 320 KiB and each < 60 MiB (the caller's job). A 416 `fragmentOverlap` comes back
-    /// as an error: read [`upload_session_status`](Self::upload_session_status) and resume.
+    /// `Authorization`; `body` streams exactly `len` bytes (so memory does not grow with
+    /// the fragment size). Fragments go in order; all but the last must be multiples of
+    /// 320 KiB and each < 60 MiB (the caller's job). Errors come back unretried (a
+    /// stream is read once): a 416 `fragmentOverlap`, a cut connection or a 5xx mean
+    /// "read [`upload_session_status`](Self::upload_session_status) and resume from
+    /// `nextExpectedRanges`", which only the caller can do.
     pub async fn upload_fragment(
         &self,
         upload_url: &Url,
         offset: u64,
+        len: u64,
         total: u64,
-        data: Bytes,
+        body: reqwest::Body,
     ) -> Result<FragmentOutcome> {
-        if data.is_empty() {
+        if len == 0 {
             return Err(Error::InvalidInput("empty upload fragment".into()));
         }
-        let end = offset + data.len() as u64 - 1;
+        let end = offset + len - 1;
         let req = Request::preauthenticated(Method::PUT, upload_url.clone())
             .header_str(
                 header::CONTENT_RANGE,
                 &format!("bytes {offset}-{end}/{total}"),
             )?
-            .bytes(data, None);
+            .stream(body, Some(len), None)
+            .no_transport_retry();
         let shown = redact::preauthenticated_url(upload_url);
         let resp = self.http.send(req).await?;
         match resp.status() {

@@ -228,7 +228,13 @@ async fn upload_session_fragments_status_and_cancel() {
         .unwrap();
     let url = url::Url::parse(session.upload_url.as_deref().unwrap()).unwrap();
     let first = g
-        .upload_fragment(&url, 0, total, Bytes::copy_from_slice(&data[..FRAG]))
+        .upload_fragment(
+            &url,
+            0,
+            (Bytes::copy_from_slice(&data[..FRAG])).len() as u64,
+            total,
+            reqwest::Body::from(Bytes::copy_from_slice(&data[..FRAG])),
+        )
         .await
         .unwrap();
     match first {
@@ -237,7 +243,13 @@ async fn upload_session_fragments_status_and_cancel() {
     }
     // Sending the same bytes again overlaps: 416 fragmentOverlap; status says where to go on.
     let err = g
-        .upload_fragment(&url, 0, total, Bytes::copy_from_slice(&data[..FRAG]))
+        .upload_fragment(
+            &url,
+            0,
+            (Bytes::copy_from_slice(&data[..FRAG])).len() as u64,
+            total,
+            reqwest::Body::from(Bytes::copy_from_slice(&data[..FRAG])),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(416), "{err}");
@@ -246,8 +258,9 @@ async fn upload_session_fragments_status_and_cancel() {
     g.upload_fragment(
         &url,
         FRAG as u64,
+        (Bytes::copy_from_slice(&data[FRAG..2 * FRAG])).len() as u64,
         total,
-        Bytes::copy_from_slice(&data[FRAG..2 * FRAG]),
+        reqwest::Body::from(Bytes::copy_from_slice(&data[FRAG..2 * FRAG])),
     )
     .await
     .unwrap();
@@ -255,8 +268,9 @@ async fn upload_session_fragments_status_and_cancel() {
         .upload_fragment(
             &url,
             2 * FRAG as u64,
+            (Bytes::copy_from_slice(&data[2 * FRAG..])).len() as u64,
             total,
-            Bytes::copy_from_slice(&data[2 * FRAG..]),
+            reqwest::Body::from(Bytes::copy_from_slice(&data[2 * FRAG..])),
         )
         .await
         .unwrap();

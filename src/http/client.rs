@@ -107,6 +107,12 @@ pub struct Request {
     /// The URL itself is a credential (pre-authenticated): traces and errors show its
     /// host only.
     pub secret_url: bool,
+    /// Whether a transport failure (connection cut, reset, timeout) is retried here.
+    /// Off for uploads: a connection that breaks while the body is being sent may be
+    /// the service answering early (409, 413, 507, …) and closing, and re-sending the
+    /// same body would only meet the same answer unread. The upload code asks a
+    /// body-less request (session status, session creation) what the service thinks.
+    pub retry_transport: bool,
 }
 
 impl Request {
@@ -119,6 +125,7 @@ impl Request {
             body: Body::Empty,
             auth: Auth::Bearer,
             secret_url: false,
+            retry_transport: true,
         }
     }
 
@@ -137,6 +144,13 @@ impl Request {
             secret_url: true,
             ..Self::new(method, url)
         }
+    }
+
+    /// Transport failures are returned at once instead of retried (see
+    /// [`Request::retry_transport`]).
+    pub fn no_transport_retry(mut self) -> Self {
+        self.retry_transport = false;
+        self
     }
 
     /// Adds a header.
@@ -380,7 +394,7 @@ impl HttpClient {
             self.trace_request(&r, &shown, &req.body);
             match self.inner.transport.execute(r).await {
                 Err(source) => {
-                    let delay = (replayable && is_idempotent(&req.method))
+                    let delay = (replayable && req.retry_transport && is_idempotent(&req.method))
                         .then(|| policy.delay(attempt, None))
                         .flatten();
                     match delay {
@@ -435,7 +449,11 @@ impl HttpClient {
                             tracing::debug!(target: "onedrive_cli::http",
                                 "<- body {}", redact::json(&body));
                         }
-                        return Err(decode_error(status, &headers, &body, &method_s, &shown));
+                        let mut err = decode_error(status, &headers, &body, &method_s, &shown);
+                        if let Error::Api(api) = &mut err {
+                            api.preauthenticated = req.secret_url;
+                        }
+                        return Err(err);
                     }
                     return Ok(resp);
                 }

@@ -84,6 +84,11 @@ pub enum ErrorKind {
     PreconditionFailed,
     /// 429 / 503 (retries exhausted).
     Throttled,
+    /// A pre-authenticated URL (download, upload session, copy monitor) refused with
+    /// 401/403: it expired or was revoked. Never a problem of the user's sign-in (Graph:
+    /// those URLs carry their own credential; OneDrive/onedrive-api-docs#1570 shows
+    /// expired upload URLs answering 401): get a fresh URL instead.
+    UrlExpired,
     /// Anything else.
     Other,
 }
@@ -138,6 +143,9 @@ pub struct ApiError {
     /// Method and redacted URL of the failed request, for the error line.
     pub method: String,
     pub url: String,
+    /// The request went to a pre-authenticated URL (no bearer token was sent), so a
+    /// 401/403 is about that URL, not about the user's tokens.
+    pub preauthenticated: bool,
 }
 
 impl ApiError {
@@ -158,6 +166,7 @@ impl ApiError {
 
     pub fn kind(&self) -> ErrorKind {
         match self.status.as_u16() {
+            401 | 403 if self.preauthenticated => ErrorKind::UrlExpired,
             404 | 410 => ErrorKind::NotFound,
             409 => ErrorKind::Conflict,
             401 => ErrorKind::AuthRequired,
@@ -295,6 +304,7 @@ pub fn decode_error(
         retry_after,
         method: method.to_owned(),
         url: url.to_owned(),
+        preauthenticated: false,
     };
     let parsed: Option<serde_json::Map<String, Value>> = serde_json::from_slice::<Value>(body)
         .ok()

@@ -49,6 +49,8 @@ pub struct Ctx {
     pub show_results: bool,
     /// Draw transfer progress bars (stderr is a terminal and `--debug` is off).
     pub progress_bars: bool,
+    /// The state folder beside the config (resumable transfers).
+    pub state_dir: crate::config::StateDir,
 }
 
 impl Ctx {
@@ -157,6 +159,11 @@ impl Precheck {
                 }
             }
             Command::Get(a) => {
+                if a.byte_range.is_some() && (a.split().0.len() > 1 || a.transfer.recursive) {
+                    return Err(Failure::usage(
+                        "get -b: a byte range applies to a single file (not with several objects or -r)",
+                    ));
+                }
                 if let Some(r) = &a.byte_range {
                     p.byte_range = Some(
                         range::ByteRange::parse(r)
@@ -171,8 +178,14 @@ impl Precheck {
                 {
                     return Err(Failure::usage("put: --name is empty"));
                 }
-                if a.file == "-" && a.name.is_none() {
+                let (sources, _) = a.split();
+                if sources.iter().any(|f| f == "-") && a.name.is_none() {
                     return Err(Failure::usage("put: reading stdin ('-') needs --name NAME"));
+                }
+                if a.name.is_some() && (sources.len() > 1 || a.transfer.recursive) {
+                    return Err(Failure::usage(
+                        "put: --name applies to a single file (not with several files or -r)",
+                    ));
                 }
                 if let Some(c) = &a.chunk_size {
                     p.fragment = Some(
@@ -206,11 +219,8 @@ fn remote_names(cmd: &Command) -> Vec<(&'static str, &str)> {
             ("mkdir", Some(a.name.as_str())),
             ("mkdir", a.folder.as_deref()),
         ]),
-        C::Get(a) => v.push(("get", Some(&a.file))),
-        C::Put(a) => v.extend([
-            ("put --name", a.name.as_deref()),
-            ("put", a.folder.as_deref()),
-        ]),
+        C::Get(a) => v.extend(a.split().0.iter().map(|o| ("get", Some(o.as_str())))),
+        C::Put(a) => v.extend([("put --name", a.name.as_deref()), ("put", a.split().1)]),
         C::Cp(a) => v.extend([("cp", Some(a.file.as_str())), ("cp", a.folder.as_deref())]),
         C::Mv(a) => v.extend([("mv", Some(a.object.as_str())), ("mv", a.folder.as_deref())]),
         C::Rm(a) => v.extend(a.objects.iter().map(|o| ("rm", Some(o.as_str())))),

@@ -1,35 +1,149 @@
-//! `get` and `put`.
+//! `get` and `put`: arguments to the transfer engine, and its summary to output.
+//!
+//! One file behaves as it always did (one error line, the error's own exit code); with
+//! several files the engine's summary goes to stderr and a partial failure exits 7.
+//! SIGINT/SIGTERM stop the run, keep what is resumable, say so, and exit 130/143.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{CommandResult, Ctx, fail};
-use crate::cli::args::{GetArgs, PutArgs};
-use crate::cli::exit::Failure;
-use crate::drive::Progress;
-use crate::drive::download::{self, Destination};
+use serde_json::{Value, json};
+
+use super::{CommandResult, Ctx, Out, fail, to_value};
+use crate::cli::args::{GetArgs, PutArgs, TransferArgs};
+use crate::cli::exit::{ExitCode, Failure, drive_failure};
+use crate::drive::download::{self, Destination, DownloadOptions, PartialRegistry};
 use crate::drive::range::ByteRange;
+use crate::drive::resume::ResumeStore;
 use crate::drive::upload::{self, Source, UploadOptions};
-use crate::graph::ConflictBehavior;
+use crate::graph::{ConflictBehavior, DriveItem, ItemRef};
+use crate::transfer::{self, Outcome, Summary, journal::Journal, plan, reporter};
+
+/// The journal, unless `--no-resume`.
+fn resume_store(ctx: &Ctx, t: &TransferArgs) -> Option<Arc<dyn ResumeStore>> {
+    (!t.no_resume).then(|| Arc::new(Journal::new(ctx.state_dir.clone())) as Arc<dyn ResumeStore>)
+}
+
+/// Which signal stopped the run.
+enum Stop {
+    Interrupt,
+    Terminate,
+}
+
+/// Resolves when SIGINT or SIGTERM arrives (never, if they cannot be watched).
+async fn stop_signal() -> Stop {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => Stop::Interrupt,
+            _ = term.recv() => Stop::Terminate,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        Stop::Interrupt
+    }
+}
+
+/// The failure that ends an interrupted run, after keeping or removing partial files.
+fn interrupted(stop: Stop, what: &str, note: String) -> Failure {
+    let code = match stop {
+        Stop::Interrupt => ExitCode::Interrupted,
+        Stop::Terminate => ExitCode::Terminated,
+    };
+    Failure::new(code, format!("{what}: interrupted; {note}"))
+}
+
+/// The item as a result: never with its pre-authenticated download URL (a credential).
+fn item_value(mut item: DriveItem) -> Value {
+    item.download_url = None;
+    to_value(item)
+}
 
 pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandResult {
-    let obj = ctx.object(Some(&a.file));
-    let dst = match a.dst.as_deref() {
+    let (objects, dst) = a.split();
+    let t = &a.transfer;
+    let single = objects.len() == 1 && !t.recursive;
+    let partials: PartialRegistry = Default::default();
+    let resume = resume_store(ctx, t);
+    let work = async {
+        if single {
+            get_single(ctx, a, &objects[0], dst, range, resume.clone(), &partials).await
+        } else {
+            get_many(ctx, a, objects, dst, resume.clone(), &partials).await
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        stop = stop_signal() => {
+            let kept: Vec<PathBuf> = partials.lock().map(|p| p.clone()).unwrap_or_default();
+            let note = if kept.is_empty() {
+                "nothing was left half-written".to_owned()
+            } else if resume.is_none() {
+                for p in &kept {
+                    let _ = std::fs::remove_file(p);
+                }
+                format!("{} partial file(s) removed (--no-resume)", kept.len())
+            } else {
+                format!(
+                    "{} kept ({}); run the same command again to resume",
+                    kept.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                    if kept.len() == 1 { "partial file" } else { "partial files" }
+                )
+            };
+            Err(interrupted(stop, "get", note))
+        }
+    }
+}
+
+async fn get_single(
+    ctx: &Ctx,
+    a: &GetArgs,
+    object: &str,
+    dst: Option<&str>,
+    range: Option<ByteRange>,
+    resume: Option<Arc<dyn ResumeStore>>,
+    partials: &PartialRegistry,
+) -> CommandResult {
+    let obj = ctx.object(Some(object));
+    let dst = match dst {
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(PathBuf::from(p)),
     };
     // File bytes printed on the terminal and a bar on the same terminal would mix.
     let to_terminal =
         dst == Destination::Stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let (progress, bar) = if to_terminal {
-        (Progress::none(), None)
-    } else {
-        progress_bar(ctx, &a.file)
+    let reporter =
+        reporter::Reporter::new(ctx.progress_bars && !a.transfer.quiet && !to_terminal, 1, 0);
+    let bar = reporter.file(object);
+    let opts = DownloadOptions {
+        range,
+        progress: bar.progress.clone(),
+        resume,
+        preserve_mtime: range.is_none(),
+        partials: Some(partials.clone()),
     };
-    let result = download::download(&ctx.graph, &obj.item_ref(), range, &dst, &progress).await;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let done = result.map_err(fail("get", &a.file))?;
+    let result = download::download(&ctx.graph, &obj.item_ref(), &dst, &opts).await;
+    bar.finish();
+    reporter.finish();
+    let done = result.map_err(|e| {
+        let mut f = fail("get", object)(e);
+        if let Some(p) = kept_partial(&dst, object) {
+            f.message.push_str(&format!(
+                " ({} kept; run the same command again to resume)",
+                p.display()
+            ));
+        }
+        f
+    })?;
     tracing::debug!(
         "downloaded {} bytes{}",
         done.bytes,
@@ -43,28 +157,97 @@ pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandRes
     if dst == Destination::Stdout {
         return Ok(None);
     }
-    ctx.result(done.item)
+    ctx.result(item_value(done.item))
+}
+
+/// The `.partial` a failed single download left for a re-run, if any.
+fn kept_partial(dst: &Destination, object: &str) -> Option<PathBuf> {
+    let Destination::File(p) = dst else {
+        return None;
+    };
+    let name = object.rsplit('/').next().unwrap_or(object);
+    let partial = download::partial_path(&download::target_path(p, name));
+    partial.exists().then_some(partial)
+}
+
+async fn get_many(
+    ctx: &Ctx,
+    a: &GetArgs,
+    objects: &[String],
+    dst: Option<&str>,
+    resume: Option<Arc<dyn ResumeStore>>,
+    partials: &PartialRegistry,
+) -> CommandResult {
+    let t = &a.transfer;
+    let dest = PathBuf::from(dst.unwrap_or("."));
+    if dest.exists() && !dest.is_dir() {
+        return Err(Failure::usage(format!(
+            "get: '{}' is not a folder; with several objects or -r the last argument is the local folder",
+            dest.display()
+        )));
+    }
+    let mut plan = plan::GetPlan::default();
+    // Each object: one request for its metadata; folders are walked.
+    for o in objects {
+        let obj = ctx.object(Some(o));
+        let item = match ctx.graph.get_item(&obj.item_ref()).await {
+            Ok(i) => i,
+            Err(e) => {
+                plan.refused.push((
+                    o.clone(),
+                    drive_failure("get", None, &e.into())
+                        .message
+                        .trim_start_matches("get: ")
+                        .to_owned(),
+                ));
+                continue;
+            }
+        };
+        if crate::drive::walk::is_container(&item) {
+            if !t.recursive {
+                plan.refused
+                    .push((o.clone(), "is a folder; use -r to download folders".into()));
+                continue;
+            }
+            match crate::drive::walk::walk(&ctx.graph, &ItemRef::Id(item.id.clone())).await {
+                Ok(tree) => {
+                    let remote = o.trim_matches('/').to_owned();
+                    plan::plan_tree(&mut plan, &tree, &dest, &remote);
+                }
+                Err(e) => plan.refused.push((o.clone(), e.to_string())),
+            }
+        } else if let Some(why) = plan::unsafe_name(item.name()) {
+            plan.refused.push((o.clone(), why.to_owned()));
+        } else {
+            let local = dest.join(item.name());
+            plan.files.push(plan::GetJob {
+                item,
+                local,
+                remote: o.clone(),
+            });
+        }
+    }
+    if !dest.exists() {
+        std::fs::create_dir_all(&dest).map_err(|e| {
+            Failure::new(ExitCode::Error, format!("get: '{}': {e}", dest.display()))
+        })?;
+    }
+    let total: u64 = plan.files.iter().filter_map(|f| f.item.size).sum();
+    let reporter = reporter::Reporter::new(ctx.progress_bars && !t.quiet, plan.files.len(), total);
+    let opts = transfer::get::GetOptions {
+        transfers: t.transfers as usize,
+        skip_existing: t.skip_existing,
+        resume,
+        partials: partials.clone(),
+    };
+    let summary = transfer::get::run(&ctx.graph, plan, &opts, &reporter).await;
+    reporter.finish();
+    finish(ctx, "get", t, summary)
 }
 
 pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult {
-    let folder = ctx.object(a.folder.as_deref());
-    let (source, name) = if a.file == "-" {
-        let name = a
-            .name
-            .clone()
-            .ok_or_else(|| Failure::usage("put: reading stdin ('-') needs --name NAME"))?;
-        (Source::Stdin, name)
-    } else {
-        let path = PathBuf::from(&a.file);
-        let name = match &a.name {
-            Some(n) => n.clone(),
-            None => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .ok_or_else(|| Failure::usage(format!("put: '{}' has no file name", a.file)))?,
-        };
-        (Source::File(path), name)
-    };
+    let (sources, folder) = a.split();
+    let t = &a.transfer;
     let conflict = if a.no_overwrite {
         ConflictBehavior::Fail
     } else if a.rename {
@@ -72,39 +255,213 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
     } else {
         ConflictBehavior::Replace
     };
-    let (progress, bar) = progress_bar(ctx, &name);
+    let resume = resume_store(ctx, t);
+    let work = async {
+        let folder_obj = ctx.object(folder);
+        let folder_shown = folder.unwrap_or("");
+        let dest = upload::resolve_folder(&ctx.graph, &folder_obj.item_ref())
+            .await
+            .map_err(|e| destination_failure(folder_shown, e))?;
+        if sources.len() == 1 && (sources[0] == "-" || !Path::new(&sources[0]).is_dir()) {
+            put_single(
+                ctx,
+                a,
+                &sources[0],
+                &dest,
+                conflict,
+                fragment,
+                resume.clone(),
+            )
+            .await
+        } else {
+            let paths: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
+            if sources.iter().any(|s| s == "-") {
+                return Err(Failure::usage(
+                    "put: '-' (stdin) cannot be mixed with other files",
+                ));
+            }
+            let plan = plan::plan_put(&paths, t.recursive).map_err(|e| match e {
+                plan::PlanError::FolderWithoutRecursive(_) => Failure::usage(format!("put: {e}")),
+                plan::PlanError::Unreadable(..) => {
+                    Failure::new(ExitCode::NotFound, format!("put {e}"))
+                }
+            })?;
+            let total: u64 = plan.files.iter().map(|f| f.size).sum();
+            let reporter =
+                reporter::Reporter::new(ctx.progress_bars && !t.quiet, plan.files.len(), total);
+            let opts = transfer::put::PutOptions {
+                conflict,
+                force_session: a.bits || fragment.is_some(),
+                fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
+                transfers: t.transfers as usize,
+                skip_existing: t.skip_existing,
+                resume: resume.clone(),
+            };
+            let summary =
+                transfer::put::run(&ctx.graph, plan, &dest, folder_shown, &opts, &reporter).await;
+            reporter.finish();
+            finish(ctx, "put", t, summary)
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        stop = stop_signal() => {
+            let note = if resume.is_some() {
+                "upload sessions in progress are kept; run the same command again to resume"
+            } else {
+                "nothing is resumable (--no-resume)"
+            };
+            Err(interrupted(stop, "put", note.to_owned()))
+        }
+    }
+}
+
+/// A destination folder that cannot be used: name the folder, not the file.
+fn destination_failure(folder: &str, e: crate::drive::DriveError) -> Failure {
+    match e {
+        crate::drive::DriveError::NotAFolder => Failure::new(
+            ExitCode::Error,
+            format!("put: destination '{folder}' is a file, not a folder"),
+        ),
+        e => drive_failure("put: destination folder", Some(folder), &e),
+    }
+}
+
+async fn put_single(
+    ctx: &Ctx,
+    a: &PutArgs,
+    file: &str,
+    dest: &ItemRef,
+    conflict: ConflictBehavior,
+    fragment: Option<u64>,
+    resume: Option<Arc<dyn ResumeStore>>,
+) -> CommandResult {
+    let (source, name) = if file == "-" {
+        let name = a
+            .name
+            .clone()
+            .ok_or_else(|| Failure::usage("put: reading stdin ('-') needs --name NAME"))?;
+        (Source::Stdin, name)
+    } else {
+        let path = PathBuf::from(file);
+        let name = match &a.name {
+            Some(n) => n.clone(),
+            None => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| Failure::usage(format!("put: '{file}' has no file name")))?,
+        };
+        (Source::File(path), name)
+    };
+    let reporter = reporter::Reporter::new(ctx.progress_bars && !a.transfer.quiet, 1, 0);
+    let bar = reporter.file(&name);
     let opts = UploadOptions {
         name,
         conflict,
         force_session: a.bits || fragment.is_some(),
         fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
-        progress,
+        progress: bar.progress.clone(),
+        resume,
     };
-    let result = upload::upload(&ctx.graph, &folder.item_ref(), source, &opts).await;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let item = result.map_err(fail("put", &a.file))?;
-    ctx.result(item)
+    let result = upload::upload_into(&ctx.graph, dest, source, &opts).await;
+    bar.finish();
+    reporter.finish();
+    let item = result.map_err(fail("put", file))?;
+    ctx.result(item_value(item))
 }
 
-/// A byte progress bar on stderr, only when it is a terminal (never in pipes, logs or
-/// tests); cleared when the transfer ends.
-fn progress_bar(ctx: &Ctx, label: &str) -> (Progress, Option<indicatif::ProgressBar>) {
-    if !ctx.progress_bars {
-        return (Progress::none(), None);
+/// Prints the summary (stderr) and turns the run into the command's result: exit 0 if
+/// nothing failed, 7 if some failed and some did not, else the failures' own code.
+fn finish(ctx: &Ctx, what: &str, t: &TransferArgs, summary: Summary) -> CommandResult {
+    let failures = reporter::failure_lines(&summary);
+    let mut err = std::io::stderr().lock();
+    for f in &failures {
+        let _ = std::io::Write::write_all(
+            &mut err,
+            format!("onedrive-cli: {what} {}\n", crate::cli::one_line(f)).as_bytes(),
+        );
     }
-    let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-    ) {
-        bar.set_style(style);
+    if !failures.is_empty() || !t.quiet {
+        let _ = std::io::Write::write_all(
+            &mut err,
+            format!(
+                "onedrive-cli: {what}: {}\n",
+                reporter::summary_line(&summary)
+            )
+            .as_bytes(),
+        );
     }
-    bar.set_message(label.to_owned());
-    let b = bar.clone();
-    let progress = Progress::new(move |done, total| {
-        b.set_length(total);
-        b.set_position(done);
-    });
-    (progress, Some(bar))
+    drop(err);
+    let failed = summary.failed();
+    let total = summary.jobs.len();
+    let codes: Vec<ExitCode> = summary
+        .jobs
+        .iter()
+        .filter_map(|j| match &j.outcome {
+            Outcome::Failed(e) => Some(drive_failure(what, None, e).code),
+            Outcome::Refused(_) => Some(ExitCode::Error),
+            _ => None,
+        })
+        .collect();
+    let value = if ctx.show_results {
+        Some(Out::from(report_json(&summary)))
+    } else {
+        None
+    };
+    if failed == 0 {
+        return Ok(value);
+    }
+    let code = if failed < total {
+        ExitCode::Partial
+    } else if codes.windows(2).all(|w| w[0] == w[1]) {
+        codes.first().copied().unwrap_or(ExitCode::Error)
+    } else {
+        ExitCode::Error
+    };
+    if let Some(v) = &value {
+        // The JSON report still goes to stdout: a script sees what did succeed.
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v.value).unwrap_or_default()
+        );
+    }
+    Err(Failure::new(
+        code,
+        format!("{what}: {failed} of {total} failed"),
+    ))
+}
+
+/// `--json` of a multi-file run: one object per file.
+fn report_json(s: &Summary) -> Value {
+    let jobs: Vec<Value> = s
+        .jobs
+        .iter()
+        .map(|j| {
+            let (status, extra) = match &j.outcome {
+                Outcome::Done { bytes } => ("done", json!({ "bytes": bytes })),
+                Outcome::Skipped => ("skipped", json!({})),
+                Outcome::Failed(e) => ("failed", json!({ "error": e.to_string() })),
+                Outcome::Refused(why) => ("failed", json!({ "error": why })),
+            };
+            let mut v = json!({
+                "source": j.source,
+                "destination": j.destination,
+                "status": status,
+            });
+            if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+                m.extend(e.clone());
+                if let Some(item) = &j.item {
+                    m.insert("item".into(), item_value(item.clone()));
+                }
+            }
+            v
+        })
+        .collect();
+    json!({
+        "transfers": jobs,
+        "done": s.done(),
+        "skipped": s.skipped(),
+        "failed": s.failed(),
+        "bytes": s.bytes(),
+    })
 }
