@@ -402,7 +402,7 @@ fn dot_and_dot_dot_components_are_refused_before_any_request() {
 fn readme_documents_every_exit_code_and_command() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    for code in 0..=6 {
+    for code in 0..=7 {
         assert!(
             readme.contains(&format!("| {code} | ")),
             "README's exit code table has {code}"
