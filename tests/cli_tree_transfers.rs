@@ -545,3 +545,35 @@ fn sigterm_during_get_keeps_the_partial_and_says_so() {
     assert!(partial.exists(), "kept for the next run");
     assert!(!dst.exists());
 }
+
+#[test]
+fn throttled_fragments_wait_for_retry_after_then_continue() {
+    let env = Env::new();
+    let data = bytes(4 * 327_680, 13);
+    let f = env.write_local("t.bin", &data);
+    env.emu
+        .state
+        .faults
+        .add_script(vec![ScriptedFault {
+            status: Some(429),
+            retry_after: Some(1),
+            count: 2,
+            ..fault(FaultRoute::Fragment)
+        }])
+        .unwrap();
+    let start = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .args(["put", "--chunk-size", "320K"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Sleeping never ends early, so this lower bound holds on any machine.
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "Retry-After honoured twice"
+    );
+    assert_eq!(env.emu.state.faults.injected(), 2);
+    assert_eq!(env.content("t.bin"), data);
+}

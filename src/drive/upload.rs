@@ -537,7 +537,12 @@ async fn send_fragments(
         let wait = if status == Some(416) {
             None
         } else {
-            policy.delay(failures - 1, retry_after)
+            match policy.delay(failures - 1, retry_after) {
+                Some(d) => Some(d),
+                // A Retry-After beyond the policy's bound: give up rather than ignore it.
+                None if retry_after.is_some() => return Err(err.into()),
+                None => None,
+            }
         };
         if let Some(d) = wait {
             if retry_after.is_some() {
