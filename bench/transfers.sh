@@ -187,6 +187,15 @@ timed() { # timed CMD...: sets T (seconds); curl's runs (any failure aborts the 
 ROWS=()
 FAILED=0
 section() { ROWS+=("#$1"); }
+pair() { # pair CURL_LABEL OURS_LABEL BYTES OURS_FAILED "CURL_SECONDS..." "OURS_SECONDS..." "OURS_RSS..."
+    local c
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    c=$(median $5)
+    row "$1" "$3" "$c" "$c" -
+    # shellcheck disable=SC2086
+    if [ "$4" = 0 ]; then row "$2" "$3" "$(median $6)" "$c" "$(max $7)"
+    else row "$2" "$3" FAILED - -; FAILED=1; fi
+}
 row() { # row LABEL BYTES SECONDS|FAILED CURL_SECONDS|- RSS_KIB|-
     local label=$1 bytes=$2 s=$3 ref=$4 rss=$5
     if [ "$s" = FAILED ]; then
@@ -265,16 +274,11 @@ one_file() { # one_file LATENCY_MS
         else gfail=1; fi
         rm -f "$WORK/ours-dl.bin"
     done
-    local c
     section "${SIZE_MIB} MiB file, ${lat} ms per response"
-    c=$(median "${cu[@]}")
-    row "curl upload (1 session, $NFRAG fragment(s) of <= $FRAG B)" "$SIZE" "$c" "$c" -
-    if [ "$ufail" = 0 ]; then row "ours put" "$SIZE" "$(median "${ou[@]}")" "$c" "$(max "${urss[@]}")"
-    else row "ours put" "$SIZE" FAILED - -; FAILED=1; fi
-    c=$(median "${cg[@]}")
-    row "curl download (302, then GET without token)" "$SIZE" "$c" "$c" -
-    if [ "$gfail" = 0 ]; then row "ours get" "$SIZE" "$(median "${og[@]}")" "$c" "$(max "${grss[@]}")"
-    else row "ours get" "$SIZE" FAILED - -; FAILED=1; fi
+    pair "curl upload (1 session, $NFRAG fragment(s) of <= $FRAG B)" "ours put" "$SIZE" \
+        "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
+    pair "curl download (302, then GET without token)" "ours get" "$SIZE" \
+        "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
 }
 
 # --- 2. a tree of small files ---------------------------------------------------------
@@ -352,16 +356,11 @@ tree_case() {
         else gfail=1; fi
         rm -rf "$WORK/ours-tree"
     done
-    local c
     section "tree: $FILES files of 64 KiB in $(find "$WORK/tree" -mindepth 1 -type d | wc -l) folders, ${LATENCY} ms per response"
-    c=$(median "${cu[@]}")
-    row "curl put ($FILES simple PUTs by path, $PARALLEL at a time)" "$tb" "$c" "$c" -
-    if [ "$ufail" = 0 ]; then row "ours put -r" "$tb" "$(median "${ou[@]}")" "$c" "$(max "${urss[@]}")"
-    else row "ours put -r" "$tb" FAILED - -; FAILED=1; fi
-    c=$(median "${cg[@]}")
-    row "curl get (listings, then $FILES GETs, $PARALLEL at a time)" "$tb" "$c" "$c" -
-    if [ "$gfail" = 0 ]; then row "ours get -r" "$tb" "$(median "${og[@]}")" "$c" "$(max "${grss[@]}")"
-    else row "ours get -r" "$tb" FAILED - -; FAILED=1; fi
+    pair "curl put ($FILES simple PUTs by path, $PARALLEL at a time)" "ours put -r" "$tb" \
+        "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
+    pair "curl get (listings, then $FILES GETs, $PARALLEL at a time)" "ours get -r" "$tb" \
+        "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
 }
 
 # --- 3. a big file, for peak RSS ------------------------------------------------------

@@ -3,20 +3,8 @@
 
 mod common;
 
-use common::{Env, bytes, stderr_of};
+use common::{Env, bytes, fault, stderr_of};
 use onedrive_emulator::faults::{FaultRoute, ScriptedFault};
-
-fn fault(route: FaultRoute) -> ScriptedFault {
-    ScriptedFault {
-        route,
-        count: 1,
-        status: None,
-        retry_after: None,
-        cut_after: None,
-        method: None,
-        path_contains: None,
-    }
-}
 
 #[test]
 fn throttled_graph_call_is_retried() {

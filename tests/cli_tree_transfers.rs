@@ -6,23 +6,12 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::{Env, bytes, stderr_of, sum_requests};
+use common::{Env, bytes, fault, stderr_of, sum_requests, wait_until};
 use onedrive_emulator::faults::{FaultRoute, ScriptedFault};
-
-fn fault(route: FaultRoute) -> ScriptedFault {
-    ScriptedFault {
-        route,
-        count: 1,
-        status: None,
-        retry_after: None,
-        cut_after: None,
-        method: None,
-        path_contains: None,
-    }
-}
 
 /// 2021-03-04 05:06:07.89 UTC: a time with a fraction, stored at whole seconds.
 const MTIME_MS: u64 = 1_614_834_367_890;
@@ -343,23 +332,16 @@ fn an_upload_session_that_vanishes_is_replaced_once() {
     });
     let data = bytes(6 * 327_680, 11);
     let f = env.write_local("v.bin", &data);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_onedrive-cli"))
-        .arg("-c")
-        .arg(&env.config)
-        .args(["put", "--chunk-size", "320K"])
-        .arg(&f)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = env.spawn([
+        OsStr::new("put"),
+        "--chunk-size".as_ref(),
+        "320K".as_ref(),
+        f.as_os_str(),
+    ]);
     // Once two fragments are in, the session disappears (as if expired or deleted).
-    let start = std::time::Instant::now();
-    while env.stats()["bytes_in"].as_u64().unwrap() < 2 * 327_680 {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "upload did not start"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("upload did not start", Duration::from_secs(20), || {
+        env.bytes_in() >= 2 * 327_680
+    });
     env.emu.state.transfer.sessions.clear();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -466,32 +448,25 @@ fn a_killed_put_resumes_its_session_and_resends_at_most_one_fragment() {
     let data = bytes(24 * FRAG as usize, 12);
     let f = env.write_local("k.bin", &data);
     let run = |env: &Env| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_onedrive-cli"))
-            .arg("-c")
-            .arg(&env.config)
-            .args(["put", "--chunk-size", "960K"])
-            .arg(&f)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        env.spawn([
+            OsStr::new("put"),
+            "--chunk-size".as_ref(),
+            "960K".as_ref(),
+            f.as_os_str(),
+        ])
     };
     let mut child = run(&env);
-    let start = std::time::Instant::now();
-    while env.stats()["bytes_in"].as_u64().unwrap() < 6 * FRAG {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "upload did not start"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until("upload did not start", Duration::from_secs(30), || {
+        env.bytes_in() >= 6 * FRAG
+    });
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     assert!(!env.exists("k.bin"));
-    let sent_before = env.stats()["bytes_in"].as_u64().unwrap();
+    let sent_before = env.bytes_in();
     let out = run(&env).wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.content("k.bin"), data);
-    let total = env.stats()["bytes_in"].as_u64().unwrap();
+    let total = env.bytes_in();
     assert!(
         total <= data.len() as u64 + FRAG + 4096,
         "at most one fragment re-sent: {total} bytes for {} ({sent_before} before the kill)",
@@ -513,26 +488,13 @@ fn sigterm_during_get_keeps_the_partial_and_says_so() {
     });
     env.seed_file("slow.bin", &bytes(100_000, 8));
     let dst = env.local("slow.bin");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_onedrive-cli"))
-        .arg("-c")
-        .arg(&env.config)
-        .arg("get")
-        .arg("slow.bin")
-        .arg(&dst)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = env.spawn([OsStr::new("get"), "slow.bin".as_ref(), dst.as_os_str()]);
     // The metadata answer takes 1.5 s, then the download request another 1.5 s: the
     // partial exists (empty) while the download is awaited.
     let partial = env.local("slow.bin.partial");
-    let start = std::time::Instant::now();
-    while !partial.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no partial appeared"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("no partial appeared", Duration::from_secs(20), || {
+        partial.exists()
+    });
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -260,14 +260,19 @@ pub struct GetArgs {
     pub paths: Vec<String>,
 }
 
+/// `A... [B]`: with two or more arguments the last one is the destination, as in the
+/// original's `put file [folder]` and `get file [dst]`.
+fn split_destination(paths: &[String]) -> (&[String], Option<&str>) {
+    match paths {
+        [] | [_] => (paths, None),
+        [sources @ .., last] => (sources, Some(last.as_str())),
+    }
+}
+
 impl GetArgs {
     /// The remote objects and the local destination (see the command's help).
     pub fn split(&self) -> (&[String], Option<&str>) {
-        match self.paths.len() {
-            0 => (&[], None),
-            1 => (&self.paths[..], None),
-            n => (&self.paths[..n - 1], Some(self.paths[n - 1].as_str())),
-        }
+        split_destination(&self.paths)
     }
 }
 
@@ -319,11 +324,7 @@ impl PutArgs {
     /// The local sources and the remote destination folder: with two or more
     /// arguments the last one is the folder, as in the original's `put file [folder]`.
     pub fn split(&self) -> (&[String], Option<&str>) {
-        match self.paths.len() {
-            0 => (&[], None),
-            1 => (&self.paths[..], None),
-            n => (&self.paths[..n - 1], Some(self.paths[n - 1].as_str())),
-        }
+        split_destination(&self.paths)
     }
 }
 

@@ -52,12 +52,11 @@ pub struct Downloaded {
     pub path: Option<PathBuf>,
     /// Whether the QuickXorHash was checked (whole file, and the service sent one).
     pub verified: bool,
-    /// Bytes already present in a `.partial` from an earlier run, not fetched again.
-    pub resumed_from: u64,
 }
 
-/// The `.partial` files being written, so that an interrupted run can say which are
-/// kept (or delete them with `--no-resume`).
+/// The `.partial` files on disk: being written, or kept by a failed download for the
+/// next run. An interrupted run says which are kept (or deletes them with
+/// `--no-resume`); a failed one names its partial.
 pub type PartialRegistry = Arc<Mutex<Vec<PathBuf>>>;
 
 /// How to download.
@@ -107,8 +106,8 @@ pub async fn download(
     }
 }
 
-/// Fetches the item's bytes from `from` (absolute offset) to `end` (inclusive):
-/// through its download URL, else through `/content`.
+/// Fetches the item's bytes (`range` of them): through its download URL, else through
+/// `/content`.
 async fn fetch(
     graph: &GraphClient,
     item: &DriveItem,
@@ -130,89 +129,79 @@ fn url_refused(e: &crate::http::Error) -> bool {
         && matches!(e.kind(), ErrorKind::UrlExpired | ErrorKind::NotFound)
 }
 
-/// Streams the item (or `opts.range` of it) to stdout. A broken body is resumed with
-/// `Range` like a file download; nothing is kept between runs.
+/// Where a download's bytes go while they arrive: the `.partial` file or stdout. Both
+/// hash what they are given, so a resumed download is verified like any other.
+trait Sink {
+    /// Bytes received so far (for a `.partial` from an earlier run, its length).
+    fn len(&self) -> u64;
+    fn hasher(&self) -> &QuickXorHash;
+    /// Appends `data`; `Ok(false)` when the reader went away and wants no more bytes.
+    fn write(&mut self, data: &[u8]) -> Result<bool>;
+    /// Forgets every byte (the service sent the file again from its first byte, or a
+    /// new version).
+    fn restart(&mut self) -> Result<()>;
+}
+
+/// Standard output. It cannot be rewound once bytes went out.
+struct Stdout {
+    out: std::io::StdoutLock<'static>,
+    len: u64,
+    hasher: QuickXorHash,
+}
+
+impl Sink for Stdout {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn hasher(&self) -> &QuickXorHash {
+        &self.hasher
+    }
+    fn write(&mut self, data: &[u8]) -> Result<bool> {
+        match self.out.write_all(data) {
+            Ok(()) => {
+                self.hasher.update(data);
+                self.len += data.len() as u64;
+                Ok(true)
+            }
+            // The reader went away (`| head`): it wanted no more bytes.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(DriveError::local("<stdout>", e)),
+        }
+    }
+    fn restart(&mut self) -> Result<()> {
+        if self.len == 0 {
+            return Ok(());
+        }
+        Err(DriveError::Protocol(format!(
+            "the service sent the file again from its first byte after {} bytes had gone to stdout",
+            self.len
+        )))
+    }
+}
+
+/// Streams the item (or `opts.range` of it) to stdout, resumed within the run like a
+/// file download; nothing is kept between runs.
 async fn to_stdout(
     graph: &GraphClient,
     item: DriveItem,
     opts: &DownloadOptions,
 ) -> Result<Downloaded> {
-    let mut out = std::io::stdout().lock();
-    let dl = fetch(graph, &item, opts.range.map(crate::graph::ByteRange::from)).await?;
-    let whole = !dl.is_partial();
-    let expected = if whole {
-        item.quick_xor_hash().map(str::to_owned)
-    } else {
-        None
+    let mut out = Stdout {
+        out: std::io::stdout().lock(),
+        len: 0,
+        hasher: QuickXorHash::new(),
     };
-    let span = if whole {
-        dl.content_length()
-            .or(item.size)
-            .map(|len| (0, len.saturating_sub(1)))
-    } else {
-        dl.content_range().and_then(parse_content_range)
-    };
-    let expected_len = span.map(|(a, b)| b + 1 - a).unwrap_or(0);
-    let mut stream = Box::pin(dl.into_stream());
-    let mut hasher = QuickXorHash::new();
-    let mut total = 0u64;
-    let mut resumes = 0u32;
-    loop {
-        match stream.next().await {
-            None => break,
-            Some(Ok(chunk)) => {
-                hasher.update(&chunk);
-                total += chunk.len() as u64;
-                opts.progress.report(total, expected_len.max(total));
-                match out.write_all(&chunk) {
-                    Ok(()) => {}
-                    // The reader went away (`| head`): it wanted no more bytes.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                        return Ok(Downloaded {
-                            verified: false,
-                            item,
-                            bytes: total,
-                            path: None,
-                            resumed_from: 0,
-                        });
-                    }
-                    Err(e) => return Err(DriveError::local("<stdout>", e)),
-                }
-            }
-            Some(Err(e)) => {
-                let Some((start, end)) = span else {
-                    return Err(e.into());
-                };
-                let next = start + total;
-                if resumes >= MAX_RESUMES || next > end {
-                    return Err(e.into());
-                }
-                resumes += 1;
-                tracing::debug!(
-                    "download broke after {total} bytes ({e}); resuming at byte {next}"
-                );
-                let dl = fetch(
-                    graph,
-                    &item,
-                    Some(crate::graph::ByteRange::FromTo(next, end)),
-                )
-                .await?;
-                // Only a 206 starting exactly where we stopped can be appended.
-                if dl.content_range().and_then(parse_content_range) != Some((next, end)) {
-                    return Err(e.into());
-                }
-                stream = Box::pin(dl.into_stream());
-            }
-        }
+    let got = receive(graph, item, &mut out, opts).await?;
+    if got.complete {
+        out.out
+            .flush()
+            .map_err(|e| DriveError::local("<stdout>", e))?;
     }
-    out.flush().map_err(|e| DriveError::local("<stdout>", e))?;
-    check_hash(expected.as_deref(), &hasher)?;
     Ok(Downloaded {
-        verified: expected.is_some(),
-        item,
-        bytes: total,
+        item: got.item,
+        bytes: got.written,
         path: None,
-        resumed_from: 0,
+        verified: got.verified,
     })
 }
 
@@ -299,8 +288,23 @@ impl Partial {
             hasher,
         })
     }
+}
 
-    /// Empties the file (the service sent the whole file again, or a new version).
+impl Sink for Partial {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn hasher(&self) -> &QuickXorHash {
+        &self.hasher
+    }
+    fn write(&mut self, data: &[u8]) -> Result<bool> {
+        self.file
+            .write_all(data)
+            .map_err(|e| DriveError::local(&self.path, e))?;
+        self.hasher.update(data);
+        self.len += data.len() as u64;
+        Ok(true)
+    }
     fn restart(&mut self) -> Result<()> {
         self.file
             .set_len(0)
@@ -308,15 +312,6 @@ impl Partial {
             .map_err(|e| DriveError::local(&self.path, e))?;
         self.len = 0;
         self.hasher = QuickXorHash::new();
-        Ok(())
-    }
-
-    fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.file
-            .write_all(data)
-            .map_err(|e| DriveError::local(&self.path, e))?;
-        self.hasher.update(data);
-        self.len += data.len() as u64;
         Ok(())
     }
 }
@@ -353,46 +348,28 @@ pub async fn download_item(
         r.push(partial_path.clone());
     }
     let result = fill_partial(graph, item, &partial_path, target, store, &key, opts).await;
-    if let Some(reg) = &opts.partials
-        && let Ok(mut r) = reg.lock()
-    {
-        r.retain(|p| p != &partial_path);
-    }
-    match result {
-        Ok(done) => {
-            if let Some(s) = store {
-                s.clear(&key);
-            }
-            Ok(done)
+    // Failures worth resuming from later (the network or the service, not the content)
+    // keep the partial, which stays in the registry; anything else leaves nothing.
+    let kept = matches!(&result, Err(DriveError::Http(e)) if e.is_transient() && store.is_some());
+    if !kept {
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial_path);
         }
-        Err(e) => {
-            let keep = store.is_some() && is_resumable(&e);
-            if !keep {
-                let _ = std::fs::remove_file(&partial_path);
-                if let Some(s) = store {
-                    s.clear(&key);
-                }
-            }
-            Err(e)
+        if let Some(s) = store {
+            s.clear(&key);
+        }
+        if let Some(reg) = &opts.partials
+            && let Ok(mut r) = reg.lock()
+        {
+            r.retain(|p| p != &partial_path);
         }
     }
-}
-
-/// Failures worth resuming from later: the network or the service, not the content.
-fn is_resumable(e: &DriveError) -> bool {
-    match e {
-        DriveError::Http(h) => match h {
-            crate::http::Error::Transport { .. } => true,
-            crate::http::Error::Api(a) => matches!(a.status.as_u16(), 429 | 500..=504),
-            _ => false,
-        },
-        _ => false,
-    }
+    result
 }
 
 async fn fill_partial(
     graph: &GraphClient,
-    mut item: DriveItem,
+    item: DriveItem,
     partial_path: &Path,
     target: &Path,
     store: Option<&dyn ResumeStore>,
@@ -400,35 +377,78 @@ async fn fill_partial(
     opts: &DownloadOptions,
 ) -> Result<Downloaded> {
     let mut part = Partial::open(partial_path, &item, store, key)?;
-    let resumed_from = part.len;
+    let got = receive(graph, item, &mut part, opts).await?;
+    finish(part, target, &got.item, opts)?;
+    Ok(Downloaded {
+        item: got.item,
+        bytes: got.written,
+        path: Some(target.to_path_buf()),
+        verified: got.verified,
+    })
+}
+
+/// What [`receive`] got.
+struct Received {
+    /// The item as last read (a refused download URL reads it again).
+    item: DriveItem,
+    /// Bytes written by this run.
+    written: u64,
+    /// The QuickXorHash of the whole item was checked.
+    verified: bool,
+    /// Every byte asked for arrived (false: the reader of stdout went away).
+    complete: bool,
+}
+
+/// The range still missing: the user's range, or the file from the sink's end (a user
+/// range restarts after a refresh, as its first byte may only be known from the answer).
+fn missing_range(
+    sink: &mut dyn Sink,
+    opts: &DownloadOptions,
+) -> Result<Option<crate::graph::ByteRange>> {
+    Ok(match (opts.range, sink.len()) {
+        (Some(r), 0) => Some(r.into()),
+        (Some(r), _) => {
+            sink.restart()?;
+            Some(r.into())
+        }
+        (None, 0) => None,
+        (None, n) => Some(crate::graph::ByteRange::From(n)),
+    })
+}
+
+/// Fetches the item's bytes (or `opts.range` of them) into `sink`, after what it holds
+/// already: a body broken mid-way is resumed with `Range`, a refused download URL is
+/// replaced by reading the item again, and a 200 to a ranged request restarts the sink.
+/// For the whole item the size and QuickXorHash are checked at the end.
+async fn receive(
+    graph: &GraphClient,
+    mut item: DriveItem,
+    sink: &mut dyn Sink,
+    opts: &DownloadOptions,
+) -> Result<Received> {
     let size = item.size;
-    // Absolute offset of the partial's first byte: 0 for the file, the first byte the
+    // Absolute offset of the sink's first byte: 0 for the file, the first byte the
     // service sent for a user range (`-b -500` is only known from its answer).
     let mut base: Option<u64> = opts.range.is_none().then_some(0);
     let mut resumes = 0u32;
     let mut refreshes = 0u32;
     let mut written = 0u64;
-    // The range this run asks for first.
-    let mut ask: Option<crate::graph::ByteRange> = match (opts.range, part.len) {
-        (Some(r), _) => Some(r.into()),
-        (None, 0) => None,
-        (None, n) => Some(crate::graph::ByteRange::From(n)),
-    };
+    let mut ask = missing_range(sink, opts)?;
     // An empty file needs no request if the partial is complete (size 0).
     let whole_known = size.is_some() && opts.range.is_none();
     'fetching: loop {
-        if whole_known && size == Some(part.len) && part.len > 0 {
+        if whole_known && size == Some(sink.len()) && sink.len() > 0 {
             break 'fetching;
         }
         let dl = match fetch(graph, &item, ask).await {
             Ok(dl) => dl,
             Err(e) if url_refused(&e) && refreshes < MAX_REFRESHES => {
                 refreshes += 1;
-                item = refreshed(graph, &item, &mut part).await?;
-                ask = resume_range(&mut part, opts)?;
+                item = refreshed(graph, &item, sink).await?;
                 if opts.range.is_some() {
                     base = None;
                 }
+                ask = missing_range(sink, opts)?;
                 continue 'fetching;
             }
             Err(e) if e.status().is_some_and(|s| s.as_u16() == 416) && whole_known => {
@@ -437,9 +457,10 @@ async fn fill_partial(
             }
             Err(e) => return Err(e.into()),
         };
+        let range = dl.content_range().and_then(parse_content_range);
         // Where this body starts in the file.
         let start = if dl.is_partial() {
-            match dl.content_range().and_then(parse_content_range) {
+            match range {
                 Some((a, _)) => a,
                 None => {
                     return Err(DriveError::Protocol(
@@ -451,43 +472,41 @@ async fn fill_partial(
             0
         };
         let base_now = *base.get_or_insert(start);
-        if opts.range.is_some() && start != base_now + part.len {
-            return Err(DriveError::Protocol(format!(
-                "asked for byte {} and the service sent from byte {start}",
-                base_now + part.len
-            )));
-        }
-        if opts.range.is_none() && start != part.len {
-            if start != 0 {
+        if start != base_now + sink.len() {
+            if opts.range.is_some() || start != 0 {
                 return Err(DriveError::Protocol(format!(
                     "asked for byte {} and the service sent from byte {start}",
-                    part.len
+                    base_now + sink.len()
                 )));
             }
             // A 200 to a ranged request: the service sent the whole file again.
             tracing::debug!("the service ignored Range; restarting the file");
-            part.restart()?;
+            sink.restart()?;
         }
         let expected_end = if dl.is_partial() {
-            dl.content_range()
-                .and_then(parse_content_range)
-                .map(|(_, b)| b)
+            range.map(|(_, b)| b)
         } else {
             size.or(dl.content_length()).map(|l| l.saturating_sub(1))
         };
-        let total_for_progress = size.unwrap_or(0);
+        let span = expected_end.map(|e| e + 1 - base_now).unwrap_or(0);
         let mut stream = Box::pin(dl.into_stream());
         loop {
             match stream.next().await {
                 None => break 'fetching,
                 Some(Ok(chunk)) => {
-                    part.write(&chunk)?;
+                    if !sink.write(&chunk)? {
+                        return Ok(Received {
+                            item,
+                            written,
+                            verified: false,
+                            complete: false,
+                        });
+                    }
                     written += chunk.len() as u64;
-                    opts.progress
-                        .report(part.len, total_for_progress.max(part.len));
+                    opts.progress.report(sink.len(), span.max(sink.len()));
                 }
                 Some(Err(e)) => {
-                    let next = base_now + part.len;
+                    let next = base_now + sink.len();
                     let Some(end) = expected_end.filter(|end| next <= *end) else {
                         return Err(e.into());
                     };
@@ -502,55 +521,35 @@ async fn fill_partial(
             }
         }
     }
-    let verified = if opts.range.is_none() {
-        if let Some(s) = size
-            && s != part.len
-        {
-            return Err(DriveError::Protocol(format!(
-                "received {} bytes of a {s}-byte file",
-                part.len
-            )));
-        }
-        let expected = item.quick_xor_hash().map(str::to_owned);
-        // Corrupt bytes are never resumed (the caller removes the partial).
-        check_hash(expected.as_deref(), &part.hasher)?;
-        expected.is_some()
-    } else {
-        false
-    };
-    finish(part, target, &item, opts)?;
-    Ok(Downloaded {
+    if opts.range.is_none()
+        && let Some(s) = size
+        && s != sink.len()
+    {
+        return Err(DriveError::Protocol(format!(
+            "received {} bytes of a {s}-byte file",
+            sink.len()
+        )));
+    }
+    // The whole item: asked for, or sent whole although a range was asked for.
+    let whole = opts.range.is_none() || (base == Some(0) && size == Some(sink.len()));
+    let expected = whole.then(|| item.quick_xor_hash()).flatten();
+    // Corrupt bytes are never resumed (the caller removes the partial).
+    check_hash(expected, sink.hasher())?;
+    Ok(Received {
+        verified: expected.is_some(),
         item,
-        bytes: written,
-        path: Some(target.to_path_buf()),
-        verified,
-        resumed_from,
-    })
-}
-
-/// The range still missing after a refresh (a user range restarts: its partial is
-/// emptied, as its first byte may only be known from the answer).
-fn resume_range(
-    part: &mut Partial,
-    opts: &DownloadOptions,
-) -> Result<Option<crate::graph::ByteRange>> {
-    Ok(match (opts.range, part.len) {
-        (Some(r), _) => {
-            part.restart()?;
-            Some(r.into())
-        }
-        (None, 0) => None,
-        (None, n) => Some(crate::graph::ByteRange::From(n)),
+        written,
+        complete: true,
     })
 }
 
 /// Reads the item again for a fresh download URL. If it changed meanwhile (eTag), the
 /// partial bytes belong to the old version: start over.
-async fn refreshed(graph: &GraphClient, old: &DriveItem, part: &mut Partial) -> Result<DriveItem> {
+async fn refreshed(graph: &GraphClient, old: &DriveItem, sink: &mut dyn Sink) -> Result<DriveItem> {
     tracing::debug!("the download URL was refused; reading the item again");
     let fresh = graph.get_item(&ItemRef::Id(old.id.clone())).await?;
     if fresh.e_tag != old.e_tag || fresh.size != old.size {
-        part.restart()?;
+        sink.restart()?;
     }
     Ok(fresh)
 }

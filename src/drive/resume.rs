@@ -26,8 +26,6 @@ pub struct SessionRecord {
     pub upload_url: String,
     /// `expirationDateTime` as the service sent it.
     pub expiration: Option<String>,
-    /// What the session writes: the parent folder's id (or `root`) and the name.
-    pub target: String,
     /// The local file's size and fingerprint ([`crate::drive::local::fingerprint`]);
     /// a different value means the file changed and the session must not be resumed.
     pub size: u64,
@@ -53,25 +51,4 @@ pub fn load<T: for<'de> Deserialize<'de>>(store: &dyn ResumeStore, key: &str) ->
 pub fn save<T: Serialize>(store: &dyn ResumeStore, key: &str, rec: &T) -> std::io::Result<()> {
     let v = serde_json::to_value(rec).map_err(std::io::Error::other)?;
     store.save(key, &v)
-}
-
-/// An in-memory store (tests; and `--no-resume`, where nothing outlives the process).
-#[derive(Default)]
-pub struct MemoryStore(std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>);
-
-impl ResumeStore for MemoryStore {
-    fn load(&self, key: &str) -> Option<serde_json::Value> {
-        self.0.lock().ok()?.get(key).cloned()
-    }
-    fn save(&self, key: &str, value: &serde_json::Value) -> std::io::Result<()> {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(key.to_owned(), value.clone());
-        }
-        Ok(())
-    }
-    fn clear(&self, key: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.remove(key);
-        }
-    }
 }

@@ -175,7 +175,7 @@ pub async fn upload_into(
     source: Source,
     opts: &UploadOptions,
 ) -> Result<DriveItem> {
-    let (path, spool, modified) = match source {
+    let (path, spool, meta) = match source {
         Source::File(path) => {
             let meta = std::fs::metadata(&path).map_err(|e| DriveError::local(&path, e))?;
             if meta.is_dir() {
@@ -185,22 +185,20 @@ pub async fn upload_into(
                 ));
             }
             if meta.is_file() {
-                let m = local::modified_rfc3339(&meta);
-                (path, None, m)
+                (path, None, meta)
             } else {
                 let f = std::fs::File::open(&path).map_err(|e| DriveError::local(&path, e))?;
-                let spool = spool(f, &path)?;
-                (spool.path().to_path_buf(), Some(spool), None)
+                spool(f, &path)?
             }
         }
-        Source::Stdin => {
-            let spool = spool(std::io::stdin().lock(), Path::new("<stdin>"))?;
-            (spool.path().to_path_buf(), Some(spool), None)
-        }
+        Source::Stdin => spool(std::io::stdin().lock(), Path::new("<stdin>"))?,
     };
-    let size = std::fs::metadata(&path)
-        .map_err(|e| DriveError::local(&path, e))?
-        .len();
+    let size = meta.len();
+    // A spooled stream's time is the spooling's, not the data's: none is sent.
+    let modified = spool
+        .is_none()
+        .then(|| local::modified_rfc3339(&meta))
+        .flatten();
     let target = parent.join(&opts.name);
     let file = LocalFile {
         path: &path,
@@ -323,18 +321,17 @@ struct Session {
 /// exists; otherwise forgets it (cancelling a session of a changed file).
 async fn recorded_session(
     graph: &GraphClient,
-    store: &dyn ResumeStore,
-    key: &str,
+    r: Record<'_>,
     file: &LocalFile<'_>,
-    fingerprint: &str,
 ) -> Option<Session> {
+    let (store, key) = (r.store, r.key);
     let rec: SessionRecord = resume::load(store, key)?;
     let url = url::Url::parse(&rec.upload_url).ok();
     let Some(url) = url else {
         store.clear(key);
         return None;
     };
-    if rec.size != file.size || rec.fingerprint != fingerprint {
+    if rec.size != file.size || rec.fingerprint != r.fingerprint {
         tracing::debug!("the file changed since its upload started; starting over");
         let _ = graph.cancel_upload_session(&url).await;
         store.clear(key);
@@ -359,35 +356,22 @@ async fn recorded_session(
     }
 }
 
-async fn new_session(
-    graph: &GraphClient,
-    target: &ItemRef,
-    file: &LocalFile<'_>,
-    opts: &UploadOptions,
-    record: Option<(&dyn ResumeStore, &str, &str)>,
-) -> Result<Session> {
-    let session = graph
-        .create_upload_session(target, Some(opts.conflict), Some(file.size), file.modified)
-        .await?;
-    let raw = session.upload_url.clone().unwrap_or_default();
-    let url = url::Url::parse(&raw)
-        .map_err(|_| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
-    if let Some((store, key, fingerprint)) = record {
-        let rec = SessionRecord {
-            upload_url: raw,
-            expiration: session.expiration_date_time.clone(),
-            target: key.to_owned(),
-            size: file.size,
-            fingerprint: fingerprint.to_owned(),
-        };
-        if let Err(e) = resume::save(store, key, &rec) {
-            tracing::warn!("cannot record the upload session ({e}); it will not be resumable");
-        }
-    }
-    Ok(Session {
-        url,
-        offset: session.next_expected_offset().unwrap_or(0),
-    })
+/// Where a session is recorded: the store, the record's key and the local file's
+/// fingerprint ([`local::fingerprint`]).
+#[derive(Clone, Copy)]
+struct Record<'a> {
+    store: &'a dyn ResumeStore,
+    key: &'a str,
+    fingerprint: &'a str,
+}
+
+/// One upload through sessions: what every step needs.
+struct SessionUpload<'a> {
+    graph: &'a GraphClient,
+    target: &'a ItemRef,
+    file: &'a LocalFile<'a>,
+    opts: &'a UploadOptions,
+    record: Option<Record<'a>>,
 }
 
 async fn upload_session(
@@ -402,188 +386,210 @@ async fn upload_session(
         Some(_) => local::fingerprint(file.path)?,
         None => String::new(),
     };
-    let record = store.map(|s| (s, key, fingerprint.as_str()));
-    let mut session = match store {
-        Some(s) => recorded_session(graph, s, key, file, &fingerprint).await,
+    let up = SessionUpload {
+        graph,
+        target,
+        file,
+        opts,
+        record: store.map(|store| Record {
+            store,
+            key,
+            fingerprint: &fingerprint,
+        }),
+    };
+    let recorded = match up.record {
+        Some(r) => recorded_session(graph, r, file).await,
         None => None,
     };
-    let mut session = match session.take() {
+    let mut session = match recorded {
         Some(s) => s,
-        None => new_session(graph, target, file, opts, record).await?,
+        None => up.new_session().await?,
     };
-    let result = send_fragments(graph, target, file, opts, record, &mut session).await;
+    let result = up.send_fragments(&mut session).await;
     match &result {
-        Ok(_) => {
-            if let Some(s) = store {
-                s.clear(key);
-            }
-        }
-        Err(e) if is_resumable_failure(e) && store.is_some() => {
-            // Kept for the next run: it continues from `nextExpectedRanges`.
-        }
+        // The network or the service was unavailable, nothing was wrong with the upload:
+        // the record is kept for the next run, which continues from `nextExpectedRanges`.
+        Err(DriveError::Http(e)) if e.is_transient() && store.is_some() => {}
+        Ok(_) => up.forget(),
         Err(_) => {
             let _ = graph.cancel_upload_session(&session.url).await;
-            if let Some(s) = store {
-                s.clear(key);
-            }
+            up.forget();
         }
     }
     result
 }
 
-/// Failures after which the session is worth keeping for a later run: the network or
-/// the service was unavailable, nothing was wrong with the upload itself.
-fn is_resumable_failure(e: &DriveError) -> bool {
-    match e {
-        DriveError::Http(h) => match h {
-            crate::http::Error::Transport { .. } => true,
-            crate::http::Error::Api(a) => {
-                matches!(a.status.as_u16(), 429 | 500 | 502 | 503 | 504)
+impl SessionUpload<'_> {
+    /// Creates a session (carrying the conflict behaviour, the size for the quota check
+    /// and the modification time) and records it before any fragment is sent.
+    async fn new_session(&self) -> Result<Session> {
+        let file = self.file;
+        let session = self
+            .graph
+            .create_upload_session(
+                self.target,
+                Some(self.opts.conflict),
+                Some(file.size),
+                file.modified,
+            )
+            .await?;
+        let raw = session.upload_url.clone().unwrap_or_default();
+        let url = url::Url::parse(&raw)
+            .map_err(|_| DriveError::Protocol("upload session without a valid uploadUrl".into()))?;
+        if let Some(r) = self.record {
+            let rec = SessionRecord {
+                upload_url: raw,
+                expiration: session.expiration_date_time.clone(),
+                size: file.size,
+                fingerprint: r.fingerprint.to_owned(),
+            };
+            if let Err(e) = resume::save(r.store, r.key, &rec) {
+                tracing::warn!("cannot record the upload session ({e}); it will not be resumable");
             }
-            _ => false,
-        },
-        _ => false,
+        }
+        Ok(Session {
+            url,
+            offset: session.next_expected_offset().unwrap_or(0),
+        })
+    }
+
+    /// Drops the session's record (finished, abandoned or replaced).
+    fn forget(&self) {
+        if let Some(r) = self.record {
+            r.store.clear(r.key);
+        }
+    }
+
+    /// The session vanished or its URL expired: one new session, a bounded number of
+    /// times (its creation also tells a conflict or a full drive in a body-less answer).
+    /// The new session starts at byte 0, so the hash does too.
+    async fn renew(
+        &self,
+        err: crate::http::Error,
+        restarts: &mut u32,
+        hasher: &Mutex<QuickXorHash>,
+    ) -> Result<Session> {
+        if *restarts >= SESSION_RESTARTS {
+            return Err(err.into());
+        }
+        *restarts += 1;
+        tracing::debug!("upload session lost ({err}); starting a new one");
+        self.forget();
+        let fresh = self.new_session().await?;
+        *lock(hasher)? = QuickXorHash::new();
+        Ok(fresh)
+    }
+
+    async fn send_fragments(&self, session: &mut Session) -> Result<DriveItem> {
+        let (graph, file, opts) = (self.graph, self.file, self.opts);
+        let size = file.size;
+        let policy = graph.http().retry_policy().clone();
+        // The local file's hash, fed in file order as fragments are read (a resume may
+        // re-read bytes already hashed, or start past bytes this process never read).
+        let hasher = Arc::new(Mutex::new(QuickXorHash::new()));
+        let mut failures = 0u32;
+        let mut restarts = 0u32;
+        loop {
+            let offset = session.offset;
+            if offset >= size {
+                return Err(DriveError::Protocol(format!(
+                    "upload session expects byte {offset} of a {size}-byte file"
+                )));
+            }
+            catch_up_hash(file.path, &hasher, offset)?;
+            let len = opts.fragment.min(size - offset);
+            let h = hasher.clone();
+            let body = local::file_body(file.path, offset, len, move |pos, chunk| {
+                if let Ok(mut h) = h.lock() {
+                    let done = h.len();
+                    let end = pos + chunk.len() as u64;
+                    if pos <= done && done < end {
+                        h.update(&chunk[(done - pos) as usize..]);
+                    }
+                }
+            })?;
+            let outcome = graph
+                .upload_fragment(&session.url, offset, len, size, body)
+                .await;
+            let err = match outcome {
+                Ok(FragmentOutcome::Completed(item)) => {
+                    opts.progress.report(size, size);
+                    catch_up_hash(file.path, &hasher, size)?;
+                    let local = lock(&hasher)?.finish_base64();
+                    return verified(*item, &local, size);
+                }
+                Ok(FragmentOutcome::Accepted(s)) => {
+                    failures = 0;
+                    session.offset = s.next_expected_offset().unwrap_or(offset + len);
+                    opts.progress.report(session.offset, size);
+                    continue;
+                }
+                Err(e) => e,
+            };
+            if session_lost(&err) {
+                *session = self.renew(err, &mut restarts, &hasher).await?;
+                continue;
+            }
+            // 416 (`fragmentOverlap`: the bytes were stored after all) only needs the
+            // session's status; the others are the transient failures of every request.
+            let overlap = err.status().is_some_and(|s| s.as_u16() == 416);
+            failures += 1;
+            if !(overlap || err.is_transient()) || failures >= FRAGMENT_ATTEMPTS {
+                return Err(err.into());
+            }
+            // Throttling pauses every worker of the process (the shared governor); other
+            // transient failures back off exponentially with jitter.
+            let retry_after = err.api().and_then(|a| a.retry_after);
+            let wait = if overlap {
+                None
+            } else {
+                match policy.delay(failures - 1, retry_after) {
+                    Some(d) => Some(d),
+                    // A Retry-After beyond the policy's bound: give up rather than ignore it.
+                    None if retry_after.is_some() => return Err(err.into()),
+                    None => None,
+                }
+            };
+            if let Some(d) = wait {
+                if retry_after.is_some() {
+                    graph.http().governor().throttled(d);
+                }
+                tracing::debug!("fragment at {offset} failed ({err}); retrying in {d:?}");
+                tokio::time::sleep(d).await;
+            }
+            graph.http().governor().ready().await;
+            // Graph: a broken request discards its bytes (or keeps a prefix, #75), an
+            // overlap answers 416: either way the session says where to resume.
+            match graph.upload_session_status(&session.url).await {
+                Ok(s) => {
+                    if let Some(o) = s.next_expected_offset() {
+                        session.offset = o;
+                    }
+                }
+                Err(se) if session_lost(&se) => {
+                    *session = self.renew(se, &mut restarts, &hasher).await?;
+                }
+                Err(_) => {}
+            }
+        }
     }
 }
 
-async fn send_fragments(
-    graph: &GraphClient,
-    target: &ItemRef,
-    file: &LocalFile<'_>,
-    opts: &UploadOptions,
-    record: Option<(&dyn ResumeStore, &str, &str)>,
-    session: &mut Session,
-) -> Result<DriveItem> {
-    let size = file.size;
-    let policy = graph.http().retry_policy().clone();
-    // The local file's hash, fed in file order as fragments are read (a resume may re-read
-    // bytes already hashed, or start past bytes this process never read).
-    let hasher = Arc::new(Mutex::new(QuickXorHash::new()));
-    let mut failures = 0u32;
-    let mut restarts = 0u32;
-    loop {
-        let offset = session.offset;
-        if offset >= size {
-            return Err(DriveError::Protocol(format!(
-                "upload session expects byte {offset} of a {size}-byte file"
-            )));
-        }
-        catch_up_hash(file.path, &hasher, offset)?;
-        let len = opts.fragment.min(size - offset);
-        let h = hasher.clone();
-        let body = local::file_body(file.path, offset, len, move |pos, chunk| {
-            if let Ok(mut h) = h.lock() {
-                let done = h.len();
-                let end = pos + chunk.len() as u64;
-                if pos <= done && done < end {
-                    h.update(&chunk[(done - pos) as usize..]);
-                }
-            }
-        })?;
-        let outcome = graph
-            .upload_fragment(&session.url, offset, len, size, body)
-            .await;
-        let err = match outcome {
-            Ok(FragmentOutcome::Completed(item)) => {
-                opts.progress.report(size, size);
-                catch_up_hash(file.path, &hasher, size)?;
-                let local = hasher
-                    .lock()
-                    .map_err(|_| DriveError::Protocol("hash state poisoned".into()))?
-                    .finish_base64();
-                return verified(*item, &local, size);
-            }
-            Ok(FragmentOutcome::Accepted(s)) => {
-                failures = 0;
-                session.offset = s.next_expected_offset().unwrap_or(offset + len);
-                opts.progress.report(session.offset, size);
-                continue;
-            }
-            Err(e) => e,
-        };
-        // The session vanished or its URL expired: one new session, a bounded number of
-        // times (its creation also tells a conflict or a full drive in a body-less answer).
-        if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::UrlExpired) {
-            if restarts >= SESSION_RESTARTS {
-                return Err(err.into());
-            }
-            restarts += 1;
-            tracing::debug!("upload session lost ({err}); starting a new one");
-            if let Some((store, key, _)) = record {
-                store.clear(key);
-            }
-            *session = new_session(graph, target, file, opts, record).await?;
-            *hasher
-                .lock()
-                .map_err(|_| DriveError::Protocol("hash state poisoned".into()))? =
-                QuickXorHash::new();
-            continue;
-        }
-        let transient = match &err {
-            crate::http::Error::Transport { .. } => true,
-            crate::http::Error::Api(a) => {
-                matches!(a.status.as_u16(), 416 | 429 | 500 | 502 | 503 | 504)
-            }
-            _ => false,
-        };
-        failures += 1;
-        if !transient || failures >= FRAGMENT_ATTEMPTS {
-            return Err(err.into());
-        }
-        // Throttling pauses every worker of the process (the shared governor); other
-        // transient failures back off exponentially with jitter.
-        let retry_after = err.api().and_then(|a| a.retry_after);
-        let status = err.status().map(|s| s.as_u16());
-        let wait = if status == Some(416) {
-            None
-        } else {
-            match policy.delay(failures - 1, retry_after) {
-                Some(d) => Some(d),
-                // A Retry-After beyond the policy's bound: give up rather than ignore it.
-                None if retry_after.is_some() => return Err(err.into()),
-                None => None,
-            }
-        };
-        if let Some(d) = wait {
-            if retry_after.is_some() {
-                graph.http().governor().throttled(d);
-            }
-            tracing::debug!("fragment at {offset} failed ({err}); retrying in {d:?}");
-            tokio::time::sleep(d).await;
-        }
-        graph.http().governor().ready().await;
-        // Graph: a broken request discards its bytes (or keeps a prefix, #75), an
-        // overlap answers 416: either way the session says where to resume.
-        match graph.upload_session_status(&session.url).await {
-            Ok(s) => {
-                if let Some(o) = s.next_expected_offset() {
-                    session.offset = o;
-                }
-            }
-            Err(se) if matches!(se.kind(), ErrorKind::NotFound | ErrorKind::UrlExpired) => {
-                if restarts >= SESSION_RESTARTS {
-                    return Err(se.into());
-                }
-                restarts += 1;
-                if let Some((store, key, _)) = record {
-                    store.clear(key);
-                }
-                *session = new_session(graph, target, file, opts, record).await?;
-                *hasher
-                    .lock()
-                    .map_err(|_| DriveError::Protocol("hash state poisoned".into()))? =
-                    QuickXorHash::new();
-            }
-            Err(_) => {}
-        }
-    }
+/// The upload URL answered 404 (the session is gone) or 401/403 (it expired).
+fn session_lost(e: &crate::http::Error) -> bool {
+    matches!(e.kind(), ErrorKind::NotFound | ErrorKind::UrlExpired)
+}
+
+/// The running hash, shared with the body stream that feeds it.
+fn lock(hasher: &Mutex<QuickXorHash>) -> Result<std::sync::MutexGuard<'_, QuickXorHash>> {
+    hasher
+        .lock()
+        .map_err(|_| DriveError::Protocol("hash state poisoned".into()))
 }
 
 /// Hashes the bytes before `offset` this process has not read yet.
 fn catch_up_hash(path: &Path, hasher: &Mutex<QuickXorHash>, offset: u64) -> Result<()> {
-    let mut h = hasher
-        .lock()
-        .map_err(|_| DriveError::Protocol("hash state poisoned".into()))?;
+    let mut h = lock(hasher)?;
     let done = h.len();
     if done < offset {
         local::hash_range(path, &mut h, done, offset)?;
@@ -615,11 +621,20 @@ fn verified(item: DriveItem, local: &str, size: u64) -> Result<DriveItem> {
     }
 }
 
-fn spool(mut from: impl std::io::Read, name: &Path) -> Result<tempfile::NamedTempFile> {
+/// Copies a stream to a temporary file: its path, the file (kept alive: dropping it
+/// deletes the copy) and its metadata.
+fn spool(
+    mut from: impl std::io::Read,
+    name: &Path,
+) -> Result<(PathBuf, Option<tempfile::NamedTempFile>, std::fs::Metadata)> {
     let mut spool =
         tempfile::NamedTempFile::new().map_err(|e| DriveError::local(std::env::temp_dir(), e))?;
     std::io::copy(&mut from, &mut spool).map_err(|e| DriveError::local(name, e))?;
-    Ok(spool)
+    let meta = spool
+        .as_file()
+        .metadata()
+        .map_err(|e| DriveError::local(spool.path(), e))?;
+    Ok((spool.path().to_path_buf(), Some(spool), meta))
 }
 
 #[cfg(test)]

@@ -114,6 +114,17 @@ impl Error {
         }
     }
 
+    /// A failure worth trying again later: no answer at all (connection refused, cut,
+    /// timed out) or a transient status ([`super::retry::is_transient_status`]). Used
+    /// to decide whether an upload session or a partial download is kept for a re-run.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::Api(a) => super::retry::is_transient_status(a.status),
+            _ => false,
+        }
+    }
+
     /// The HTTP status of a service error.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

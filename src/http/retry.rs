@@ -57,8 +57,7 @@ impl RetryPolicy {
     pub fn is_retryable_status(&self, method: &Method, status: StatusCode) -> bool {
         match status.as_u16() {
             429 | 503 => true,
-            500 | 502 | 504 => is_idempotent(method),
-            _ => false,
+            _ => is_transient_status(status) && is_idempotent(method),
         }
     }
 
@@ -121,6 +120,14 @@ impl Governor {
         g.map(|t| t.saturating_duration_since(tokio::time::Instant::now()))
             .unwrap_or_default()
     }
+}
+
+/// Statuses that say "the service could not answer now" rather than "this request is
+/// wrong": throttling (429, 503) and the transient 500/502/504. Callers that resume on
+/// their own terms (upload sessions, partial downloads) use this set too, so the one
+/// definition lives here.
+pub fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// RFC 9110 §9.2.2 idempotent methods.

@@ -33,15 +33,7 @@ pub async fn run(
     reporter: &Reporter,
 ) -> Summary {
     let started = std::time::Instant::now();
-    let mut summary = Summary::default();
-    for (what, why) in plan.refused {
-        summary.jobs.push(JobReport {
-            source: what,
-            destination: String::new(),
-            outcome: Outcome::Refused(why),
-            item: None,
-        });
-    }
+    let mut summary = Summary::refused(plan.refused);
     let mut failed_dirs: Vec<(PathBuf, String)> = Vec::new();
     for d in &plan.dirs {
         if let Err(e) = std::fs::create_dir_all(d) {

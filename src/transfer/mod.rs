@@ -64,6 +64,22 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// A summary that starts with the jobs the plan refused: (what, why).
+    pub fn refused(refused: Vec<(String, String)>) -> Self {
+        Self {
+            jobs: refused
+                .into_iter()
+                .map(|(source, why)| JobReport {
+                    source,
+                    destination: String::new(),
+                    outcome: Outcome::Refused(why),
+                    item: None,
+                })
+                .collect(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
     pub fn done(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Done { .. }))
     }

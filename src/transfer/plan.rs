@@ -234,18 +234,25 @@ pub fn plan_tree(plan: &mut GetPlan, node: &TreeNode, dest: &Path, remote: &str)
         };
         if crate::drive::walk::is_container(&child.item) {
             plan_tree(plan, child, &here, &crem);
-        } else if let Some(why) = unsafe_name(cname) {
-            plan.refused.push((crem, why.to_owned()));
-        } else if child.item.file.is_some() {
-            plan.files.push(GetJob {
-                item: child.item.clone(),
-                local: here.join(cname),
-                remote: crem,
-            });
         } else {
-            plan.refused
-                .push((crem, "not a file (e.g. a OneNote notebook)".to_owned()));
+            plan_file(plan, child.item.clone(), &here, crem);
         }
+    }
+}
+
+/// Adds the file `item` (named `remote` by the user) as `dest/NAME`, or its refusal.
+pub fn plan_file(plan: &mut GetPlan, item: DriveItem, dest: &Path, remote: String) {
+    if let Some(why) = unsafe_name(item.name()) {
+        plan.refused.push((remote, why.to_owned()));
+    } else if item.file.is_some() {
+        plan.files.push(GetJob {
+            local: dest.join(item.name()),
+            item,
+            remote,
+        });
+    } else {
+        plan.refused
+            .push((remote, "not a file (e.g. a OneNote notebook)".to_owned()));
     }
 }
 

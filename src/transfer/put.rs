@@ -6,28 +6,25 @@
 //! request for a small file, a session otherwise), `--transfers` at a time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use futures_util::StreamExt as _;
 
 use super::plan::{PutJob, PutPlan, folded};
 use super::reporter::Reporter;
 use super::{JobReport, Outcome, Summary, workers};
+use crate::drive::local;
 use crate::drive::upload::{self, Source, UploadOptions};
-use crate::drive::{DriveError, local, resume::ResumeStore};
 use crate::graph::{ConflictBehavior, DriveItem, GraphClient, ItemRef};
 use crate::http::ErrorKind;
 
 /// How to upload a planned set of files.
 #[derive(Clone)]
 pub struct PutOptions {
-    pub conflict: ConflictBehavior,
-    pub force_session: bool,
-    pub fragment: u64,
+    /// Every file's upload options; the name and the progress are set per file.
+    pub upload: UploadOptions,
     pub transfers: usize,
     /// Skip files whose remote twin has the same size and QuickXorHash.
     pub skip_existing: bool,
-    pub resume: Option<Arc<dyn ResumeStore>>,
 }
 
 /// Uploads `plan` into the folder `dest` (already resolved: an id or the root).
@@ -41,15 +38,7 @@ pub async fn run(
     reporter: &Reporter,
 ) -> Summary {
     let started = std::time::Instant::now();
-    let mut summary = Summary::default();
-    for (what, why) in plan.refused {
-        summary.jobs.push(JobReport {
-            source: what,
-            destination: String::new(),
-            outcome: Outcome::Refused(why),
-            item: None,
-        });
-    }
+    let mut summary = Summary::refused(plan.refused);
     // Remote folders: relative path → id, or the error that kept it from existing.
     let mut folders: HashMap<String, Result<ItemRef, String>> = HashMap::new();
     folders.insert(String::new(), Ok(dest.clone()));
@@ -260,11 +249,8 @@ async fn upload_one(
     let bar = reporter.file(&job.name);
     let uo = UploadOptions {
         name: job.name.clone(),
-        conflict: opts.conflict,
-        force_session: opts.force_session,
-        fragment: opts.fragment,
         progress: bar.progress.clone(),
-        resume: opts.resume.clone(),
+        ..opts.upload.clone()
     };
     let r = upload::upload_into(graph, &parent, Source::File(job.local.clone()), &uo).await;
     bar.finish();
@@ -272,12 +258,4 @@ async fn upload_one(
         Ok(item) => (Outcome::Done { bytes: job.size }, Some(item)),
         Err(e) => (Outcome::Failed(e), None),
     }
-}
-
-/// Resolves the destination folder for a run (see [`upload::resolve_folder`]).
-pub async fn resolve_destination(
-    graph: &GraphClient,
-    folder: &ItemRef,
-) -> Result<ItemRef, DriveError> {
-    upload::resolve_folder(graph, folder).await
 }

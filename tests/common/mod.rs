@@ -129,6 +129,30 @@ impl Env {
         c
     }
 
+    /// `onedrive-cli -c STATE ARGS` started in the background (stderr piped), with the
+    /// same environment as [`Env::cmd`], for tests that act while it runs.
+    pub fn spawn<I, S>(&self, args: I) -> std::process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        std::process::Command::new(env!("CARGO_BIN_EXE_onedrive-cli"))
+            .env_remove("ONEDRIVE_CLI_CONFIG")
+            .env_remove("ONEDRIVE_CLI_LOG")
+            .current_dir(self.dir.path())
+            .arg("-c")
+            .arg(&self.config)
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("onedrive-cli starts")
+    }
+
+    /// Bytes of request bodies the emulator has received so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.stats()["bytes_in"].as_u64().unwrap_or(0)
+    }
+
     /// A local file in the test's temporary directory.
     pub fn local(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
@@ -257,6 +281,31 @@ pub fn sum_requests(stats: &serde_json::Value, want: impl Fn(&str) -> bool) -> u
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// Polls `ready` until it holds; fails the test with `what` after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A scripted emulator fault on `route` that fires once; set the other fields with
+/// struct update syntax.
+pub fn fault(
+    route: onedrive_emulator::faults::FaultRoute,
+) -> onedrive_emulator::faults::ScriptedFault {
+    onedrive_emulator::faults::ScriptedFault {
+        route,
+        count: 1,
+        status: None,
+        retry_after: None,
+        cut_after: None,
+        method: None,
+        path_contains: None,
+    }
 }
 
 pub fn now_unix() -> f64 {

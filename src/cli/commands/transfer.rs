@@ -136,7 +136,7 @@ async fn get_single(
     reporter.finish();
     let done = result.map_err(|e| {
         let mut f = fail("get", object)(e);
-        if let Some(p) = kept_partial(&dst, object) {
+        if let Some(p) = partials.lock().ok().and_then(|p| p.first().cloned()) {
             f.message.push_str(&format!(
                 " ({} kept; run the same command again to resume)",
                 p.display()
@@ -158,16 +158,6 @@ async fn get_single(
         return Ok(None);
     }
     ctx.result(item_value(done.item))
-}
-
-/// The `.partial` a failed single download left for a re-run, if any.
-fn kept_partial(dst: &Destination, object: &str) -> Option<PathBuf> {
-    let Destination::File(p) = dst else {
-        return None;
-    };
-    let name = object.rsplit('/').next().unwrap_or(object);
-    let partial = download::partial_path(&download::target_path(p, name));
-    partial.exists().then_some(partial)
 }
 
 async fn get_many(
@@ -216,15 +206,8 @@ async fn get_many(
                 }
                 Err(e) => plan.refused.push((o.clone(), e.to_string())),
             }
-        } else if let Some(why) = plan::unsafe_name(item.name()) {
-            plan.refused.push((o.clone(), why.to_owned()));
         } else {
-            let local = dest.join(item.name());
-            plan.files.push(plan::GetJob {
-                item,
-                local,
-                remote: o.clone(),
-            });
+            plan::plan_file(&mut plan, item, &dest, o.clone());
         }
     }
     if !dest.exists() {
@@ -256,6 +239,15 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
         ConflictBehavior::Replace
     };
     let resume = resume_store(ctx, t);
+    // Every file's options; the name and the progress are set per file.
+    let upload_opts = UploadOptions {
+        name: String::new(),
+        conflict,
+        force_session: a.bits || fragment.is_some(),
+        fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
+        progress: Default::default(),
+        resume: resume.clone(),
+    };
     let work = async {
         let folder_obj = ctx.object(folder);
         let folder_shown = folder.unwrap_or("");
@@ -263,16 +255,7 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
             .await
             .map_err(|e| destination_failure(folder_shown, e))?;
         if sources.len() == 1 && (sources[0] == "-" || !Path::new(&sources[0]).is_dir()) {
-            put_single(
-                ctx,
-                a,
-                &sources[0],
-                &dest,
-                conflict,
-                fragment,
-                resume.clone(),
-            )
-            .await
+            put_single(ctx, a, &sources[0], &dest, &upload_opts).await
         } else {
             let paths: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
             if sources.iter().any(|s| s == "-") {
@@ -290,12 +273,9 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
             let reporter =
                 reporter::Reporter::new(ctx.progress_bars && !t.quiet, plan.files.len(), total);
             let opts = transfer::put::PutOptions {
-                conflict,
-                force_session: a.bits || fragment.is_some(),
-                fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
+                upload: upload_opts.clone(),
                 transfers: t.transfers as usize,
                 skip_existing: t.skip_existing,
-                resume: resume.clone(),
             };
             let summary =
                 transfer::put::run(&ctx.graph, plan, &dest, folder_shown, &opts, &reporter).await;
@@ -332,9 +312,7 @@ async fn put_single(
     a: &PutArgs,
     file: &str,
     dest: &ItemRef,
-    conflict: ConflictBehavior,
-    fragment: Option<u64>,
-    resume: Option<Arc<dyn ResumeStore>>,
+    upload_opts: &UploadOptions,
 ) -> CommandResult {
     let (source, name) = if file == "-" {
         let name = a
@@ -357,11 +335,8 @@ async fn put_single(
     let bar = reporter.file(&name);
     let opts = UploadOptions {
         name,
-        conflict,
-        force_session: a.bits || fragment.is_some(),
-        fragment: fragment.unwrap_or(upload::DEFAULT_FRAGMENT),
         progress: bar.progress.clone(),
-        resume,
+        ..upload_opts.clone()
     };
     let result = upload::upload_into(&ctx.graph, dest, source, &opts).await;
     bar.finish();
