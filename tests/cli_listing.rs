@@ -82,7 +82,7 @@ fn ls_follows_pages() {
     env.emu
         .state
         .store
-        .populate(&folder, 0, 1205, &[1])
+        .populate(&folder, 0, 1205, &[1], 1)
         .expect("populate");
     let out = env.cmd().args(["ls", "many"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));

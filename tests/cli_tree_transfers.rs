@@ -539,3 +539,97 @@ fn throttled_fragments_wait_for_retry_after_then_continue() {
     assert_eq!(env.emu.state.faults.injected(), 2);
     assert_eq!(env.content("t.bin"), data);
 }
+
+#[test]
+fn a_tree_of_200_mib_under_a_10_percent_fault_rate_arrives_byte_identical() {
+    // One request in ten fails at random (429/503 with Retry-After: 1, 500, 504, or a
+    // connection cut mid-body), both ways; the seed makes the run reproducible.
+    let env = Env::with_config(onedrive_emulator::Config {
+        fault_rate: 0.1,
+        seed: 6,
+        ..common::test_config()
+    });
+    let root = env.local("src/faulty");
+    std::fs::create_dir_all(root.join("large")).unwrap();
+    std::fs::create_dir_all(root.join("small/empty")).unwrap();
+    for i in 0..8u8 {
+        let name = format!("large/l{i}.bin");
+        std::fs::write(root.join(name), bytes(24 << 20, 40 + i)).unwrap();
+    }
+    for i in 0..16u8 {
+        std::fs::write(root.join(format!("small/s{i}.bin")), bytes(65_536, i)).unwrap();
+    }
+    let out = env
+        .cmd()
+        .args(["put", "-r", "--chunk-size", "5M"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("24 done, 0 skipped, 0 failed"),
+        "{}",
+        stderr_of(&out)
+    );
+    let after_put = env.emu.state.faults.injected();
+    assert!(after_put >= 3, "faults were injected: {after_put}");
+
+    let back = env.local("back");
+    let out = env
+        .cmd()
+        .args(["get", "-r", "faulty"])
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("24 done, 0 skipped, 0 failed"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(env.emu.state.faults.injected() > after_put);
+    assert_eq!(snapshot(&root), snapshot(&back.join("faulty")));
+}
+
+#[test]
+fn a_killed_get_resumes_its_partial() {
+    // The first download is cut after 8 MB; its retry waits 1.5 s for an answer, and
+    // the process is killed (SIGKILL) in that window, with 8 MB in the partial.
+    let env = Env::with_config(onedrive_emulator::Config {
+        latency: Duration::from_millis(1500),
+        ..common::test_config()
+    });
+    const SIZE: usize = 20_000_000;
+    const CUT: u64 = 8_000_000;
+    let data = bytes(SIZE, 21);
+    env.seed_file("k.bin", &data);
+    env.emu
+        .state
+        .faults
+        .add_script(vec![ScriptedFault {
+            cut_after: Some(CUT),
+            ..fault(FaultRoute::Download)
+        }])
+        .unwrap();
+    let dst = env.local("k.bin");
+    let partial = env.local("k.bin.partial");
+    let mut child = env.spawn([OsStr::new("get"), "k.bin".as_ref(), dst.as_os_str()]);
+    wait_until(
+        "the partial did not reach the cut",
+        Duration::from_secs(60),
+        || std::fs::metadata(&partial).is_ok_and(|m| m.len() >= CUT),
+    );
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    assert!(!dst.exists());
+    let out_before = env.stats()["bytes_out"].as_u64().unwrap();
+    let out = env.cmd().args(["get", "k.bin"]).arg(&dst).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    let sent = env.stats()["bytes_out"].as_u64().unwrap() - out_before;
+    assert!(
+        sent <= SIZE as u64 - CUT + 65_536,
+        "the re-run continued the partial: {sent} bytes sent for {SIZE}"
+    );
+    assert!(!partial.exists());
+}

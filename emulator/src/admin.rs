@@ -142,6 +142,9 @@ struct PopulateReq {
     /// ...or sizes used round-robin.
     #[serde(default)]
     sizes: Vec<u64>,
+    /// Levels the folders nest in (default 1: all in `path`).
+    #[serde(default)]
+    depth: usize,
 }
 
 /// The folder at `path` below the root, creating missing folders.
@@ -176,9 +179,10 @@ async fn populate(State(state): State<AppState>, body: Bytes) -> Response {
         }
         let parent = ensure_folder(&state, &req.path)?;
         let started = std::time::Instant::now();
-        let summary = state
-            .store
-            .populate(&parent.id, req.folders, req.files, &sizes)?;
+        let summary =
+            state
+                .store
+                .populate(&parent.id, req.folders, req.files, &sizes, req.depth)?;
         Ok(json!({
             "parentId": parent.id,
             "folders": summary.folder_ids.len(),

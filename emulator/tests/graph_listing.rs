@@ -45,7 +45,7 @@ async fn paging_across_more_than_1000_children() {
     emu.running
         .state
         .store
-        .populate(&dir.id, 0, 2345, &[1])
+        .populate(&dir.id, 0, 2345, &[1], 1)
         .unwrap();
     let base = format!("/me/drive/items/{}/children", dir.id);
     // Default page: 200.
@@ -250,7 +250,7 @@ async fn delta_enumerates_then_reports_changes() {
     emu.running
         .state
         .store
-        .populate(&a.id, 0, 450, &[3])
+        .populate(&a.id, 0, 450, &[3], 1)
         .unwrap();
     let start = emu.url("/v1.0/me/drive/root/delta");
     let (all, link, pages) = delta_round(&emu, &start).await;

@@ -345,9 +345,15 @@ impl GraphClient {
             "folder": {},
             "@microsoft.graph.conflictBehavior": conflict.as_str(),
         });
-        self.http
-            .send_json(Request::new(Method::POST, url).json(&body)?)
-            .await
+        let mut req = Request::new(Method::POST, url).json(&body)?;
+        if conflict != ConflictBehavior::Rename {
+            // A repeat after a lost answer meets the folder the first one made: `fail`
+            // answers 409 (which callers that ensure a folder read as "it exists"),
+            // `replace` replaces it with an identical empty folder. Under `rename` a
+            // repeat would make a second folder, so it is not retried.
+            req = req.idempotent();
+        }
+        self.http.send_json(req).await
     }
 
     /// `PATCH` an item with only the changed fields (rename, move, fileSystemInfo,
@@ -473,8 +479,14 @@ impl GraphClient {
         if let Some(s) = scope {
             body.insert("scope".into(), Value::String(s.as_str().into()));
         }
+        // Graph returns the existing link of that type when there is one, so a repeat
+        // after a lost answer changes nothing.
         self.http
-            .send_json(Request::new(Method::POST, url).json(&Value::Object(body))?)
+            .send_json(
+                Request::new(Method::POST, url)
+                    .json(&Value::Object(body))?
+                    .idempotent(),
+            )
             .await
     }
 
@@ -610,9 +622,11 @@ impl GraphClient {
             );
         }
         let body = json!({ "item": Value::Object(item) });
+        // A repeat after a lost answer only opens a second session; the unused one
+        // expires on its own (createUploadSession doc: sessions expire).
         let session: UploadSession = self
             .http
-            .send_json(Request::new(Method::POST, url).json(&body)?)
+            .send_json(Request::new(Method::POST, url).json(&body)?.idempotent())
             .await?;
         if session.upload_url.is_none() {
             return Err(Error::Unexpected {

@@ -113,19 +113,25 @@ pub struct Request {
     /// same body would only meet the same answer unread. The upload code asks a
     /// body-less request (session status, session creation) what the service thinks.
     pub retry_transport: bool,
+    /// Whether sending this request twice has the effect of sending it once, so that a
+    /// 500/502/504 (which may come after the work was done) or a cut connection can be
+    /// retried. Set from the method (RFC 9110 §9.2.2); [`Request::idempotent`] marks a
+    /// POST that is idempotent in effect.
+    pub idempotent: bool,
 }
 
 impl Request {
     /// A Graph request (bearer token attached).
     pub fn new(method: Method, url: Url) -> Self {
         Self {
-            method,
             url,
             headers: HeaderMap::new(),
             body: Body::Empty,
             auth: Auth::Bearer,
             secret_url: false,
             retry_transport: true,
+            idempotent: is_idempotent(&method),
+            method,
         }
     }
 
@@ -144,6 +150,14 @@ impl Request {
             secret_url: true,
             ..Self::new(method, url)
         }
+    }
+
+    /// Marks a request whose repetition changes nothing more than its first sending
+    /// (see [`Request::idempotent`]): e.g. `createUploadSession` (a second session; the
+    /// unused one expires) or `createLink` (Graph returns the existing link).
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
     }
 
     /// Transport failures are returned at once instead of retried (see
@@ -394,7 +408,7 @@ impl HttpClient {
             self.trace_request(&r, &shown, &req.body);
             match self.inner.transport.execute(r).await {
                 Err(source) => {
-                    let delay = (replayable && req.retry_transport && is_idempotent(&req.method))
+                    let delay = (replayable && req.retry_transport && req.idempotent)
                         .then(|| policy.delay(attempt, None))
                         .flatten();
                     match delay {
@@ -428,7 +442,7 @@ impl HttpClient {
                         rejected = token;
                         continue;
                     }
-                    if replayable && policy.is_retryable_status(&req.method, status) {
+                    if replayable && policy.is_retryable_status(req.idempotent, status) {
                         let retry_after = parse_retry_after(resp.headers());
                         if let Some(d) = policy.delay(attempt, retry_after) {
                             if retry_after.is_some() {

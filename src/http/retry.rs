@@ -49,15 +49,17 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a response with `status` to a `method` request is worth re-sending.
+    /// Whether a response with `status` to a request is worth re-sending; `idempotent`:
+    /// whether sending it twice does no more than sending it once (the method's own
+    /// property, or a POST marked so by its caller).
     ///
-    /// 429 and 503 mean the request was not processed, so any method may be retried.
-    /// 500/502/504 may come after the work was done, so only idempotent methods are
-    /// retried (a re-sent POST could create a second folder or copy).
-    pub fn is_retryable_status(&self, method: &Method, status: StatusCode) -> bool {
+    /// 429 and 503 mean the request was not processed, so any request may be retried.
+    /// 500/502/504 may come after the work was done, so only idempotent requests are
+    /// retried (a re-sent copy POST could start a second copy).
+    pub fn is_retryable_status(&self, idempotent: bool, status: StatusCode) -> bool {
         match status.as_u16() {
             429 | 503 => true,
-            _ => is_transient_status(status) && is_idempotent(method),
+            _ => is_transient_status(status) && idempotent,
         }
     }
 
@@ -160,13 +162,15 @@ mod tests {
     #[test]
     fn statuses() {
         let p = RetryPolicy::default();
-        assert!(p.is_retryable_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
-        assert!(p.is_retryable_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
-        assert!(!p.is_retryable_status(&Method::POST, StatusCode::BAD_GATEWAY));
-        assert!(p.is_retryable_status(&Method::GET, StatusCode::BAD_GATEWAY));
-        assert!(p.is_retryable_status(&Method::PUT, StatusCode::GATEWAY_TIMEOUT));
-        assert!(!p.is_retryable_status(&Method::GET, StatusCode::NOT_FOUND));
-        assert!(!p.is_retryable_status(&Method::GET, StatusCode::INSUFFICIENT_STORAGE));
+        let post = is_idempotent(&Method::POST);
+        assert!(p.is_retryable_status(post, StatusCode::TOO_MANY_REQUESTS));
+        assert!(p.is_retryable_status(post, StatusCode::SERVICE_UNAVAILABLE));
+        assert!(!p.is_retryable_status(post, StatusCode::BAD_GATEWAY));
+        assert!(p.is_retryable_status(true, StatusCode::GATEWAY_TIMEOUT));
+        assert!(p.is_retryable_status(is_idempotent(&Method::GET), StatusCode::BAD_GATEWAY));
+        assert!(p.is_retryable_status(is_idempotent(&Method::PUT), StatusCode::GATEWAY_TIMEOUT));
+        assert!(!p.is_retryable_status(true, StatusCode::NOT_FOUND));
+        assert!(!p.is_retryable_status(true, StatusCode::INSUFFICIENT_STORAGE));
     }
 
     #[test]

@@ -178,6 +178,30 @@ async fn post_is_not_retried_on_502_but_get_is() {
 }
 
 #[tokio::test]
+async fn a_post_marked_idempotent_is_retried_on_504() {
+    // createUploadSession, createLink, folder creation under `fail`: a repeat after a
+    // lost answer changes nothing, so a 504 (maybe after the work was done) is retried.
+    let (url, seen) = serve(|n| {
+        if n == 0 {
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        } else {
+            ok_json()
+        }
+    })
+    .await;
+    let (http, _) = client(3);
+    http.send(
+        Request::new(Method::POST, url)
+            .json(&serde_json::json!({}))
+            .unwrap()
+            .idempotent(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.count.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn a_401_refreshes_the_token_once() {
     let (url, seen) = serve(|n| {
         if n == 0 {

@@ -487,15 +487,19 @@ impl Store {
     /// Creates `folders` folders (`folder-00000`, ...) under `parent` and `files` files
     /// (`file-000000.bin`, ...) spread round-robin over them (or in `parent` when
     /// `folders` is 0), the i-th file of size `sizes[i % sizes.len()]` (0 when empty).
-    /// Taken names are renamed. One lock for the whole batch: 20,000 items take a few ms.
+    /// With `depth` > 1 the folders nest, up to `depth` levels below `parent`, each
+    /// holding the same number of subfolders (the fewest that fit); 0 or 1: all in
+    /// `parent`. Taken names are renamed. One lock for the whole batch: 20,000 items take
+    /// a few ms.
     pub fn populate(
         &self,
         parent: &str,
         folders: usize,
         files: usize,
         sizes: &[u64],
+        depth: usize,
     ) -> GraphResult<PopulateSummary> {
-        self.write(|t| t.populate(parent, folders, files, sizes))
+        self.write(|t| t.populate(parent, folders, files, sizes, depth))
     }
 
     /// Back to an empty drive (same drive id and root id, the configured quota), recycle

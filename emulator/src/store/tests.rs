@@ -536,15 +536,39 @@ fn corrupting_keeps_recorded_hashes() {
 fn populate_is_fast_enough_for_20000_items() {
     let s = store();
     let root = s.root_id();
-    let sum = s.populate(&root, 20, 20_000, &[0, 10, 1000]).unwrap();
+    let sum = s.populate(&root, 20, 20_000, &[0, 10, 1000], 1).unwrap();
     assert_eq!(sum.folder_ids.len(), 20);
     assert_eq!(sum.file_ids.len(), 20_000);
     assert_eq!(s.item_count(), 1 + 20 + 20_000);
     assert_eq!(s.children(&sum.folder_ids[0]).unwrap().len(), 1000);
     assert_eq!(s.get(&root).unwrap().size, sum.bytes);
     // Again: names are taken, so they are renamed, never failing.
-    let again = s.populate(&root, 1, 3, &[]).unwrap();
+    let again = s.populate(&root, 1, 3, &[], 1).unwrap();
     assert_eq!(s.get(&again.folder_ids[0]).unwrap().name, "folder-00000 1");
+}
+
+#[test]
+fn populate_nests_folders_within_the_depth_asked() {
+    let s = store();
+    let root = s.root_id();
+    // 2,000 folders in at most 6 levels: fanout 4 (4 + 16 + ... + 4^6 >= 2,000, while
+    // 3 + 9 + ... + 3^6 = 1,092 is not enough).
+    let sum = s.populate(&root, 2000, 20_000, &[1], 6).unwrap();
+    assert_eq!(s.item_count(), 1 + 2000 + 20_000);
+    assert_eq!(s.children(&root).unwrap().len(), 4);
+    let depth = |id: &str| s.path_of(id).unwrap().matches('/').count();
+    let deepest = sum.folder_ids.iter().map(|id| depth(id)).max().unwrap();
+    assert_eq!(deepest, 6);
+    // Heap order: folder 4 is the first child of folder 0.
+    assert_eq!(
+        s.path_of(&sum.folder_ids[4]).unwrap(),
+        "/folder-00000/folder-00004"
+    );
+    // Flat when depth is 0 or 1.
+    let flat = s.populate(&sum.folder_ids[0], 7, 0, &[], 0).unwrap();
+    for id in &flat.folder_ids {
+        assert_eq!(depth(id), 2);
+    }
 }
 
 #[test]

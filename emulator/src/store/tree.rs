@@ -943,16 +943,25 @@ impl Tree {
         folders: usize,
         files: usize,
         sizes: &[u64],
+        depth: usize,
     ) -> GraphResult<PopulateSummary> {
         self.folder_children(parent)?;
         let total: u64 = (0..files)
             .map(|i| sizes.get(i % sizes.len().max(1)).copied().unwrap_or(0))
             .sum();
         self.check_quota(total)?;
-        let mut folder_ids = Vec::with_capacity(folders);
+        let fanout = populate_fanout(folders, depth);
+        let mut folder_ids: Vec<ItemId> = Vec::with_capacity(folders);
         for i in 0..folders {
+            // Heap order: the first `fanout` folders go in `parent`, folder i's parent is
+            // folder i / fanout - 1, so level l holds fanout^l folders.
+            let dir = if i < fanout {
+                parent.to_owned()
+            } else {
+                folder_ids[i / fanout - 1].clone()
+            };
             let (item, _) =
-                self.create_folder(parent, &format!("folder-{i:05}"), Conflict::Rename)?;
+                self.create_folder(&dir, &format!("folder-{i:05}"), Conflict::Rename)?;
             folder_ids.push(item.id);
         }
         // One blob per distinct size: clones share the bytes.
@@ -1086,6 +1095,24 @@ impl Tree {
             .map(|n| self.snapshot(n))
             .collect()
     }
+}
+
+/// Children per folder so that `folders` folders fit in `depth` levels (fanout +
+/// fanout² + … + fanout^depth ≥ folders): all in one level when `depth` ≤ 1.
+fn populate_fanout(folders: usize, depth: usize) -> usize {
+    if depth <= 1 || folders <= 1 {
+        return folders.max(1);
+    }
+    (2..folders)
+        .find(|&k| {
+            let (mut level, mut sum) = (1usize, 0usize);
+            for _ in 0..depth {
+                level = level.saturating_mul(k);
+                sum = sum.saturating_add(level);
+            }
+            sum >= folders
+        })
+        .unwrap_or(folders)
 }
 
 /// Deterministic filler content for `populate`.
