@@ -394,3 +394,80 @@ async fn delta_on_a_folder_and_invalid_tokens() {
     let (s, _) = emu.get(&format!("/me/drive/items/{}/delta", f.id)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_delta_page_asked_for_again_is_the_same_page() {
+    // A client that lost an answer follows the same nextLink again: it must get that
+    // page again, not the one after it (which would silently skip items).
+    let emu = Emu::start().await;
+    let root = emu.root_id();
+    let a = emu.mkdir(&root, "a");
+    emu.running
+        .state
+        .store
+        .populate(&a.id, 3, 250, &[1], 2)
+        .unwrap();
+    let (s, first) = emu.get("/me/drive/root/delta?$top=100").await;
+    assert_eq!(s, StatusCode::OK);
+    let next = first["@odata.nextLink"].as_str().unwrap().to_owned();
+    let (_, p1) = emu.get_url(&next).await;
+    let (s, again) = emu.get_url(&next).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(p1["value"], again["value"]);
+    assert_eq!(p1["@odata.nextLink"], again["@odata.nextLink"]);
+    // The round still completes, every item once, parents before children.
+    let (rest, _, _) = delta_round(&emu, p1["@odata.nextLink"].as_str().unwrap()).await;
+    let mut all: Vec<Value> = first["value"].as_array().unwrap().clone();
+    all.extend(p1["value"].as_array().unwrap().iter().cloned());
+    all.extend(rest);
+    assert_eq!(all.len(), 1 + 1 + 3 + 250);
+    let ids: HashSet<&str> = all.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), all.len(), "no item twice");
+    let mut seen = HashSet::new();
+    for v in &all {
+        if let Some(parent) = v["parentReference"]["id"].as_str() {
+            assert!(seen.contains(parent), "parent of {} came first", v["name"]);
+        }
+        seen.insert(v["id"].as_str().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn an_item_deleted_during_a_round_is_reported_by_the_next_round() {
+    let emu = Emu::start().await;
+    let root = emu.root_id();
+    let a = emu.mkdir(&root, "a");
+    emu.running
+        .state
+        .store
+        .populate(&a.id, 0, 300, &[1], 1)
+        .unwrap();
+    let (s, first) = emu.get("/me/drive/root/delta?$top=100").await;
+    assert_eq!(s, StatusCode::OK);
+    // The last file is still to come in this round: delete it now.
+    let last = emu
+        .running
+        .state
+        .store
+        .resolve_path(&a.id, "file-000299.bin")
+        .unwrap();
+    assert_eq!(
+        emu.delete(&format!("/me/drive/items/{}", last.id)).await,
+        StatusCode::NO_CONTENT
+    );
+    let (rest, link, _) = delta_round(&emu, first["@odata.nextLink"].as_str().unwrap()).await;
+    assert!(
+        !rest.iter().any(|v| v["id"] == last.id.as_str()),
+        "a deleted item is not served as live"
+    );
+    assert_eq!(
+        first["value"].as_array().unwrap().len() + rest.len(),
+        1 + 1 + 299
+    );
+    let (next, _, _) = delta_round(&emu, &link).await;
+    let gone = next
+        .iter()
+        .find(|v| v["id"] == last.id.as_str())
+        .expect("reported");
+    assert!(gone["deleted"].is_object(), "{gone}");
+}

@@ -7,40 +7,77 @@
 //! observed; the doc's "no path" is Business) with `parentReference.path`. A token that can no longer be used gets `410 Gone` with a
 //! `Location` that restarts the enumeration.
 //!
-//! A round's entries are computed once, when it starts, and kept in a paging session, so
-//! pages stay consistent while the drive changes: changes made during the round have
-//! later sequence numbers and show up in the next round.
+//! A round's entries (which items, in which order, and which deletions) are computed
+//! once, when it starts, and kept in a paging session: changes made during the round
+//! have later sequence numbers and show up in the next round. Items are rendered in
+//! their state when their page is served, so an item changed during the round may show
+//! its newer state now and again in the next round, as the service allows ("the same
+//! item may appear more than once in a delta feed ... use the last occurrence", delta
+//! doc); one deleted or moved away during the round is left out of this round's later
+//! pages and reported by the next round. Keeping ids rather than copies of the items
+//! makes the first page of a 20,000-item drive cost milliseconds, and a page is
+//! rendered outside the sessions' lock, so concurrent rounds do not wait for each other.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::item_json::{DeltaJson, Page, Render};
 use super::json::{self, ItemStyle, Select};
 use super::{Ctx, json_response};
 use crate::error::{GraphError, GraphResult};
-use crate::store::{DeltaEntry, Item};
+use crate::store::{DeltaEntry, DeltaItem, Item};
 
 /// Paging sessions kept at most (oldest dropped first; a dropped session's nextLink
 /// answers 410 and the client restarts, as with the service).
 const MAX_SESSIONS: usize = 64;
 
+/// One paging round. The sessions' map lock is held only to find a round; a round has a
+/// lock of its own, so concurrent rounds (different clients, different folders) never
+/// wait for each other's pages.
 struct Session {
     folder: String,
-    entries: Vec<DeltaEntry>,
+    /// Change position when the round started: the deltaLink's token.
     epoch: u64,
     seq: u64,
     started: Instant,
+    rest: Mutex<Rest>,
+}
+
+/// What is left of a round.
+enum Rest {
+    /// A round of changes: its entries, fixed when it started.
+    Entries(Arc<[DeltaEntry]>),
+    /// A full enumeration, walked one page at a time (see
+    /// [`crate::store::Store::delta_walk`]).
+    Walk(Walk),
+}
+
+/// A full enumeration in progress.
+struct Walk {
+    /// Ids still to visit, and the offset (ids taken so far) the next page starts at.
+    stack: Vec<crate::store::ItemId>,
+    at: usize,
+    /// The page served last (its offset, items, and the offset after it), for a client
+    /// that asks for it again after losing the answer.
+    last: Option<(usize, Arc<Vec<Item>>, usize)>,
+}
+
+/// A page's entries: a walk's items, or a changes round's items and deletions.
+enum Served {
+    Walk(Arc<Vec<Item>>),
+    Entries(Vec<DeltaItem>),
 }
 
 /// Open paging rounds by session id.
 #[derive(Default)]
 pub struct DeltaSessions {
-    inner: Mutex<(u64, HashMap<u64, Session>)>,
+    inner: Mutex<(u64, HashMap<u64, Arc<Session>>)>,
 }
 
 impl DeltaSessions {
@@ -61,8 +98,18 @@ impl DeltaSessions {
         {
             g.1.remove(&oldest);
         }
-        g.1.insert(id, s);
+        g.1.insert(id, Arc::new(s));
         id
+    }
+
+    fn get(&self, id: u64) -> Option<Arc<Session>> {
+        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.1.get(&id).cloned()
+    }
+
+    fn remove(&self, id: u64) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.1.remove(&id);
     }
 }
 
@@ -164,8 +211,12 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
             ));
         }
         None => {
-            let batch = store.delta(&folder.id, None)?;
-            (start_session(ctx, folder, batch), 0)
+            let walk = Rest::Walk(Walk {
+                stack: vec![folder.id.clone()],
+                at: 0,
+                last: None,
+            });
+            (start_session(ctx, folder, epoch_now, seq_now, walk), 0)
         }
         Some(raw) => match decode(raw) {
             Some(Token::Delta { epoch, seq }) => {
@@ -173,71 +224,95 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                     return Err(resync(ctx));
                 }
                 let batch = store.delta(&folder.id, Some(seq))?;
-                (start_session(ctx, folder, batch), 0)
+                let rest = Rest::Entries(batch.entries.into());
+                (start_session(ctx, folder, batch.epoch, batch.seq, rest), 0)
             }
             Some(Token::Next { session, offset }) => (session, offset),
             None => return Err(resync(ctx)),
         },
     };
-    // Serve one page of the session.
-    let mut g = ctx
+    // Serve one page of the session, under the session's own lock only.
+    let Some(round) = ctx
         .state
         .graph
         .deltas
-        .inner
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let Some(s) = g.1.get(&session).filter(|s| s.folder == folder.id) else {
-        drop(g);
+        .get(session)
+        .filter(|s| s.folder == folder.id)
+    else {
         return Err(resync(ctx));
     };
-    let end = offset.saturating_add(top).min(s.entries.len());
-    let value: Vec<Value> = s
-        .entries
-        .get(offset.min(end)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|e| match e {
-            DeltaEntry::Item(i) => {
-                select.apply(json::item_json_styled(&ctx.state, i, ItemStyle::DELTA))
+    let (items, end, done) = {
+        let mut rest = round.rest.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *rest {
+            Rest::Entries(entries) => {
+                let end = offset.saturating_add(top).min(entries.len());
+                let page = entries.get(offset.min(end)..end).unwrap_or_default();
+                let items = store.delta_items(&folder.id, page, round.seq);
+                (Served::Entries(items), end, end >= entries.len())
             }
-            DeltaEntry::Deleted(d) => {
-                // A deletion stays recognisable whatever `$select` asked for.
-                let mut v = select.apply(json::deleted_json(&ctx.state, d));
-                v["deleted"] = json!({"state": "deleted"});
-                v
+            Rest::Walk(w) => {
+                let (items, end) = if offset == w.at {
+                    let (items, taken) = store.delta_walk(&folder.id, &mut w.stack, top, round.seq);
+                    let items = Arc::new(items);
+                    w.at = offset + taken;
+                    w.last = Some((offset, Arc::clone(&items), w.at));
+                    (items, w.at)
+                } else {
+                    match &w.last {
+                        // The page served last, asked for again.
+                        Some((o, items, end)) if *o == offset => (Arc::clone(items), *end),
+                        _ => return Err(resync(ctx)),
+                    }
+                };
+                let done = end == w.at && w.stack.is_empty();
+                (Served::Walk(items), end, done)
             }
+        }
+    };
+    let delta_token = done.then(|| {
+        ctx.state.graph.deltas.remove(session);
+        encode(&Token::Delta {
+            epoch: round.epoch,
+            seq: round.seq,
         })
-        .collect();
-    let mut out = json!({
-        "@odata.context": json::items_context(&ctx.state),
-        "value": value,
     });
-    if end < s.entries.len() {
+    let render = Render::new(&ctx.state, &select, ItemStyle::DELTA);
+    let value = match &items {
+        Served::Walk(items) => items
+            .iter()
+            .map(|i| DeltaJson::Item(render.item(i)))
+            .collect(),
+        Served::Entries(items) => items
+            .iter()
+            .map(|e| match e {
+                DeltaItem::Item(i) => DeltaJson::Item(render.item(i)),
+                DeltaItem::Deleted(d) => DeltaJson::Deleted(render.deleted(d)),
+            })
+            .collect(),
+    };
+    let next_link = delta_token.is_none().then(|| {
         let t = encode(&Token::Next {
             session,
             offset: end,
         });
-        out["@odata.nextLink"] = json!(link_with(ctx, Some(&t)));
-    } else {
-        let t = encode(&Token::Delta {
-            epoch: s.epoch,
-            seq: s.seq,
-        });
-        out["@odata.deltaLink"] = json!(link_with(ctx, Some(&t)));
-        g.1.remove(&session);
-    }
-    drop(g);
-    Ok(json_response(StatusCode::OK, out))
+        link_with(ctx, Some(&t))
+    });
+    let page = Page {
+        context: json::items_context(&ctx.state),
+        next_link,
+        delta_link: delta_token.map(|t| link_with(ctx, Some(&t))),
+        value,
+    };
+    Ok(json_response(StatusCode::OK, &page))
 }
 
-fn start_session(ctx: &Ctx, folder: &Item, batch: crate::store::DeltaBatch) -> u64 {
+fn start_session(ctx: &Ctx, folder: &Item, epoch: u64, seq: u64, rest: Rest) -> u64 {
     ctx.state.graph.deltas.insert(Session {
         folder: folder.id.clone(),
-        entries: batch.entries,
-        epoch: batch.epoch,
-        seq: batch.seq,
+        epoch,
+        seq,
         started: Instant::now(),
+        rest: Mutex::new(rest),
     })
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
-use crate::store::{DeletedItem, Item, ItemKind};
+use crate::store::Item;
 
 pub const DRIVE_TYPE: &str = "personal";
 
@@ -92,13 +92,10 @@ fn identity_set(state: &AppState) -> Value {
     json!({"user": {"displayName": state.config.user_display_name, "id": user_id(state)}})
 }
 
-/// The browser URL of an item (OneDrive Personal's shape; not served by the emulator).
-fn web_url(drive_id: &str, item: Option<&str>) -> String {
-    let cid = drive_id.to_lowercase();
-    match item {
-        Some(id) => format!("https://onedrive.live.com/?cid={cid}&id={id}"),
-        None => format!("https://onedrive.live.com/?cid={cid}"),
-    }
+/// The browser URL of the drive (OneDrive Personal's shape; not served by the emulator).
+/// Items' `webUrl`s add `&id={item id}` (see [`super::item_json`]).
+fn web_url(drive_id: &str) -> String {
+    format!("https://onedrive.live.com/?cid={}", drive_id.to_lowercase())
 }
 
 /// `@odata.context` for a single driveItem.
@@ -130,104 +127,10 @@ impl ItemStyle {
     pub const DELTA: Self = Self { with_path: true };
 }
 
-/// The driveItem JSON of `item` (no `@odata.context`).
+/// The driveItem JSON of `item` (no `@odata.context`): every property, rendered by
+/// [`super::item_json`].
 pub fn item_json(state: &AppState, item: &Item) -> Value {
-    item_json_styled(state, item, ItemStyle::FULL)
-}
-
-pub fn item_json_styled(state: &AppState, item: &Item, style: ItemStyle) -> Value {
-    let drive_id = state.store.drive_id();
-    let mut o = Map::new();
-    o.insert("id".into(), json!(item.id));
-    o.insert("name".into(), json!(item.name));
-    o.insert("size".into(), json!(item.size));
-    o.insert("createdDateTime".into(), json!(ts(item.created)));
-    o.insert("lastModifiedDateTime".into(), json!(ts(item.modified)));
-    o.insert("eTag".into(), json!(item.etag));
-    o.insert("cTag".into(), json!(item.ctag));
-    o.insert("webUrl".into(), json!(web_url(&drive_id, Some(&item.id))));
-    o.insert("createdBy".into(), identity_set(state));
-    o.insert("lastModifiedBy".into(), identity_set(state));
-    if let Some(parent) = &item.parent_id {
-        let mut p = Map::new();
-        p.insert("driveId".into(), json!(drive_id));
-        p.insert("driveType".into(), json!(DRIVE_TYPE));
-        p.insert("id".into(), json!(parent));
-        if style.with_path
-            && let Ok(path) = state.store.path_of(parent)
-        {
-            p.insert("path".into(), json!(format!("/drive/root:{path}")));
-        }
-        o.insert("parentReference".into(), Value::Object(p));
-    } else {
-        // Graph (observed on Personal and Business): the root carries a parentReference
-        // naming only its drive, `{"driveId","driveType"}`, no id or path. Clients read
-        // the drive id from it (abraunegg's onedrive fails without it).
-        o.insert(
-            "parentReference".into(),
-            json!({"driveId": drive_id, "driveType": DRIVE_TYPE}),
-        );
-        o.insert("root".into(), json!({}));
-    }
-    o.insert(
-        "fileSystemInfo".into(),
-        json!({
-            "createdDateTime": ts(item.fs_created),
-            "lastModifiedDateTime": ts(item.fs_modified),
-        }),
-    );
-    match &item.kind {
-        ItemKind::Folder => {
-            o.insert(
-                "folder".into(),
-                json!({"childCount": item.child_count, "view": {"viewType": "thumbnails", "sortBy": "name", "sortOrder": "ascending"}}),
-            );
-        }
-        ItemKind::File(f) => {
-            let mut hashes = Map::new();
-            hashes.insert("quickXorHash".into(), json!(f.quick_xor_hash));
-            if state.config.legacy_sha1
-                && let Some(sha1) = &f.sha1_hash
-            {
-                hashes.insert("sha1Hash".into(), json!(sha1));
-            }
-            o.insert(
-                "file".into(),
-                json!({"mimeType": f.mime_type, "hashes": Value::Object(hashes)}),
-            );
-            o.insert(
-                "@microsoft.graph.downloadUrl".into(),
-                json!(crate::transfer::download_url(state, &item.id)),
-            );
-        }
-    }
-    if let Some(s) = &item.special_folder {
-        o.insert("specialFolder".into(), json!({"name": s}));
-    }
-    if let Some(d) = &item.description {
-        o.insert("description".into(), json!(d));
-    }
-    Value::Object(o)
-}
-
-/// A deleted item in `delta` (Personal omits `cTag` and `size` on delete).
-pub fn deleted_json(state: &AppState, d: &DeletedItem) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), json!(d.id));
-    o.insert("name".into(), json!(d.name));
-    o.insert("deleted".into(), json!({"state": "deleted"}));
-    if let Some(p) = &d.parent_id {
-        o.insert(
-            "parentReference".into(),
-            json!({"driveId": state.store.drive_id(), "driveType": DRIVE_TYPE, "id": p}),
-        );
-    }
-    if d.is_folder {
-        o.insert("folder".into(), json!({"childCount": 0}));
-    } else {
-        o.insert("file".into(), json!({}));
-    }
-    Value::Object(o)
+    super::item_json::item_value(state, item, ItemStyle::FULL)
 }
 
 /// `GET /me/drive`.
@@ -239,7 +142,7 @@ pub fn drive_json(state: &AppState) -> Value {
         "id": drive_id,
         "driveType": DRIVE_TYPE,
         "name": "OneDrive",
-        "webUrl": web_url(&drive_id, None),
+        "webUrl": web_url(&drive_id),
         "owner": identity_set(state),
         "quota": {
             "deleted": q.deleted,
@@ -310,6 +213,25 @@ impl Select {
             return Ok(Self(None));
         }
         Ok(Self(Some(out)))
+    }
+
+    /// Whether property `key` is written: everything without `$select`; else what it
+    /// names, plus `id` and OData annotations (`@odata.*`), which Graph always returns.
+    pub fn wants(&self, key: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(keep) => {
+                key == "id" || key.starts_with("@odata.") || keep.iter().any(|k| k == key)
+            }
+        }
+    }
+
+    /// Whether `$select` names `key` explicitly (for properties only returned when
+    /// asked for, such as the `@content.downloadUrl` alias).
+    pub fn names(&self, key: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|keep| keep.iter().any(|k| k == key))
     }
 
     /// Keeps the selected members plus `id` and OData annotations (`@odata.*`).

@@ -9,9 +9,10 @@ use std::cmp::Ordering;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::json::{self, Select};
+use super::item_json::{Page, Render};
+use super::json::{self, ItemStyle, Select};
 use super::{Ctx, json_response, query};
 use crate::error::{GraphError, GraphResult};
 use crate::store::{Item, ItemId};
@@ -106,13 +107,19 @@ fn decode_skip(token: &str) -> GraphResult<usize> {
         })
 }
 
+/// What kind of collection a page belongs to (decorations its items carry).
+#[derive(Clone, Copy, Default)]
+struct Kind {
+    search: bool,
+}
+
 /// One page of `items` per the request's `$orderby`/`$top`/`$skiptoken`/`$select`:
 /// `{"@odata.context","value":[...],"@odata.nextLink"?}`.
-fn page(ctx: &Ctx, mut items: Vec<Item>, decorate: impl Fn(&mut Value)) -> GraphResult<Value> {
+fn page(ctx: &Ctx, mut items: Vec<Item>, kind: Kind) -> GraphResult<Response> {
     if let Some(ob) = ctx.query.odata("orderby") {
         sort_items(&mut items, &parse_orderby(ob)?);
     }
-    paged(ctx, decorate, |offset, limit| {
+    paged(ctx, kind, |offset, limit| {
         let total = items.len();
         let end = offset.saturating_add(limit).min(total);
         Ok((
@@ -122,12 +129,13 @@ fn page(ctx: &Ctx, mut items: Vec<Item>, decorate: impl Fn(&mut Value)) -> Graph
     })
 }
 
-/// Renders the page `fetch(offset, top)` returns (the items and the collection size).
+/// Renders the page `fetch(offset, top)` returns (the items and the collection size),
+/// serialized straight to the body.
 fn paged(
     ctx: &Ctx,
-    decorate: impl Fn(&mut Value),
+    kind: Kind,
     fetch: impl FnOnce(usize, usize) -> GraphResult<(Vec<Item>, usize)>,
-) -> GraphResult<Value> {
+) -> GraphResult<Response> {
     let select = Select::parse_item(ctx.query.odata("select"))?;
     let top = ctx.query.top(DEFAULT_PAGE)?;
     let offset = match ctx.query.odata("skiptoken") {
@@ -136,24 +144,20 @@ fn paged(
     };
     let (items, total) = fetch(offset, top)?;
     let end = offset.saturating_add(items.len());
-    let value: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            let mut v = json::item_json(&ctx.state, i);
-            decorate(&mut v);
-            select.apply(v)
-        })
-        .collect();
-    let mut out = json!({
-        "@odata.context": json::items_context(&ctx.state),
-        "value": value,
-    });
-    if end < total {
+    let mut render = Render::new(&ctx.state, &select, ItemStyle::FULL);
+    render.search_result = kind.search;
+    let next_link = (end < total).then(|| {
         let mut pairs = ctx.query.without_paging();
         pairs.push(("$skiptoken".into(), encode_skip(end)));
-        out["@odata.nextLink"] = json!(ctx.link(&pairs));
-    }
-    Ok(out)
+        ctx.link(&pairs)
+    });
+    let page = Page {
+        context: json::items_context(&ctx.state),
+        next_link,
+        delta_link: None,
+        value: items.iter().map(|i| render.item(i)).collect(),
+    };
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 /// `GET {folder}/children`. 304 when `If-None-Match` names the folder's current tag.
@@ -166,17 +170,14 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
         return Err(GraphError::invalid_request("The item is not a folder."));
     }
     let store = &ctx.state.store;
-    let v = if ctx.query.odata("orderby").is_some() {
-        page(ctx, store.children(&folder.id)?, |_| {})?
+    if ctx.query.odata("orderby").is_some() {
+        page(ctx, store.children(&folder.id)?, Kind::default())
     } else {
         // Name order is the store's own: snapshot only the page.
-        paged(
-            ctx,
-            |_| {},
-            |offset, limit| store.children_page(&folder.id, offset, limit),
-        )?
-    };
-    Ok(json_response(StatusCode::OK, v))
+        paged(ctx, Kind::default(), |offset, limit| {
+            store.children_page(&folder.id, offset, limit)
+        })
+    }
 }
 
 /// The first page of children for `$expand=children` (no nextLink, as Graph does).
@@ -194,35 +195,23 @@ pub fn first_children_page(ctx: &Ctx, folder: &ItemId) -> GraphResult<Vec<Value>
 /// `search(q='…')` below `folder`: name and description matches, paged like children.
 pub fn search(ctx: &Ctx, folder: &ItemId, q: &str) -> GraphResult<Response> {
     let items = ctx.state.store.search(folder, q)?;
-    let v = page(ctx, items, |v| {
-        if let Value::Object(o) = v {
-            o.insert("searchResult".into(), json!({}));
-        }
-    })?;
-    Ok(json_response(StatusCode::OK, v))
+    page(ctx, items, Kind { search: true })
 }
 
 /// `GET /me/drive/recent`: recently modified files, newest first (the API is deprecated
 /// and returns sparse results; one page).
 pub fn recent(ctx: &Ctx) -> GraphResult<Response> {
     let select = Select::parse_item(ctx.query.odata("select"))?;
-    let value: Vec<Value> = ctx
-        .state
-        .store
-        .recent(25)
-        .iter()
-        .map(|i| {
-            let mut v = json::item_json(&ctx.state, i);
-            if let Some(fs) = v.get_mut("fileSystemInfo").and_then(Value::as_object_mut) {
-                fs.insert("lastAccessedDateTime".into(), json!(json::ts(i.modified)));
-            }
-            select.apply(v)
-        })
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        json!({"@odata.context": json::items_context(&ctx.state), "value": value}),
-    ))
+    let items = ctx.state.store.recent(25);
+    let mut render = Render::new(&ctx.state, &select, ItemStyle::FULL);
+    render.last_accessed = true;
+    let page = Page {
+        context: json::items_context(&ctx.state),
+        next_link: None,
+        delta_link: None,
+        value: items.iter().map(|i| render.item(i)).collect(),
+    };
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 #[cfg(test)]

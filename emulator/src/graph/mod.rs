@@ -61,6 +61,7 @@
 pub mod address;
 pub mod copy;
 pub mod delta;
+pub mod item_json;
 pub mod items;
 pub mod json;
 pub mod links;
@@ -191,8 +192,9 @@ fn is_get(m: &Method) -> bool {
     m == Method::GET || m == Method::HEAD
 }
 
-/// A JSON response (`200` unless told otherwise).
-pub fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+/// A JSON response (`200` unless told otherwise): a `Value`, or a type serialized
+/// straight to the body (listing pages, see [`item_json`]).
+pub fn json_response(status: StatusCode, v: impl serde::Serialize) -> Response {
     let mut r = (status, axum::Json(v)).into_response();
     r.headers_mut().insert(
         header::HeaderName::from_static("odata-version"),

@@ -166,8 +166,18 @@ pub struct DeletedItem {
     pub is_folder: bool,
 }
 
+/// One entry of a `delta` round, as recorded when the round starts: a live item, by id
+/// (rendered in its state when its page is served, see [`Store::delta_items`]), or a
+/// deletion.
 #[derive(Clone, Debug)]
 pub enum DeltaEntry {
+    Item(ItemId),
+    Deleted(DeletedItem),
+}
+
+/// A delta entry as served in a page.
+#[derive(Clone, Debug)]
+pub enum DeltaItem {
     Item(Box<Item>),
     Deleted(DeletedItem),
 }
@@ -373,6 +383,31 @@ impl Store {
     /// pre-order (parents before children), each in its latest state.
     pub fn delta(&self, folder: &str, since: Option<u64>) -> GraphResult<DeltaBatch> {
         self.read().delta(folder, since)
+    }
+
+    /// The entries of one delta page in their current state, under one read lock.
+    /// An item deleted since the round started (at change number `since`), or moved out
+    /// of `folder`'s subtree, is left out: the next round reports it (its change is
+    /// newer than the round).
+    pub fn delta_items(&self, folder: &str, entries: &[DeltaEntry], since: u64) -> Vec<DeltaItem> {
+        self.read().delta_items(folder, entries, since)
+    }
+
+    /// The next at most `limit` items of a full enumeration of `folder`'s subtree in
+    /// pre-order (parents first, children in name order), continuing the walk whose
+    /// pending ids are `stack` (start with `[folder]`; empty when the walk is done).
+    /// Returns the items and how many ids were taken from the stack (items deleted, or
+    /// moved out of the subtree, since the round started at change number `since` are
+    /// taken but left out). Walking page by page keeps the cost of a page proportional
+    /// to the page, not to the subtree.
+    pub fn delta_walk(
+        &self,
+        folder: &str,
+        stack: &mut Vec<ItemId>,
+        limit: usize,
+        since: u64,
+    ) -> (Vec<Item>, usize) {
+        self.read().delta_walk(folder, stack, limit, since)
     }
 
     /// The current change position `(epoch, seq)` (for `delta?token=latest`).

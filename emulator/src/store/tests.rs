@@ -589,7 +589,7 @@ fn delta_reports_changes_since_a_position() {
         .entries
         .iter()
         .map(|e| match e {
-            DeltaEntry::Item(i) => i.id.clone(),
+            DeltaEntry::Item(i) => i.clone(),
             DeltaEntry::Deleted(d) => d.id.clone(),
         })
         .collect();
@@ -613,7 +613,7 @@ fn delta_reports_changes_since_a_position() {
         after
             .entries
             .iter()
-            .any(|e| matches!(e, DeltaEntry::Item(i) if i.id == root))
+            .any(|e| matches!(e, DeltaEntry::Item(i) if *i == root))
     );
     assert!(s.delta(&root, Some(after.seq)).unwrap().entries.is_empty());
     // Scoped to a folder: only its subtree.

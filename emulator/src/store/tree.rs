@@ -10,8 +10,8 @@ use jiff::Timestamp;
 
 use super::names::{numbered, validate_name, validate_path_len};
 use super::{
-    Blob, Conflict, DeletedItem, DeltaBatch, DeltaEntry, FileMeta, FsInfo, Item, ItemId, ItemKind,
-    ItemPatch, PopulateSummary, Quota, SPECIAL_FOLDERS,
+    Blob, Conflict, DeletedItem, DeltaBatch, DeltaEntry, DeltaItem, FileMeta, FsInfo, Item, ItemId,
+    ItemKind, ItemPatch, PopulateSummary, Quota, SPECIAL_FOLDERS,
 };
 use crate::error::{GraphError, GraphResult};
 
@@ -1024,11 +1024,7 @@ impl Tree {
         let order = self.subtree(folder);
         match since {
             None => {
-                for id in &order {
-                    if let Some(n) = self.nodes.get(id) {
-                        entries.push(DeltaEntry::Item(Box::new(self.snapshot(n))));
-                    }
-                }
+                entries.extend(order.into_iter().map(DeltaEntry::Item));
             }
             Some(since) => {
                 for t in self.tombstones.iter().filter(|t| t.seq > since) {
@@ -1052,13 +1048,12 @@ impl Tree {
                         }
                     }
                 }
-                for id in &order {
-                    if wanted.contains(id)
-                        && let Some(n) = self.nodes.get(id)
-                    {
-                        entries.push(DeltaEntry::Item(Box::new(self.snapshot(n))));
-                    }
-                }
+                entries.extend(
+                    order
+                        .into_iter()
+                        .filter(|id| wanted.contains(id))
+                        .map(DeltaEntry::Item),
+                );
             }
         }
         Ok(DeltaBatch {
@@ -1066,6 +1061,64 @@ impl Tree {
             seq: self.seq,
             epoch: self.epoch,
         })
+    }
+
+    /// See [`crate::store::Store::delta_items`].
+    pub fn delta_items(&self, folder: &str, entries: &[DeltaEntry], since: u64) -> Vec<DeltaItem> {
+        // Nothing changed since the round started: nothing can have left the subtree.
+        let unchanged = self.seq == since;
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                DeltaEntry::Item(id) => {
+                    let n = self.nodes.get(id)?;
+                    (unchanged || self.within(id, folder))
+                        .then(|| DeltaItem::Item(Box::new(self.snapshot(n))))
+                }
+                DeltaEntry::Deleted(d) => Some(DeltaItem::Deleted(d.clone())),
+            })
+            .collect()
+    }
+
+    /// See [`crate::store::Store::delta_walk`].
+    pub fn delta_walk(
+        &self,
+        folder: &str,
+        stack: &mut Vec<ItemId>,
+        limit: usize,
+        since: u64,
+    ) -> (Vec<Item>, usize) {
+        let unchanged = self.seq == since;
+        let mut out = Vec::with_capacity(limit.min(stack.len().max(1) * 16));
+        let mut taken = 0;
+        while out.len() < limit {
+            let Some(id) = stack.pop() else { break };
+            taken += 1;
+            let Some(n) = self.nodes.get(&id) else {
+                continue;
+            };
+            if !unchanged && !self.within(&id, folder) {
+                continue;
+            }
+            if let Content::Folder { children, .. } = &n.content {
+                // Reversed, so that the pops follow name order.
+                stack.extend(children.values().rev().cloned());
+            }
+            out.push(self.snapshot(n));
+        }
+        (out, taken)
+    }
+
+    /// Whether `id` is `folder` or below it.
+    fn within(&self, id: &str, folder: &str) -> bool {
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c == folder {
+                return true;
+            }
+            cur = self.nodes.get(c).and_then(|n| n.parent.as_deref());
+        }
+        false
     }
 
     pub fn search(&self, folder: &str, query: &str) -> GraphResult<Vec<Item>> {
