@@ -303,7 +303,7 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
         delta_link: delta_token.map(|t| link_with(ctx, Some(&t))),
         value,
     };
-    Ok(json_response(StatusCode::OK, &page))
+    Ok(page.into_response())
 }
 
 fn start_session(ctx: &Ctx, folder: &Item, epoch: u64, seq: u64, rest: Rest) -> u64 {

@@ -442,6 +442,22 @@ impl<T: Serialize> Serialize for Page<T> {
     }
 }
 
+impl<T: Serialize> Page<T> {
+    /// The page as a 200 response. The body is written into a buffer sized for the page
+    /// up front (about 1 KiB per item), instead of one grown by doubling from 128 bytes.
+    pub fn into_response(self) -> axum::response::Response {
+        let mut body = Vec::with_capacity(512 + 1200 * self.value.len());
+        match serde_json::to_writer(&mut body, &self) {
+            Ok(()) => super::json_body_response(axum::http::StatusCode::OK, body),
+            Err(e) => axum::response::IntoResponse::into_response(crate::error::GraphError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "generalException",
+                e.to_string(),
+            )),
+        }
+    }
+}
+
 /// One delta entry as served: a live item or a deletion.
 pub enum DeltaJson<'r, 'a> {
     Item(ItemJson<'r, 'a>),

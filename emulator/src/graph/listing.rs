@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::item_json::{Page, Render};
 use super::json::{self, ItemStyle, Select};
-use super::{Ctx, json_response, query};
+use super::{Ctx, query};
 use crate::error::{GraphError, GraphResult};
 use crate::store::{Item, ItemId};
 
@@ -157,7 +157,7 @@ fn paged(
         delta_link: None,
         value: items.iter().map(|i| render.item(i)).collect(),
     };
-    Ok(json_response(StatusCode::OK, &page))
+    Ok(page.into_response())
 }
 
 /// `GET {folder}/children`. 304 when `If-None-Match` names the folder's current tag.
@@ -211,7 +211,7 @@ pub fn recent(ctx: &Ctx) -> GraphResult<Response> {
         delta_link: None,
         value: items.iter().map(|i| render.item(i)).collect(),
     };
-    Ok(json_response(StatusCode::OK, &page))
+    Ok(page.into_response())
 }
 
 #[cfg(test)]

@@ -192,6 +192,21 @@ fn is_get(m: &Method) -> bool {
     m == Method::GET || m == Method::HEAD
 }
 
+/// A response with an already serialized JSON `body`, and Graph's headers.
+pub fn json_body_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::HeaderName::from_static("odata-version"),
+        HeaderValue::from_static("4.0"),
+    );
+    r
+}
+
 /// A JSON response (`200` unless told otherwise): a `Value`, or a type serialized
 /// straight to the body (listing pages, see [`item_json`]).
 pub fn json_response(status: StatusCode, v: impl serde::Serialize) -> Response {
