@@ -66,14 +66,25 @@ fn session_upload_costs_one_request_per_fragment_plus_one() {
 }
 
 #[test]
-fn tree_lists_each_folder_once() {
+fn tree_reads_the_subtree_with_one_delta_page() {
+    let env = Env::new();
+    for p in ["x/1", "x/y/2", "x/y/z/3", "w/4", "5"] {
+        env.seed_file(p, b"f");
+    }
+    env.seed_folder("empty");
+    // the root item, then one delta page (12 items: up to 1,000 a page)
+    assert_eq!(cost(&env, &["tree"]), 1 + 1);
+}
+
+#[test]
+fn tree_without_delta_lists_each_folder_once() {
     let env = Env::new();
     for p in ["x/1", "x/y/2", "x/y/z/3", "w/4", "5"] {
         env.seed_file(p, b"f");
     }
     env.seed_folder("empty");
     // the root item, then one listing per folder: /, x, x/y, x/y/z, w, empty
-    assert_eq!(cost(&env, &["tree"]), 1 + 6);
+    assert_eq!(cost(&env, &["tree", "--no-delta"]), 1 + 6);
 }
 
 #[test]

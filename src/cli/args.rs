@@ -255,6 +255,8 @@ pub struct GetArgs {
     pub byte_range: Option<String>,
     #[command(flatten)]
     pub transfer: TransferArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// OBJECT... [DST]: remote files (folders with -r), then the local destination
     #[arg(required = true, value_name = "OBJECT")]
     pub paths: Vec<String>,
@@ -350,12 +352,39 @@ pub struct RmArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+The subtree is read with delta (a page of up to 1,000 items per request, whatever the \
+shape of the tree) where the service allows it, else folder by folder, --checkers at a \
+time. Both give the same output.")]
 pub struct TreeArgs {
     /// Print full objects, not just names and types
     #[arg(short = 'o', long = "objects")]
     pub objects: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// Folder (default: the drive root)
     pub folder: Option<String>,
+}
+
+/// How a whole subtree is read (`tree`, `get -r`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct WalkArgs {
+    /// Read the subtree folder by folder instead of with delta
+    #[arg(long = "no-delta")]
+    pub no_delta: bool,
+    /// Folders listed at once when reading folder by folder
+    #[arg(long, value_name = "N", default_value_t = crate::drive::walk::DEFAULT_CHECKERS as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub checkers: u16,
+}
+
+impl WalkArgs {
+    pub fn options(&self) -> crate::drive::walk::WalkOptions {
+        crate::drive::walk::WalkOptions {
+            delta: !self.no_delta,
+            checkers: usize::from(self.checkers),
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -34,7 +34,7 @@ pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
 pub async fn tree(ctx: &Ctx, a: &TreeArgs) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
-    let root = walk::walk(&ctx.graph, &obj.item_ref())
+    let root = walk::walk(&ctx.graph, &obj.item_ref(), a.walk.options())
         .await
         .map_err(fail("tree", &shown))?;
     let mut top = Map::new();

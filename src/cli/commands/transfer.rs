@@ -169,6 +169,7 @@ async fn get_many(
     partials: &PartialRegistry,
 ) -> CommandResult {
     let t = &a.transfer;
+    let walk = a.walk.options();
     let dest = PathBuf::from(dst.unwrap_or("."));
     if dest.exists() && !dest.is_dir() {
         return Err(Failure::usage(format!(
@@ -199,7 +200,7 @@ async fn get_many(
                     .push((o.clone(), "is a folder; use -r to download folders".into()));
                 continue;
             }
-            match crate::drive::walk::walk(&ctx.graph, &ItemRef::Id(item.id.clone())).await {
+            match crate::drive::walk::walk_from(&ctx.graph, item, walk).await {
                 Ok(tree) => {
                     let remote = o.trim_matches('/').to_owned();
                     plan::plan_tree(&mut plan, &tree, &dest, &remote);
