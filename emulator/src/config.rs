@@ -75,6 +75,9 @@ pub struct Config {
     /// whatever the conflictBehavior (observed on Personal, 2019) instead of the
     /// documented `fail` → 409.
     pub mkdir_existing_ok: bool,
+    /// `delta` on a folder other than the root answers 501 `notSupported` "view.delta can
+    /// only be called on the root." (OneDrive for Business; onedrive-api-docs#842, #1060).
+    pub delta_root_only: bool,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -111,6 +114,7 @@ impl Default for Config {
             copy_delay: Duration::from_millis(200),
             legacy_sha1: false,
             mkdir_existing_ok: false,
+            delta_root_only: false,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

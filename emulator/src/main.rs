@@ -86,6 +86,9 @@ struct Args {
     /// instead of the documented 409.
     #[arg(long)]
     mkdir_existing_ok: bool,
+    /// Delta on a folder other than the root answers 501 notSupported (Business).
+    #[arg(long)]
+    delta_root_only: bool,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -183,6 +186,7 @@ impl Args {
             copy_delay: Duration::from_millis(self.copy_delay_ms),
             legacy_sha1: self.legacy_sha1,
             mkdir_existing_ok: self.mkdir_existing_ok,
+            delta_root_only: self.delta_root_only,
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),

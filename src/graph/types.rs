@@ -55,12 +55,10 @@ pub struct DriveItem {
     pub special_folder: Option<SpecialFolder>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<Value>,
-    /// Pre-authenticated, short-lived content URL (a credential: never log it).
-    #[serde(
-        rename = "@microsoft.graph.downloadUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Pre-authenticated, short-lived content URL: a credential, so it is read but
+    /// never serialized. Results printed from an item (`info`, `ls -o`, `tree -o`,
+    /// `--json`) and anything stored never carry it.
+    #[serde(rename = "@microsoft.graph.downloadUrl", default, skip_serializing)]
     pub download_url: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -493,8 +491,13 @@ mod tests {
         );
         assert!(item.extra.contains_key("shared"));
         let back = item.to_json();
-        let orig: Value = serde_json::from_str(src).unwrap();
+        let mut orig: Value = serde_json::from_str(src).unwrap();
+        // Everything comes back but the pre-authenticated URL, a credential.
+        orig.as_object_mut()
+            .unwrap()
+            .remove("@microsoft.graph.downloadUrl");
         assert_eq!(back, orig);
+        assert_eq!(item.download_url.as_deref(), Some("https://dl/x"));
     }
 
     #[test]

@@ -190,6 +190,14 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
             "delta is only supported on folders.",
         ));
     }
+    if ctx.state.config.delta_root_only && !folder.is_root() {
+        // OneDrive for Business (onedrive-api-docs#842, #1060).
+        return Err(GraphError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "notSupported",
+            "view.delta can only be called on the root.",
+        ));
+    }
     let select = Select::parse_item(ctx.query.odata("select"))?;
     let top = ctx.query.top(super::listing::DEFAULT_PAGE)?;
     let token = path_token.or_else(|| ctx.query.get("token").map(str::to_owned));

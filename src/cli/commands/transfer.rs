@@ -62,9 +62,9 @@ fn interrupted(stop: Stop, what: &str, note: String) -> Failure {
     Failure::new(code, format!("{what}: interrupted; {note}"))
 }
 
-/// The item as a result: never with its pre-authenticated download URL (a credential).
-fn item_value(mut item: DriveItem) -> Value {
-    item.download_url = None;
+/// The item as a result (never with its pre-authenticated download URL: the field is
+/// not serialized).
+fn item_value(item: DriveItem) -> Value {
     to_value(item)
 }
 

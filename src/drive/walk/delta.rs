@@ -82,3 +82,50 @@ fn own_path(item: &DriveItem) -> Option<String> {
     let parent = item.parent_reference.as_ref()?.path.as_deref()?;
     Some(format!("{parent}/{}", item.name()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(json: &str) -> DriveItem {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn names(node: &TreeNode) -> Vec<String> {
+        node.children
+            .iter()
+            .map(|c| c.item.name().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_last_occurrence_wins_and_deleted_items_are_left_out() {
+        let root = item(
+            r#"{"id":"R","name":"top","folder":{},"parentReference":{"id":"P","path":"/drive/root:"}}"#,
+        );
+        let items = vec![
+            item(r#"{"id":"R","name":"top","folder":{}}"#),
+            item(r#"{"id":"A","name":"old name","folder":{},"parentReference":{"id":"R"}}"#),
+            item(r#"{"id":"f","name":"f.txt","file":{},"parentReference":{"id":"A"}}"#),
+            item(r#"{"id":"g","name":"gone.txt","file":{},"parentReference":{"id":"R"}}"#),
+            // Later pages: A renamed, g deleted, an item whose parent is not in the subtree.
+            item(r#"{"id":"A","name":"b folder","folder":{},"parentReference":{"id":"R"}}"#),
+            item(
+                r#"{"id":"g","name":"gone.txt","deleted":{"state":"deleted"},"parentReference":{"id":"R"}}"#,
+            ),
+            item(r#"{"id":"o","name":"orphan","file":{},"parentReference":{"id":"elsewhere"}}"#),
+            item(r#"{"id":"c","name":"a.txt","file":{},"parentReference":{"id":"R"}}"#),
+        ];
+        let tree = build(root, items);
+        assert_eq!(names(&tree), ["a.txt", "b folder"], "sorted by name");
+        let folder = &tree.children[1];
+        assert_eq!(names(folder), ["f.txt"]);
+        // Paths rebuilt from parent ids where delta left them out.
+        let path = |n: &TreeNode| n.item.parent_reference.as_ref().unwrap().path.clone();
+        assert_eq!(path(folder).as_deref(), Some("/drive/root:/top"));
+        assert_eq!(
+            path(&folder.children[0]).as_deref(),
+            Some("/drive/root:/top/b folder")
+        );
+    }
+}

@@ -65,7 +65,11 @@ pub async fn walk(graph: &GraphClient, folder: &ItemRef, opts: WalkOptions) -> R
 }
 
 /// Reads the whole tree under `root`, an item already read.
-pub async fn walk_from(graph: &GraphClient, root: DriveItem, opts: WalkOptions) -> Result<TreeNode> {
+pub async fn walk_from(
+    graph: &GraphClient,
+    root: DriveItem,
+    opts: WalkOptions,
+) -> Result<TreeNode> {
     if !is_container(&root) {
         return Err(DriveError::NotAFolder);
     }
