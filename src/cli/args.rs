@@ -379,10 +379,13 @@ pub struct WalkArgs {
 }
 
 impl WalkArgs {
+    /// The walk options; every property of each item is read (see
+    /// [`crate::drive::walk::WalkOptions::select`] for less).
     pub fn options(&self) -> crate::drive::walk::WalkOptions {
         crate::drive::walk::WalkOptions {
             delta: !self.no_delta,
             checkers: usize::from(self.checkers),
+            select: None,
         }
     }
 }

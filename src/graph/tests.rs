@@ -422,13 +422,13 @@ async fn delta_rounds() {
     g.upload_small(&ItemRef::path("/d/one.txt"), Bytes::from_static(b"1"), None)
         .await
         .unwrap();
-    let first = g.delta(&ItemRef::Root, None).await.unwrap();
+    let first = g.delta(&ItemRef::Root, None, None).await.unwrap();
     assert!(first.items.iter().any(|i| i.name() == "one.txt"));
     let link = first.delta_link.expect("deltaLink");
     g.upload_small(&ItemRef::path("/d/two.txt"), Bytes::from_static(b"2"), None)
         .await
         .unwrap();
-    let second = g.delta(&ItemRef::Root, Some(&link)).await.unwrap();
+    let second = g.delta(&ItemRef::Root, Some(&link), None).await.unwrap();
     assert!(second.items.iter().any(|i| i.name() == "two.txt"));
     assert!(!second.items.iter().any(|i| i.name() == "one.txt"));
 }

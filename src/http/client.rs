@@ -229,7 +229,8 @@ impl Request {
     }
 
     /// Method and URL as they may be shown.
-    fn shown_url(&self) -> String {
+    /// The URL as traces and errors show it (a pre-authenticated one by host only).
+    pub fn shown_url(&self) -> String {
         if self.secret_url {
             redact::preauthenticated_url(&self.url)
         } else {
@@ -604,6 +605,16 @@ pub async fn read_json<T: DeserializeOwned>(
     method: &str,
     shown_url: &str,
 ) -> Result<T, Error> {
+    let body = read_body(resp, method, shown_url).await?;
+    parse_json(&body, method, shown_url)
+}
+
+/// The whole body of a response (traced, redacted, at debug level).
+pub async fn read_body(
+    resp: reqwest::Response,
+    method: &str,
+    shown_url: &str,
+) -> Result<bytes::Bytes, Error> {
     let body = resp.bytes().await.map_err(|e| Error::Transport {
         method: method.to_owned(),
         url: shown_url.to_owned(),
@@ -612,7 +623,17 @@ pub async fn read_json<T: DeserializeOwned>(
     if tracing::enabled!(target: "onedrive_cli::http", Level::DEBUG) {
         tracing::debug!(target: "onedrive_cli::http", "<- body {}", redact::json(&body));
     }
-    serde_json::from_slice(&body).map_err(|e| Error::Unexpected {
+    Ok(body)
+}
+
+/// A JSON body read by [`read_body`] as `T`; a body that is not `T` is
+/// [`Error::Unexpected`] naming the request.
+pub fn parse_json<T: DeserializeOwned>(
+    body: &[u8],
+    method: &str,
+    shown_url: &str,
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Unexpected {
         method: method.to_owned(),
         url: shown_url.to_owned(),
         detail: format!("invalid JSON body: {e}"),

@@ -34,7 +34,12 @@ pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
 pub async fn tree(ctx: &Ctx, a: &TreeArgs) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
-    let root = walk::walk(&ctx.graph, &obj.item_ref(), a.walk.options())
+    let mut opts = a.walk.options();
+    if !a.objects {
+        // Names and type words only: smaller pages (objects need every property).
+        opts.select = Some(walk::TREE_FIELDS);
+    }
+    let root = walk::walk(&ctx.graph, &obj.item_ref(), opts)
         .await
         .map_err(fail("tree", &shown))?;
     let mut top = Map::new();

@@ -24,9 +24,12 @@ pub fn refused(e: &DriveError) -> bool {
             .is_some_and(|a| matches!(a.status.as_u16(), 400 | 403 | 405 | 501))
 }
 
-/// Reads the tree under `root` (a folder already read) with one delta round.
-pub async fn walk(graph: &GraphClient, root: &DriveItem) -> Result<TreeNode> {
-    let round = graph.delta(&ItemRef::Id(root.id.clone()), None).await?;
+/// Reads the tree under `root` (a folder already read) with one delta round, asking
+/// for the `select`ed properties only (all when `None`).
+pub async fn walk(graph: &GraphClient, root: &DriveItem, select: Option<&str>) -> Result<TreeNode> {
+    let round = graph
+        .delta(&ItemRef::Id(root.id.clone()), None, select)
+        .await?;
     Ok(build(root.clone(), round.items))
 }
 

