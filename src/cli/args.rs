@@ -100,6 +100,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Show a folder as a tree of names and types
     Tree(TreeArgs),
+    /// Print what was added (+), modified (~) or deleted (-) under a folder since the last call
+    Changes(ChangesArgs),
     /// Not supported by Microsoft Graph (there is no comments API)
     Comments(CommentsArgs),
     /// Not supported by Microsoft Graph (there is no comments API)
@@ -362,6 +364,26 @@ pub struct TreeArgs {
     pub objects: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
+    /// Folder (default: the drive root)
+    pub folder: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+The first call records the folder's state and prints nothing (or everything with --all); \
+each later call prints one line per item added (+), modified (~: content, rename or move \
+within the folder) or deleted (-: deleted or moved out), paths from the drive root, and \
+records the new state. The state (a delta link and the known paths) is kept per drive and \
+folder in the state folder beside the config (~/.lcrc.d/delta/), never printed. When the \
+service asks to start over (410), the folder is read again and compared with the last \
+known state; that call cannot see changed file contents, and says so.")]
+pub struct ChangesArgs {
+    /// Forget the recorded state and start over
+    #[arg(long)]
+    pub reset: bool,
+    /// When there is no recorded state, print every item as added
+    #[arg(long)]
+    pub all: bool,
     /// Folder (default: the drive root)
     pub folder: Option<String>,
 }

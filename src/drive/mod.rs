@@ -1,6 +1,7 @@
 //! Convenience API over the Graph wrapper: object resolution, ranges, walks, uploads,
 //! downloads, copies. Knows the service's habits; knows nothing about the command line.
 
+pub mod changes;
 pub mod copy;
 pub mod download;
 pub mod error;

@@ -2,6 +2,7 @@
 //! `drive`/`graph` layers and returns the result as a JSON value for the formatter.
 
 pub mod account;
+pub mod changes;
 pub mod comments;
 pub mod info;
 pub mod listing;
@@ -111,6 +112,7 @@ pub async fn run(cli: &Cli) -> CommandResult {
         C::Link(a) => info::link(&ctx, a).await,
         C::Ls(a) => listing::ls(&ctx, a, pre.list_range.unwrap_or_default()).await,
         C::Tree(a) => listing::tree(&ctx, a).await,
+        C::Changes(a) => changes::changes(&ctx, a).await,
         C::Mkdir(a) => manage::mkdir(&ctx, a, pre.json.as_ref()).await,
         C::Cp(a) => manage::cp(&ctx, a).await,
         C::Mv(a) => manage::mv(&ctx, a).await,
@@ -215,6 +217,7 @@ fn remote_names(cmd: &Command) -> Vec<(&'static str, &str)> {
         C::Link(a) => v.push(("link", Some(&a.object))),
         C::Ls(a) => v.push(("ls", a.folder.as_deref())),
         C::Tree(a) => v.push(("tree", a.folder.as_deref())),
+        C::Changes(a) => v.push(("changes", a.folder.as_deref())),
         C::Mkdir(a) => v.extend([
             ("mkdir", Some(a.name.as_str())),
             ("mkdir", a.folder.as_deref()),
