@@ -90,6 +90,55 @@ fn ls_follows_pages() {
 }
 
 #[test]
+fn ls_unsorted_streams_pages_and_stops_once_its_range_is_printed() {
+    let env = Env::new();
+    let folder = env.seed_folder("many");
+    env.emu
+        .state
+        .store
+        .populate(&folder, 0, 2500, &[1], 1)
+        .expect("populate");
+    let children = |env: &Env| common::sum_requests(&env.stats(), |r| r.ends_with("/children"));
+    // The whole listing: the same names as the sorted one.
+    let sorted = stdout_of(&env.cmd().args(["ls", "many"]).output().unwrap());
+    let before = children(&env);
+    let out = env.cmd().args(["ls", "-U", "many"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(children(&env) - before, 3, "three pages of up to 1,000");
+    let mut unsorted: Vec<String> = stdout_of(&out).lines().map(str::to_owned).collect();
+    unsorted.sort();
+    let mut want: Vec<String> = sorted.lines().map(str::to_owned).collect();
+    want.sort();
+    assert_eq!(unsorted, want);
+    // A range inside the first page: one request, and exactly the range.
+    let before = children(&env);
+    let out = env
+        .cmd()
+        .args(["ls", "-U", "-r", "5-3", "many"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(children(&env) - before, 1, "no page after the range");
+    assert_eq!(stdout_of(&out).lines().count(), 3);
+    // --json and -k print the same bytes as the sorted command does for the same items.
+    for args in [&["--json"][..], &["-k", "name"][..]] {
+        let u: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(["ls", "-U", "-o", "-r", "2", "many"])
+            .collect();
+        let s: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(["ls", "-o", "-r", "2", "many"])
+            .collect();
+        let u = stdout_of(&env.cmd().args(&u).output().unwrap());
+        let s = stdout_of(&env.cmd().args(&s).output().unwrap());
+        assert_eq!(u, s, "{args:?}");
+    }
+}
+
+#[test]
 fn tree_as_the_original_readme() {
     let env = Env::new();
     seed_pics(&env);

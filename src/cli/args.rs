@@ -185,8 +185,13 @@ pub struct LinkArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Names are sorted (by code point, as the original did), which needs the whole listing \
+first: it is kept as names only (objects with -o). With -U the names are printed in the \
+service's order as each page of up to 1,000 arrives, with memory for one page, and -r \
+stops asking for pages once its range is printed.")]
 pub struct LsArgs {
-    /// Only this range of the sorted listing: 'offset-limit', 'offset-', '-limit' or 'limit'
+    /// Only this range of the listing: 'offset-limit', 'offset-', '-limit' or 'limit'
     #[arg(
         short = 'r',
         long = "range",
@@ -197,6 +202,9 @@ pub struct LsArgs {
     /// Print full objects, not just names
     #[arg(short = 'o', long = "objects")]
     pub objects: bool,
+    /// Do not sort: print each page as it arrives, in the service's order
+    #[arg(short = 'U', long = "unsorted")]
+    pub unsorted: bool,
     /// Folder (default: the drive root)
     pub folder: Option<String>,
 }

@@ -198,6 +198,65 @@ pub struct OutputOptions {
     pub template: Option<Template>,
 }
 
+/// Writes a list one element at a time, exactly as [`render`] writes the whole list
+/// (the same bytes, `--json` and `-k` included), so a command can print a listing
+/// page by page and keep only one page in memory.
+pub struct ListWriter<'o, W: std::io::Write> {
+    out: W,
+    opts: &'o OutputOptions,
+    written: usize,
+}
+
+impl<'o, W: std::io::Write> ListWriter<'o, W> {
+    pub fn new(out: W, opts: &'o OutputOptions) -> Self {
+        Self {
+            out,
+            opts,
+            written: 0,
+        }
+    }
+
+    /// Writes one element of the list.
+    pub fn item(&mut self, v: &Value) -> std::io::Result<()> {
+        let single = Value::Array(vec![v.clone()]);
+        let reduced = match &self.opts.template {
+            Some(t) => match apply_template(&single, t) {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            },
+            None => vec![v.clone()],
+        };
+        for e in reduced {
+            if self.opts.json {
+                let pretty = serde_json::to_string_pretty(&e).unwrap_or_else(|_| "null".into());
+                let sep = if self.written == 0 { "[\n" } else { ",\n" };
+                self.out.write_all(sep.as_bytes())?;
+                let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
+                self.out.write_all(indented.join("\n").as_bytes())?;
+            } else {
+                self.out
+                    .write_all(to_human(&Value::Array(vec![e])).as_bytes())?;
+            }
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    /// Sends what was written so far (after each page).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Ends the list (`--json`: the closing bracket, or `[]` when empty) and flushes.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        if self.opts.json {
+            let end = if self.written == 0 { "[]\n" } else { "\n]\n" };
+            self.out.write_all(end.as_bytes())?;
+        }
+        self.out.flush()
+    }
+}
+
 /// The whole stdout text for one command result.
 pub fn render(data: &Value, opts: &OutputOptions) -> String {
     let reduced;
@@ -243,6 +302,41 @@ pub fn human_size(bytes: u64) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_list_written_element_by_element_reads_as_the_whole_list() {
+        let list = json!(["a", {"name": "b", "id": "1", "x": {"y": [1, 2]}}, "c"]);
+        let opts_all = [
+            OutputOptions::default(),
+            OutputOptions {
+                json: true,
+                template: None,
+            },
+            OutputOptions {
+                json: false,
+                template: Some(Template::parse("name").unwrap()),
+            },
+            OutputOptions {
+                json: true,
+                template: Some(Template::parse("{id}:{name}").unwrap()),
+            },
+        ];
+        for opts in &opts_all {
+            for l in [list.clone(), json!([])] {
+                let mut buf = Vec::new();
+                let mut w = ListWriter::new(&mut buf, opts);
+                for v in l.as_array().unwrap() {
+                    w.item(v).unwrap();
+                }
+                w.finish().unwrap();
+                assert_eq!(
+                    String::from_utf8(buf).unwrap(),
+                    render(&l, opts),
+                    "{opts:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn list_of_names() {

@@ -55,6 +55,14 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         show_results: cli.json || cli.object_key.is_some(),
         progress_bars: !cli.debug && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         state_dir,
+        // Already checked by `run` before any request.
+        output: super::output::OutputOptions {
+            json: cli.json,
+            template: cli
+                .object_key
+                .as_deref()
+                .and_then(|k| super::output::Template::parse(k).ok()),
+        },
     })
 }
 

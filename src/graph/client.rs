@@ -288,12 +288,19 @@ impl GraphClient {
         Ok(out)
     }
 
-    /// The children of a folder, a page (up to 1000 items) at a time.
+    /// The children of a folder, a page (up to 1000 items) at a time; `select`: a
+    /// `$select` list (every property when `None`).
     pub fn children_pages(
         &self,
         folder: &ItemRef,
+        select: Option<&str>,
     ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static> {
-        let url = self.item_url(folder, Some("children"), Some(&format!("$top={PAGE_SIZE}")))?;
+        let mut query = format!("$top={PAGE_SIZE}");
+        if let Some(s) = select {
+            query.push_str("&$select=");
+            query.push_str(s);
+        }
+        let url = self.item_url(folder, Some("children"), Some(&query))?;
         Ok(self.pages(url))
     }
 
@@ -309,13 +316,12 @@ impl GraphClient {
         folder: &ItemRef,
         select: Option<&str>,
     ) -> Result<Vec<DriveItem>> {
-        let mut query = format!("$top={PAGE_SIZE}");
-        if let Some(s) = select {
-            query.push_str("&$select=");
-            query.push_str(s);
+        let mut out = Vec::new();
+        let mut pages = std::pin::pin!(self.children_pages(folder, select)?);
+        while let Some(page) = pages.next().await {
+            out.extend(page?);
         }
-        let url = self.item_url(folder, Some("children"), Some(&query))?;
-        self.collect_pages(url).await
+        Ok(out)
     }
 
     /// One round of `GET {folder}/delta` (all pages): every item of the subtree in its

@@ -161,7 +161,7 @@ async fn listing_follows_next_links() {
         pages.iter().map(Vec::len).collect::<Vec<_>>(),
         vec![2, 2, 1]
     );
-    let mut stream = std::pin::pin!(g.children_pages(&ItemRef::path("/many")).unwrap());
+    let mut stream = std::pin::pin!(g.children_pages(&ItemRef::path("/many"), None).unwrap());
     let mut n = 0;
     while let Some(p) = stream.next().await {
         n += p.unwrap().len();

@@ -1,32 +1,119 @@
 //! `ls` and `tree`.
 
+use futures_util::StreamExt as _;
 use serde_json::{Map, Value};
 
 use super::{CommandResult, Ctx, fail, fail_http, to_value};
 use crate::cli::args::{LsArgs, TreeArgs};
+use crate::cli::exit::{ExitCode, Failure};
+use crate::cli::output::ListWriter;
 use crate::drive::range::ListRange;
 use crate::drive::walk::{self, TreeNode};
+use crate::graph::DriveItem;
 
-/// Names sorted (by code point, as the original's `sorted`), then the range applied.
+/// Names sorted (by code point, as the original's `sorted`), then the range applied;
+/// the whole listing is read first and kept as names only (objects with `-o`). With
+/// `-U`, each page is printed as it arrives (see [`ls_unsorted`]).
 pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
-    let mut items = ctx
+    // Names only: a page a fifth of its full size (id comes anyway).
+    let select = (!a.objects).then_some("name");
+    let pages = ctx
         .graph
-        .list_children(&obj.item_ref())
-        .await
+        .children_pages(&obj.item_ref(), select)
         .map_err(fail_http("ls", &shown))?;
-    items.sort_by(|x, y| x.name().cmp(y.name()));
-    let items = range.apply(items);
+    let mut pages = std::pin::pin!(pages);
+    if a.unsorted {
+        return ls_unsorted(ctx, &mut pages, range, a.objects, &shown).await;
+    }
     let out: Vec<Value> = if a.objects {
-        items.iter().map(to_value).collect()
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            items.extend(page.map_err(fail_http("ls", &shown))?);
+        }
+        items.sort_by(|x, y| x.name().cmp(y.name()));
+        range.apply(items).iter().map(to_value).collect()
     } else {
-        items
-            .iter()
-            .map(|i| Value::String(i.name().to_owned()))
-            .collect()
+        let mut names: Vec<String> = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(fail_http("ls", &shown))?;
+            names.extend(page.into_iter().map(|i| i.name.unwrap_or_default()));
+        }
+        names.sort();
+        range.apply(names).into_iter().map(Value::String).collect()
     };
     Ok(Some(Value::Array(out).into()))
+}
+
+/// `ls -U`: prints each page as it arrives, in the service's order, holding one page;
+/// stops asking for pages once the range is printed, or when stdout is closed
+/// (`| head`).
+async fn ls_unsorted(
+    ctx: &Ctx,
+    pages: &mut (impl futures_util::Stream<Item = crate::http::Result<Vec<DriveItem>>> + Unpin),
+    range: ListRange,
+    objects: bool,
+    shown: &str,
+) -> CommandResult {
+    let mut skip = range.offset.unwrap_or(0);
+    let mut left = range.limit;
+    let mut w = ListWriter::new(std::io::BufWriter::new(std::io::stdout()), &ctx.output);
+    let written = async {
+        while left != Some(0) {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(fail_http("ls", shown))?;
+            for item in page {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                if left == Some(0) {
+                    break;
+                }
+                let v = if objects {
+                    to_value(&item)
+                } else {
+                    Value::String(item.name.unwrap_or_default())
+                };
+                w.item(&v).map_err(write_failure)?;
+                left = left.map(|l| l - 1);
+            }
+            w.flush().map_err(write_failure)?;
+        }
+        Ok::<(), WriteOrFail>(())
+    }
+    .await;
+    match written.and_then(|()| w.finish().map_err(write_failure)) {
+        Ok(()) | Err(WriteOrFail::ClosedPipe) => Ok(None),
+        Err(WriteOrFail::Fail(f)) => Err(f),
+    }
+}
+
+/// Why a streamed listing stopped early.
+enum WriteOrFail {
+    /// The reader went away (`| head`): not worth a complaint.
+    ClosedPipe,
+    Fail(Failure),
+}
+
+impl From<Failure> for WriteOrFail {
+    fn from(f: Failure) -> Self {
+        Self::Fail(f)
+    }
+}
+
+fn write_failure(e: std::io::Error) -> WriteOrFail {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        WriteOrFail::ClosedPipe
+    } else {
+        WriteOrFail::Fail(Failure::new(
+            ExitCode::Error,
+            format!("writing output: {e}"),
+        ))
+    }
 }
 
 /// `{root name: {child: type | {…}}}`; with `-o` a file is `[type, object]` (a list, so

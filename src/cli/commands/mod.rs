@@ -52,6 +52,8 @@ pub struct Ctx {
     pub progress_bars: bool,
     /// The state folder beside the config (resumable transfers).
     pub state_dir: crate::config::StateDir,
+    /// How results are printed (`--json`, `-k`), for commands that stream them.
+    pub output: crate::cli::output::OutputOptions,
 }
 
 impl Ctx {
