@@ -86,6 +86,16 @@ struct PageLinks {
     delta_link: Option<String>,
 }
 
+/// One page of a delta round, and where the round goes on.
+#[derive(Clone, Debug)]
+pub struct DeltaPage {
+    pub items: Vec<DriveItem>,
+    /// The nextLink, when the round has more pages.
+    pub next: Option<Url>,
+    /// The deltaLink, on the last page.
+    pub delta_link: Option<Url>,
+}
+
 /// The answer to one upload-session fragment.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FragmentOutcome {
@@ -342,17 +352,41 @@ impl GraphClient {
     ) -> Result<DeltaRound> {
         let first = match since {
             Some(link) => self.check_next_link(link.as_str())?,
-            None => {
-                let mut query = format!("$top={PAGE_SIZE}");
-                if let Some(s) = select {
-                    query.push_str("&$select=");
-                    query.push_str(s);
-                }
-                self.item_url(folder, Some("delta"), Some(&query))?
-            }
+            None => self.delta_url(folder, select)?,
         };
-        let mut items = Vec::new();
-        let (mut body, mut shown) = self.get_body(first).await?;
+        self.delta_from(first, Vec::new()).await
+    }
+
+    /// The first page of a full delta enumeration of `folder` (see [`Self::delta`]):
+    /// its items, and the link to the rest (`None`: the round is done, and its
+    /// deltaLink is in [`DeltaPage::delta_link`]). Continue with [`Self::delta_from`].
+    pub async fn delta_first_page(
+        &self,
+        folder: &ItemRef,
+        select: Option<&str>,
+    ) -> Result<DeltaPage> {
+        let (body, shown) = self.get_body(self.delta_url(folder, select)?).await?;
+        let links: PageLinks = parse_json(&body, "GET", &shown)?;
+        let page: Collection<DriveItem> = parse_json(&body, "GET", &shown)?;
+        Ok(DeltaPage {
+            items: page.value,
+            next: links
+                .next_link
+                .as_deref()
+                .map(|l| self.check_next_link(l))
+                .transpose()?,
+            delta_link: links
+                .delta_link
+                .as_deref()
+                .map(|l| self.check_next_link(l))
+                .transpose()?,
+        })
+    }
+
+    /// The rest of a delta round from the page at `url` (a nextLink or a deltaLink),
+    /// appended to `items`.
+    pub async fn delta_from(&self, url: Url, mut items: Vec<DriveItem>) -> Result<DeltaRound> {
+        let (mut body, mut shown) = self.get_body(url).await?;
         loop {
             let links: PageLinks = parse_json(&body, "GET", &shown)?;
             let prefetch = match links.next_link.as_deref() {
@@ -382,6 +416,16 @@ impl GraphClient {
                 }
             }
         }
+    }
+
+    /// `{folder}/delta?$top=1000[&$select=…]`.
+    fn delta_url(&self, folder: &ItemRef, select: Option<&str>) -> Result<Url> {
+        let mut query = format!("$top={PAGE_SIZE}");
+        if let Some(s) = select {
+            query.push_str("&$select=");
+            query.push_str(s);
+        }
+        self.item_url(folder, Some("delta"), Some(&query))
     }
 
     /// `GET url`'s body, and the URL as errors show it.

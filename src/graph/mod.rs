@@ -12,8 +12,8 @@ pub mod types;
 
 pub use address::{DriveSelector, ItemRef, encode_path, encode_segment};
 pub use client::{
-    ByteRange, DEFAULT_GRAPH_URL, DeltaRound, Download, FragmentOutcome, GraphClient, PAGE_SIZE,
-    ParentRef,
+    ByteRange, DEFAULT_GRAPH_URL, DeltaPage, DeltaRound, Download, FragmentOutcome, GraphClient,
+    PAGE_SIZE, ParentRef,
 };
 pub use connect::Connection;
 pub use types::*;

@@ -6,10 +6,21 @@
 //! same item may appear more than once ("use the last occurrence"), deleted items carry
 //! `deleted`, and `parentReference.path` may be missing (Business), so the tree is
 //! rebuilt from parent ids alone.
+//!
+//! One stream costs a round trip per 1,000 items, one after the other. A large tree is
+//! cheaper read as several streams at once, one per subfolder of the top folder: the
+//! first page of the whole-tree stream and the top folder's children are asked for
+//! together (one round trip); if the tree fits that page, it is done; otherwise each
+//! subfolder gets its own stream, `checkers` at a time, and the longest one sets the
+//! time (the 2,000-folder benchmark drive: 2 + 6 round trips instead of 24). Where the
+//! service refuses delta below the top folder (Business: root only), the whole-tree
+//! stream goes on from its second page instead.
 
 use std::collections::HashMap;
 
-use super::{TreeNode, assemble};
+use futures_util::{StreamExt as _, TryStreamExt as _};
+
+use super::{TreeNode, assemble, is_container};
 use crate::drive::error::{DriveError, Result};
 use crate::graph::{DriveItem, GraphClient, ItemRef};
 use crate::http::ErrorKind;
@@ -19,17 +30,65 @@ use crate::http::ErrorKind;
 /// root), 405, 501 (not supported).
 pub fn refused(e: &DriveError) -> bool {
     let DriveError::Http(h) = e else { return false };
+    refused_http(h)
+}
+
+fn refused_http(h: &crate::http::Error) -> bool {
     h.kind() == ErrorKind::NotSupported
         || h.api()
             .is_some_and(|a| matches!(a.status.as_u16(), 400 | 403 | 405 | 501))
 }
 
-/// Reads the tree under `root` (a folder already read) with one delta round, asking
-/// for the `select`ed properties only (all when `None`).
-pub async fn walk(graph: &GraphClient, root: &DriveItem, select: Option<&str>) -> Result<TreeNode> {
-    let round = graph
-        .delta(&ItemRef::Id(root.id.clone()), None, select)
-        .await?;
+/// Reads the tree under `root` (a folder already read) with delta, one stream or one
+/// per subfolder (`checkers` at a time; see the module docs), asking for the
+/// `select`ed properties only (all when `None`).
+pub async fn walk(
+    graph: &GraphClient,
+    root: &DriveItem,
+    select: Option<&str>,
+    checkers: usize,
+) -> Result<TreeNode> {
+    let top = ItemRef::Id(root.id.clone());
+    let (first, children) = tokio::join!(
+        graph.delta_first_page(&top, select),
+        graph.list_children_selected(&top, select)
+    );
+    let first = first?;
+    let Some(next) = first.next else {
+        // The whole tree fitted in one page.
+        return Ok(build(root.clone(), first.items));
+    };
+    let subfolders: Vec<String> = match &children {
+        Ok(c) => c
+            .iter()
+            .filter(|i| is_container(i))
+            .map(|i| i.id.clone())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    if subfolders.len() >= 2 {
+        let streams: std::result::Result<Vec<_>, crate::http::Error> =
+            futures_util::stream::iter(subfolders)
+                .map(|id| async move { graph.delta(&ItemRef::Id(id), None, select).await })
+                .buffer_unordered(checkers.max(1))
+                .try_collect()
+                .await;
+        match streams {
+            Ok(rounds) => {
+                let mut items = children.unwrap_or_default();
+                for r in rounds {
+                    items.extend(r.items);
+                }
+                return Ok(build(root.clone(), items));
+            }
+            Err(e) if refused_http(&e) => {
+                tracing::debug!(target: "onedrive_cli::walk",
+                    "delta refused below '{}' ({e}); one stream for the whole tree", root.name());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let round = graph.delta_from(next, first.items).await?;
     Ok(build(root.clone(), round.items))
 }
 

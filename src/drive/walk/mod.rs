@@ -4,18 +4,22 @@
 //! request's latency; the bytes are small next to it):
 //! - [`delta`](mod@delta): one `GET {folder}/delta` stream returns the whole subtree, a
 //!   page of up to 1,000 items per round trip, whatever its shape: ceil(items / 1,000)
-//!   round trips. Graph allows delta on any folder of a Personal drive (on Business only
-//!   on the root, which answers 4xx/501 for other folders).
+//!   round trips. A tree larger than one page is read as one stream per subfolder of
+//!   the folder, `checkers` at a time: one round trip for the first page and the
+//!   folder's children, then as many as the largest subfolder's stream. Graph allows
+//!   delta on any folder of a Personal drive (on Business only on the root, which
+//!   answers 4xx/501 for other folders; the one stream then goes on).
 //! - [`listing`]: one `children` listing per folder (paging followed), with up to
 //!   `checkers` folders listed at once from a work queue: at least the tree's depth, and
 //!   at least folders / checkers, round trips.
 //!
 //! The rule: delta, unless it is refused for that folder (400, 403, 405, 501: Business,
 //! or a service that does not offer it), then the listing walk; `--no-delta` forces the
-//! listing walk. A delta stream is never more round trips than listing one folder at a
-//! time, and it is fewer as soon as the tree has more folders than pages of 1,000 items
-//! per checker, which is the common case (the listing benchmark's 2,000 folders and
-//! 20,000 files: 23 round trips, against 2,000 / 8 = 250 for the listing walk).
+//! listing walk. Delta is never more round trips than listing one folder at a time, and
+//! it is fewer as soon as the tree has more folders than pages of 1,000 items per
+//! checker, which is the common case (the listing benchmark's 2,000 folders and 20,000
+//! files: 1 + 1 + 6 round trips split per subfolder, 1 + 23 as one stream, against
+//! 2,001 / 8 = 250 for the listing walk).
 //!
 //! Both give the same tree: children sorted by name (code point order), the same
 //! items. Delta items may lack `parentReference.path` (Business); paths are rebuilt from
@@ -83,7 +87,7 @@ pub async fn walk_from(
         return Err(DriveError::NotAFolder);
     }
     if opts.delta {
-        match delta::walk(graph, &root, opts.select).await {
+        match delta::walk(graph, &root, opts.select, opts.checkers).await {
             Ok(tree) => return Ok(tree),
             Err(e) if delta::refused(&e) => {
                 tracing::debug!(target: "onedrive_cli::walk",
