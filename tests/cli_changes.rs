@@ -90,6 +90,37 @@ fn changes_reports_adds_edits_renames_moves_and_deletes() {
 }
 
 #[test]
+fn a_folder_moved_in_is_reported_with_its_content() {
+    // Graph reports the moved folder, not what it holds
+    // (microsoftgraph/microsoft-graph-docs-contrib#7188): its content is read.
+    let env = Env::new();
+    env.seed_file("w/a.txt", b"a");
+    env.seed_file("outside/dir/f.txt", b"f");
+    env.seed_file("outside/dir/deep/g.txt", b"g");
+    assert_eq!(changes(&env, &["w"]), "");
+    let w = env.id_of("w");
+    patch(
+        &env,
+        "outside/dir",
+        ItemPatch {
+            parent_id: Some(w),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        changes(&env, &["w"]),
+        "+ w/dir/\n+ w/dir/deep/\n+ w/dir/deep/g.txt\n+ w/dir/f.txt\n"
+    );
+    // Now known: a later delete inside it is reported.
+    env.emu
+        .state
+        .store
+        .delete(&env.id_of("w/dir/f.txt"))
+        .unwrap();
+    assert_eq!(changes(&env, &["w"]), "- w/dir/f.txt\n");
+}
+
+#[test]
 fn all_reset_and_the_record_stay_out_of_the_output() {
     let env = Env::new();
     env.seed_file("w/a.txt", b"a");

@@ -125,17 +125,22 @@ impl Snapshot {
                 continue;
             }
             if item.deleted.is_some() {
-                self.remove_subtree(&item.id);
+                // What was below it no longer reaches the folder: the pass below drops it.
+                self.items.remove(&item.id);
             } else {
                 live.push(item);
             }
         }
         for item in &live {
-            let parent = item
-                .parent_reference
-                .as_ref()
-                .and_then(|p| p.id.clone())
-                .unwrap_or_default();
+            // An item without a parent id keeps the one it had (or is skipped when new):
+            // it must not look moved out.
+            let parent = match item.parent_reference.as_ref().and_then(|p| p.id.clone()) {
+                Some(p) => p,
+                None => match self.items.get(&item.id) {
+                    Some(k) => k.parent.clone(),
+                    None => continue,
+                },
+            };
             self.items.insert(
                 item.id.clone(),
                 Known {
@@ -169,26 +174,29 @@ impl Snapshot {
         changes
     }
 
-    /// Forgets `id` and everything known below it.
-    fn remove_subtree(&mut self, id: &str) {
-        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (k, v) in &self.items {
-            children
-                .entry(v.parent.as_str())
-                .or_default()
-                .push(k.as_str());
+    /// Folders added by a round whose content the round did not (fully) carry: Graph
+    /// reports a folder moved into the watched folder, but not what it holds
+    /// (microsoftgraph/microsoft-graph-docs-contrib#7188). `items` are the round's
+    /// items; the caller reads these folders and applies what they hold.
+    pub fn unexplored(&self, changes: &[Change], items: &[DriveItem]) -> Vec<DriveItem> {
+        let mut known_children: HashMap<&str, u64> = HashMap::new();
+        for k in self.items.values() {
+            *known_children.entry(k.parent.as_str()).or_default() += 1;
         }
-        let mut gone = vec![id.to_owned()];
-        let mut stack = vec![id];
-        while let Some(cur) = stack.pop() {
-            for c in children.get(cur).into_iter().flatten() {
-                gone.push((*c).to_owned());
-                stack.push(c);
-            }
-        }
-        for g in gone {
-            self.items.remove(&g);
-        }
+        let added: HashSet<&str> = changes
+            .iter()
+            .filter(|c| c.folder && c.change == ChangeKind::Added)
+            .map(|c| c.id.as_str())
+            .collect();
+        items
+            .iter()
+            .filter(|i| added.contains(i.id.as_str()) && i.deleted.is_none())
+            .filter(|i| {
+                let count = i.folder.as_ref().and_then(|f| f.child_count).unwrap_or(0);
+                known_children.get(i.id.as_str()).copied().unwrap_or(0) < count
+            })
+            .cloned()
+            .collect()
     }
 
     /// Changes from `before` to `self`; `reported`: ids the round named (a file named
@@ -228,18 +236,20 @@ impl Snapshot {
                 });
             }
         }
-        // Additions and modifications by path, then deletions in reverse path order
-        // (a folder's content before the folder).
-        out.sort_by(|a, b| {
-            let del = |c: &Change| c.change == ChangeKind::Deleted;
-            match (del(a), del(b)) {
-                (false, false) => a.path.cmp(&b.path),
-                (true, true) => b.path.cmp(&a.path),
-                (false, true) => std::cmp::Ordering::Less,
-                (true, false) => std::cmp::Ordering::Greater,
-            }
-        });
+        out.sort_by(report_order);
         out
+    }
+}
+
+/// The order changes are reported in: additions and modifications by path, then
+/// deletions in reverse path order (a folder's content before the folder).
+pub fn report_order(a: &Change, b: &Change) -> std::cmp::Ordering {
+    let del = |c: &Change| c.change == ChangeKind::Deleted;
+    match (del(a), del(b)) {
+        (false, false) => a.path.cmp(&b.path),
+        (true, true) => b.path.cmp(&a.path),
+        (false, true) => std::cmp::Ordering::Less,
+        (true, false) => std::cmp::Ordering::Greater,
     }
 }
 

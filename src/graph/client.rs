@@ -267,6 +267,12 @@ impl GraphClient {
         })
     }
 
+    /// Whether `url` is on the Graph host this client sends its token to (a stored
+    /// link from another host, e.g. after `api.graph_url` changed, is not followed).
+    pub fn is_graph_link(&self, url: &Url) -> bool {
+        url.origin() == self.base_url.origin()
+    }
+
     fn check_next_link(&self, link: &str) -> Result<Url> {
         let u = Url::parse(link).map_err(|e| Error::Unexpected {
             method: "GET".into(),
