@@ -425,6 +425,18 @@ async fn a_delta_page_asked_for_again_is_the_same_page() {
     assert_eq!(keys(&p1), keys(&again));
     assert_eq!(keys(&p1).len(), 100);
     assert_eq!(p1["@odata.nextLink"], again["@odata.nextLink"]);
+    // The last page too: asked for again after the round ended, it comes again.
+    let (s, small) = emu
+        .get(&format!("/me/drive/items/{}/delta?$top=200", a.id))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let last = small["@odata.nextLink"].as_str().unwrap().to_owned();
+    let (s, end) = emu.get_url(&last).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(end["@odata.deltaLink"].is_string(), "a 2-page round");
+    let (s, again) = emu.get_url(&last).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(keys(&end), keys(&again));
     // The round still completes, every item once, parents before children.
     let (rest, _, _) = delta_round(&emu, p1["@odata.nextLink"].as_str().unwrap()).await;
     let mut all: Vec<Value> = first["value"].as_array().unwrap().clone();

@@ -77,6 +77,16 @@ pub struct DeltaRound {
     pub delta_link: Option<Url>,
 }
 
+/// A spawned request that is cancelled when its result is no longer wanted (a walk
+/// that stopped early), so no request outlives the call that started it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// A collection page's links, read without its items (serde skips `value`).
 #[derive(serde::Deserialize)]
 struct PageLinks {
@@ -399,15 +409,17 @@ impl GraphClient {
                 Some(link) => {
                     let url = self.check_next_link(link)?;
                     let this = self.clone();
-                    Some(tokio::spawn(async move { this.get_body(url).await }))
+                    Some(AbortOnDrop(tokio::spawn(async move {
+                        this.get_body(url).await
+                    })))
                 }
                 None => None,
             };
             let page: Collection<DriveItem> = parse_json(&body, "GET", &shown)?;
             items.extend(page.value);
             match prefetch {
-                Some(task) => {
-                    (body, shown) = task.await.map_err(|e| Error::Unexpected {
+                Some(mut task) => {
+                    (body, shown) = (&mut task.0).await.map_err(|e| Error::Unexpected {
                         method: "GET".into(),
                         url: shown.clone(),
                         detail: format!("the next page's request failed: {e}"),

@@ -60,6 +60,11 @@ pub struct DriveItem {
     /// `--json`) and anything stored never carry it.
     #[serde(rename = "@microsoft.graph.downloadUrl", default, skip_serializing)]
     pub download_url: Option<String>,
+    /// The OneDrive API's older name of the same URL (served when `$select`ed): read
+    /// into its own field so that it is never serialized either (it would otherwise
+    /// land in `extra` and be printed).
+    #[serde(rename = "@content.downloadUrl", default, skip_serializing)]
+    pub content_download_url: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -475,7 +480,7 @@ mod tests {
             "file":{"mimeType":"text/plain","hashes":{"quickXorHash":"aCgDG9jwBhDc4Q1yawMZAAAAAAA="},"processingMetadata":false},
             "parentReference":{"driveId":"ABC","id":"ABC!101","path":"/drive/root:/My%20Docs"},
             "fileSystemInfo":{"lastModifiedDateTime":"2016-09-20T14:34:00Z"},
-            "@microsoft.graph.downloadUrl":"https://dl/x","shared":{"scope":"users"},
+            "@microsoft.graph.downloadUrl":"https://dl/x","@content.downloadUrl":"https://dl/x","shared":{"scope":"users"},
             "createdBy":{"user":{"displayName":"U"}}}"#;
         let item: DriveItem = serde_json::from_str(src).unwrap();
         assert_eq!(item.name(), "a b.txt");
@@ -493,9 +498,9 @@ mod tests {
         let back = item.to_json();
         let mut orig: Value = serde_json::from_str(src).unwrap();
         // Everything comes back but the pre-authenticated URL, a credential.
-        orig.as_object_mut()
-            .unwrap()
-            .remove("@microsoft.graph.downloadUrl");
+        for k in ["@microsoft.graph.downloadUrl", "@content.downloadUrl"] {
+            orig.as_object_mut().unwrap().remove(k);
+        }
         assert_eq!(back, orig);
         assert_eq!(item.download_url.as_deref(), Some("https://dl/x"));
     }

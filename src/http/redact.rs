@@ -41,6 +41,7 @@ const SECRET_JSON_KEYS: &[&str] = &[
     "password",
     "uploadUrl",
     "@microsoft.graph.downloadUrl",
+    "@content.downloadUrl",
     "@microsoft.graph.sourceUrl",
 ];
 

@@ -45,7 +45,9 @@ struct Session {
     /// Change position when the round started: the deltaLink's token.
     epoch: u64,
     seq: u64,
-    started: Instant,
+    /// When a page of this round was last asked for: the least recently used round
+    /// is dropped first.
+    used: Mutex<Instant>,
     rest: Mutex<Rest>,
 }
 
@@ -94,7 +96,10 @@ impl DeltaSessions {
         g.0 += 1;
         let id = g.0;
         if g.1.len() >= MAX_SESSIONS
-            && let Some(oldest) = g.1.iter().min_by_key(|(_, s)| s.started).map(|(k, _)| *k)
+            && let Some(oldest) =
+                g.1.iter()
+                    .min_by_key(|(_, s)| *s.used.lock().unwrap_or_else(|e| e.into_inner()))
+                    .map(|(k, _)| *k)
         {
             g.1.remove(&oldest);
         }
@@ -104,12 +109,9 @@ impl DeltaSessions {
 
     fn get(&self, id: u64) -> Option<Arc<Session>> {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        g.1.get(&id).cloned()
-    }
-
-    fn remove(&self, id: u64) {
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        g.1.remove(&id);
+        let s = g.1.get(&id).cloned()?;
+        *s.used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        Some(s)
     }
 }
 
@@ -277,8 +279,9 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
             }
         }
     };
+    // A finished round stays until it is the least recently used of MAX_SESSIONS, so
+    // that a client that lost the last page's answer can ask for it again.
     let delta_token = done.then(|| {
-        ctx.state.graph.deltas.remove(session);
         encode(&Token::Delta {
             epoch: round.epoch,
             seq: round.seq,
@@ -319,7 +322,7 @@ fn start_session(ctx: &Ctx, folder: &Item, epoch: u64, seq: u64, rest: Rest) -> 
         folder: folder.id.clone(),
         epoch,
         seq,
-        started: Instant::now(),
+        used: Mutex::new(Instant::now()),
         rest: Mutex::new(rest),
     })
 }

@@ -86,9 +86,18 @@ async fn ls_unsorted(
         Ok::<(), WriteOrFail>(())
     }
     .await;
-    match written.and_then(|()| w.finish().map_err(write_failure)) {
-        Ok(()) | Err(WriteOrFail::ClosedPipe) => Ok(None),
-        Err(WriteOrFail::Fail(f)) => Err(f),
+    match written {
+        Ok(()) => match w.finish().map_err(write_failure) {
+            Ok(()) | Err(WriteOrFail::ClosedPipe) => Ok(None),
+            Err(WriteOrFail::Fail(f)) => Err(f),
+        },
+        Err(WriteOrFail::ClosedPipe) => Ok(None),
+        Err(WriteOrFail::Fail(f)) => {
+            // Close what was printed (a --json array stays valid JSON); the failure
+            // and the exit code say it is incomplete.
+            let _ = w.finish();
+            Err(f)
+        }
     }
 }
 

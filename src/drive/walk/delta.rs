@@ -81,11 +81,12 @@ pub async fn walk(
                 }
                 return Ok(build(root.clone(), items));
             }
-            Err(e) if refused_http(&e) => {
+            // Refused below the top folder (Business), or a subfolder gone since the
+            // listing: the whole-tree stream is in hand and goes on.
+            Err(e) => {
                 tracing::debug!(target: "onedrive_cli::walk",
-                    "delta refused below '{}' ({e}); one stream for the whole tree", root.name());
+                    "a subfolder stream of '{}' failed ({e}); one stream for the whole tree", root.name());
             }
-            Err(e) => return Err(e.into()),
         }
     }
     let round = graph.delta_from(next, first.items).await?;
