@@ -37,7 +37,7 @@ pub struct Render<'a> {
     drive_id: String,
     /// The owner's id: the drive's cid in lowercase (Personal).
     cid: String,
-    paths: RefCell<HashMap<String, Option<String>>>,
+    paths: RefCell<HashMap<String, Option<std::rc::Rc<str>>>>,
     /// Whether the download URLs' base (a configured URL) can be copied into JSON
     /// strings as it is.
     plain_urls: bool,
@@ -74,17 +74,18 @@ impl<'a> Render<'a> {
         DeletedJson { r: self, item }
     }
 
-    /// `/drive/root:{path}` of a folder, or `None` when it no longer exists.
-    fn parent_path(&self, parent: &str) -> Option<String> {
+    /// `/drive/root:{path}` of a folder, or `None` when it no longer exists (shared:
+    /// most items of a page have the same few parents).
+    fn parent_path(&self, parent: &str) -> Option<std::rc::Rc<str>> {
         if let Some(p) = self.paths.borrow().get(parent) {
             return p.clone();
         }
-        let p = self
+        let p: Option<std::rc::Rc<str>> = self
             .state
             .store
             .path_of(parent)
             .ok()
-            .map(|path| format!("/drive/root:{path}"));
+            .map(|path| format!("/drive/root:{path}").into());
         self.paths.borrow_mut().insert(parent.to_owned(), p.clone());
         p
     }
