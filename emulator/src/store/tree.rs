@@ -124,10 +124,15 @@ pub(crate) struct Tree {
 /// page computes two per item).
 fn tag(prefix: &str, id: &str, seq: u64) -> String {
     use std::io::Write as _;
-    let mut raw = Vec::with_capacity(prefix.len() + id.len() + 21);
-    raw.extend_from_slice(prefix.as_bytes());
-    raw.extend_from_slice(id.as_bytes());
-    let _ = write!(raw, ".{seq}");
+    // On the stack: ids are short (`{16 hex}!{n}`); a longer one spills to the heap.
+    let mut stack = [0u8; 96];
+    let mut cur = std::io::Cursor::new(&mut stack[..]);
+    let raw: std::borrow::Cow<'_, [u8]> = if write!(cur, "{prefix}{id}.{seq}").is_ok() {
+        let n = usize::try_from(cur.position()).unwrap_or(0);
+        std::borrow::Cow::Borrowed(&stack[..n])
+    } else {
+        std::borrow::Cow::Owned(format!("{prefix}{id}.{seq}").into_bytes())
+    };
     let mut out = String::with_capacity(1 + raw.len() * 4 / 3 + 4);
     out.push('a');
     base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(&raw, &mut out);
@@ -1181,4 +1186,24 @@ fn populate_fanout(folders: usize, depth: usize) -> usize {
 /// Deterministic filler content for `populate`.
 fn pattern(size: u64) -> Vec<u8> {
     (0..size).map(|i| (i % 251) as u8).collect()
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn tags_are_a_and_base64_of_prefix_id_and_seq_whatever_the_id_length() {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD_NO_PAD.encode(s);
+        for id in ["6B4CBD6E4F61C2E6!103", &"X".repeat(200)] {
+            assert_eq!(
+                super::tag("", id, 42),
+                format!("a{}", b64(&format!("{id}.42")))
+            );
+            assert_eq!(
+                super::tag("c:", id, u64::MAX),
+                format!("a{}", b64(&format!("c:{id}.{}", u64::MAX)))
+            );
+        }
+    }
 }
