@@ -14,7 +14,7 @@ use super::types::{
     AsyncJobStatus, Collection, ConflictBehavior, Drive, DriveItem, LinkScope, LinkType,
     Permission, UploadSession, User,
 };
-use crate::http::client::{parse_json, read_body, read_json};
+use crate::http::client::{parse_json, read_json};
 use crate::http::{Error, HttpClient, Request, Result, redact};
 
 /// Graph's production base URL.
@@ -450,8 +450,7 @@ impl GraphClient {
     async fn get_body(&self, url: Url) -> Result<(Bytes, String)> {
         let req = Request::new(Method::GET, url);
         let shown = req.shown_url();
-        let resp = self.http.send(req).await?;
-        Ok((read_body(resp, "GET", &shown).await?, shown))
+        Ok((self.http.send_read(req).await?, shown))
     }
 
     /// `GET /me/drive/recent` (deprecated by Microsoft; degraded until Nov 2026).

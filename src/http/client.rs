@@ -95,6 +95,18 @@ impl Body {
     fn is_replayable(&self) -> bool {
         !matches!(self, Body::Stream { .. })
     }
+
+    /// A copy for a second sending (`None` for a stream).
+    fn try_clone(&self) -> Option<Body> {
+        match self {
+            Body::Empty => Some(Body::Empty),
+            Body::Bytes { data, content_type } => Some(Body::Bytes {
+                data: data.clone(),
+                content_type: content_type.clone(),
+            }),
+            Body::Stream { .. } => None,
+        }
+    }
 }
 
 /// A request to send through [`HttpClient::send`].
@@ -158,6 +170,20 @@ impl Request {
     pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
         self
+    }
+
+    /// A copy for a second sending, when the body can be sent again.
+    fn try_clone(&self) -> Option<Request> {
+        Some(Request {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body: self.body.try_clone()?,
+            auth: self.auth,
+            secret_url: self.secret_url,
+            retry_transport: self.retry_transport,
+            idempotent: self.idempotent,
+        })
     }
 
     /// Transport failures are returned at once instead of retried (see
@@ -480,8 +506,40 @@ impl HttpClient {
     pub async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
         let method = req.method.to_string();
         let shown = req.shown_url();
-        let resp = self.send(req).await?;
-        read_json(resp, &method, &shown).await
+        let body = self.send_read(req).await?;
+        parse_json(&body, &method, &shown)
+    }
+
+    /// Sends `req` and reads the whole answer. A body cut while being read (the
+    /// connection broke mid-answer) is retried like a cut connection, under the same
+    /// policy, when the request may be repeated (idempotent, replayable, transport
+    /// retries allowed): a listing page cut short is asked for again, never returned
+    /// short.
+    pub async fn send_read(&self, req: Request) -> Result<Bytes, Error> {
+        let method = req.method.to_string();
+        let shown = req.shown_url();
+        let repeatable = req.idempotent && req.retry_transport;
+        let mut next = req;
+        let mut attempt = 0;
+        loop {
+            let again = if repeatable { next.try_clone() } else { None };
+            let resp = self.send(next).await?;
+            match read_body(resp, &method, &shown).await {
+                Err(e @ Error::Transport { .. }) => {
+                    match (again, self.inner.retry.delay(attempt, None)) {
+                        (Some(r), Some(d)) => {
+                            tracing::debug!(target: "onedrive_cli::http",
+                                "{method} {shown}: answer cut ({e}); retrying in {d:?}");
+                            tokio::time::sleep(d).await;
+                            attempt += 1;
+                            next = r;
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     fn build_attempt(

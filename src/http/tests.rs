@@ -201,6 +201,43 @@ async fn a_post_marked_idempotent_is_retried_on_504() {
     assert_eq!(seen.count.load(Ordering::SeqCst), 2);
 }
 
+/// A 200 whose body stops after a few bytes: the connection breaks mid-answer.
+fn cut_json() -> Response {
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+        Ok(bytes::Bytes::from_static(br#"{"id":"1","na"#)),
+        Err(std::io::Error::other("cut")),
+    ];
+    (
+        [("content-type", "application/json")],
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn an_answer_cut_mid_body_is_asked_for_again_when_the_request_can_be_repeated() {
+    let (url, seen) = serve(|n| if n == 0 { cut_json() } else { ok_json() }).await;
+    let (http, _) = client(3);
+    let v: serde_json::Value = http
+        .send_json(Request::new(Method::GET, url.clone()))
+        .await
+        .unwrap();
+    assert_eq!(v["name"], "n");
+    assert_eq!(seen.count.load(Ordering::SeqCst), 2);
+    // A POST (not idempotent) is not sent twice: the cut is reported.
+    let (url, seen) = serve(|n| if n == 0 { cut_json() } else { ok_json() }).await;
+    let err = http
+        .send_json::<serde_json::Value>(
+            Request::new(Method::POST, url)
+                .json(&serde_json::json!({}))
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert_eq!(seen.count.load(Ordering::SeqCst), 1);
+}
+
 #[tokio::test]
 async fn a_401_refreshes_the_token_once() {
     let (url, seen) = serve(|n| {
