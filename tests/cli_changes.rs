@@ -66,6 +66,7 @@ fn changes_reports_adds_edits_renames_moves_and_deletes() {
         "+ w/coming.txt",
         "+ w/new.txt",
         "~ w/renamed/",
+        "- w/leaving.txt",
         "- w/gone/c.txt",
         "- w/gone/",
     ];
@@ -87,6 +88,30 @@ fn changes_reports_adds_edits_renames_moves_and_deletes() {
     assert_eq!(v[0]["path"], "w/j.txt");
     assert_eq!(v[0]["folder"], false);
     assert!(v[0]["id"].is_string());
+}
+
+#[test]
+fn changes_below_the_root_work_where_delta_is_root_only() {
+    // OneDrive for Business: delta only on the root (501 below it). Changes follow the
+    // root's delta, filtered to the folder, so a subfolder can be watched there too.
+    let env = Env::with_config(onedrive_emulator::Config {
+        delta_root_only: true,
+        ..common::test_config()
+    });
+    env.seed_file("w/sub/a.txt", b"a");
+    env.seed_file("elsewhere.txt", b"e");
+    assert_eq!(changes(&env, &["w"]), "");
+    env.seed_file("w/sub/b.txt", b"b");
+    env.seed_file("not-watched.txt", b"n");
+    assert_eq!(changes(&env, &["w"]), "+ w/sub/b.txt\n");
+    // -k: one line per change, no list marker.
+    env.seed_file("w/k.txt", b"k");
+    let out = env
+        .cmd()
+        .args(["-k", "{change} {path}", "changes", "w"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "added w/k.txt\n");
 }
 
 #[test]

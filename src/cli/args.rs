@@ -379,12 +379,14 @@ pub struct TreeArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "\
 The first call records the folder's state and prints nothing (or everything with --all); \
-each later call prints one line per item added (+), modified (~: content, rename or move \
-within the folder) or deleted (-: deleted or moved out), paths from the drive root, and \
-records the new state. The state (a delta link and the known paths) is kept per drive and \
-folder in the state folder beside the config (~/.lcrc.d/delta/), never printed. When the \
-service asks to start over (410), the folder is read again and compared with the last \
-known state; that call cannot see changed file contents, and says so.")]
+each later call prints one line per item added (+: created or moved in), modified (~: \
+content, rename or move within the folder) or deleted (-: deleted or moved out), paths \
+from the drive root, and records the new state once the lines are written (a reader that \
+stops early, like head, does not get the rest again). The state (a delta link of the \
+drive's root and the known paths) is kept per drive and folder in the state folder beside \
+the config (~/.lcrc.d/delta/), never printed. When the service asks to start over (410), \
+the folder is read again and compared with the last known state; that call cannot see \
+changed file contents, and says so.")]
 pub struct ChangesArgs {
     /// Forget the recorded state and start over
     #[arg(long)]

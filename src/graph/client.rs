@@ -436,6 +436,28 @@ impl GraphClient {
         }
     }
 
+    /// `GET {folder}/delta?token=latest`: no items, only the deltaLink of the current
+    /// state (Graph: "latest ... returns an empty response with the latest delta
+    /// token"), to follow changes from now on without enumerating anything.
+    pub async fn delta_latest(&self, folder: &ItemRef, select: Option<&str>) -> Result<Url> {
+        let mut query = "token=latest".to_owned();
+        if let Some(s) = select {
+            query.push_str("&$select=");
+            query.push_str(s);
+        }
+        let url = self.item_url(folder, Some("delta"), Some(&query))?;
+        let shown = redact::url(&url);
+        let page: Collection<DriveItem> = self.get_json(url).await?;
+        match page.delta_link.as_deref() {
+            Some(l) => self.check_next_link(l),
+            None => Err(Error::Unexpected {
+                method: "GET".into(),
+                url: shown,
+                detail: "delta?token=latest gave no @odata.deltaLink".into(),
+            }),
+        }
+    }
+
     /// `{folder}/delta?$top=1000[&$select=…]`.
     fn delta_url(&self, folder: &ItemRef, select: Option<&str>) -> Result<Url> {
         let mut query = format!("$top={PAGE_SIZE}");

@@ -1,5 +1,13 @@
 //! `changes [FOLDER]`: what was added, modified or deleted under a folder since the
 //! last call, for cron jobs (see `drive::changes` for how it is worked out).
+//!
+//! Changes are followed with the delta of the drive's root, filtered to the folder,
+//! not with the folder's own delta: Business allows delta on the root only (501 below
+//! it; onedrive-api-docs#842), and an item moved out of a folder is not reported by
+//! that folder's delta, only by a delta whose scope still holds it (the root's: with its
+//! new parent, outside the folder). A new watch takes the root's `token=latest` (no
+//! enumeration of the drive), then reads the folder itself (delta on the folder, or
+//! folder by folder where refused).
 
 use std::io::Write as _;
 
@@ -36,29 +44,52 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     if a.reset {
         ctx.state_dir.remove(KIND, &key);
     }
-    // A record of another folder (edited or corrupt) is no record.
-    let record: Option<Record> = ctx
-        .state_dir
-        .read(KIND, &key)
-        .and_then(|b| serde_json::from_slice::<Record>(&b).ok())
-        .filter(|r| r.snapshot.folder_id == folder.id);
-    let folder_ref = ItemRef::Id(folder.id.clone());
-    let full = || async {
-        ctx.graph
-            .delta(&folder_ref, None, Some(FIELDS))
+    // A record of another folder (edited) or an unreadable one is no record.
+    let record: Option<Record> = match ctx.state_dir.read(KIND, &key) {
+        None => None,
+        Some(bytes) => {
+            let r = serde_json::from_slice::<Record>(&bytes)
+                .ok()
+                .filter(|r| r.snapshot.folder_id == folder.id);
+            if r.is_none() {
+                eprintln!(
+                    "onedrive-cli: changes: the recorded state of '{shown}' is unreadable; starting over"
+                );
+            }
+            r
+        }
+    };
+    let root = ItemRef::Root;
+    // The root's current position, then what the folder holds now (in that order: a
+    // change in between is reported again next time rather than lost).
+    let start_over = || async {
+        let link = ctx
+            .graph
+            .delta_latest(&root, Some(FIELDS))
             .await
-            .map_err(fail_http("changes", &shown))
+            .map_err(fail_http("changes", &shown))?;
+        let opts = WalkOptions {
+            select: Some(FIELDS),
+            ..WalkOptions::default()
+        };
+        let tree = walk::walk_from(&ctx.graph, folder.clone(), opts)
+            .await
+            .map_err(fail("changes", &shown))?;
+        let mut items = Vec::new();
+        flatten(tree, &mut items);
+        Ok::<_, Failure>((items, link))
     };
     let (changes, snapshot, delta_link) = match record {
         None => {
-            let round = full().await?;
+            let (items, link) = start_over().await?;
             let mut s = Snapshot::new(folder.id.clone(), drive_path(&folder));
-            let all = s.apply(round.items);
+            let all = s.apply(items);
+            let n = s.items.len();
             eprintln!(
-                "onedrive-cli: changes: now watching '{shown}' ({} items); the next call prints what changed since",
-                s.items.len()
+                "onedrive-cli: changes: now watching '{shown}' ({n} item{}); the next call prints what changed since",
+                if n == 1 { "" } else { "s" }
             );
-            (if a.all { all } else { Vec::new() }, s, round.delta_link)
+            (if a.all { all } else { Vec::new() }, s, Some(link))
         }
         Some(r) => {
             let mut s = r.snapshot;
@@ -69,7 +100,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 .ok()
                 .filter(|l| ctx.graph.is_graph_link(l));
             let round = match &link {
-                Some(l) => ctx.graph.delta(&folder_ref, Some(l), Some(FIELDS)).await,
+                Some(l) => ctx.graph.delta(&root, Some(l), Some(FIELDS)).await,
                 None => Err(crate::http::Error::Unexpected {
                     method: "GET".into(),
                     url: shown.clone(),
@@ -100,7 +131,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                     (c, s, round.delta_link)
                 }
                 // Graph: 410 Gone (resyncRequired & co.): the link is no longer usable;
-                // enumerate again and compare with what was known.
+                // read the folder again and compare with what was known.
                 Err(e) if e.api().is_some_and(|x| x.status.as_u16() == 410) || link.is_none() => {
                     eprintln!(
                         "onedrive-cli: changes: starting over ({}); compared with the last known state, so changed file contents are not shown this time",
@@ -109,8 +140,8 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                             None => "the recorded link cannot be used".into(),
                         }
                     );
-                    let round = full().await?;
-                    (s.rebuild(round.items), s, round.delta_link)
+                    let (items, link) = start_over().await?;
+                    (s.rebuild(items), s, Some(link))
                 }
                 Err(e) => return Err(fail_http("changes", &shown)(e)),
             }
@@ -119,10 +150,15 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     // Print first, then record: if printing fails (a full disk, a closed pipe) the
     // next call reports these changes again instead of losing them.
     let value = Value::Array(changes.iter().map(to_value).collect());
-    let text = if ctx.output.json || ctx.output.template.is_some() {
-        crate::cli::output::render(&value, &ctx.output)
-    } else {
-        changes.iter().map(line).collect()
+    let text = match (&ctx.output.template, ctx.output.json) {
+        (_, true) => crate::cli::output::render(&value, &ctx.output),
+        // One line per change, without the list's "- " (which would read as "deleted").
+        (Some(t), false) => changes
+            .iter()
+            .filter_map(|c| t.render(&to_value(c)))
+            .map(|l| l + "\n")
+            .collect(),
+        (None, false) => changes.iter().map(line).collect(),
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
