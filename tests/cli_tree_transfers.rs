@@ -218,6 +218,19 @@ fn a_partial_failure_is_summarised_and_exits_7() {
     assert!(err.contains("1 done, 0 skipped, 1 failed"), "{err}");
     assert!(env.exists("p/good.txt"));
     assert!(out.stdout.is_empty(), "stdout carries data only");
+    // One missing object with -r: its own line and exit code, as without -r.
+    let out = env
+        .cmd()
+        .args(["get", "-r", "nosuch"])
+        .arg(env.local("dl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+    // Stdout takes one file: with -r, '-' is refused before any request.
+    let out = env.cmd().args(["get", "-r", "p", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(!env.local("-").exists());
 }
 
 #[test]

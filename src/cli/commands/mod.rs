@@ -163,6 +163,12 @@ impl Precheck {
                 }
             }
             Command::Get(a) => {
+                let many = a.split().0.len() > 1 || a.transfer.recursive;
+                if many && a.split().1 == Some("-") {
+                    return Err(Failure::usage(
+                        "get: '-' (stdout) takes one file, not several objects or -r",
+                    ));
+                }
                 if a.byte_range.is_some() && (a.split().0.len() > 1 || a.transfer.recursive) {
                     return Err(Failure::usage(
                         "get -b: a byte range applies to a single file (not with several objects or -r)",

@@ -183,6 +183,11 @@ async fn get_many(
         let obj = ctx.object(Some(o));
         let item = match ctx.graph.get_item(&obj.item_ref()).await {
             Ok(i) => i,
+            // One object that cannot be read: its own error line and exit code (3 for
+            // a missing one), as `get` of one file gives, not a summary of one failure.
+            Err(e) if objects.len() == 1 => {
+                return Err(drive_failure("get", Some(o.as_str()), &e.into()));
+            }
             Err(e) => {
                 plan.refused.push((
                     o.clone(),
