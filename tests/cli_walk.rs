@@ -173,3 +173,19 @@ fn get_r_downloads_the_same_files_either_way() {
         5 + 1205 + 1
     );
 }
+
+#[test]
+fn items_repeated_across_delta_pages_are_listed_once() {
+    // Graph: "The same item may appear more than once in a delta feed ... use the last
+    // occurrence you see." The emulator repeats each page's last item on the next page.
+    let env = Env::with_config(onedrive_emulator::Config {
+        delta_repeat_items: true,
+        ..common::test_config()
+    });
+    seed(&env);
+    for args in [&["tree", "top"][..], &["--json", "tree", "-o", "top"][..]] {
+        let by_delta = run(&env, args);
+        let with_flag: Vec<&str> = args.iter().copied().chain(["--no-delta"]).collect();
+        assert_eq!(by_delta, run(&env, &with_flag), "{args:?}");
+    }
+}

@@ -78,6 +78,10 @@ pub struct Config {
     /// `delta` on a folder other than the root answers 501 `notSupported` "view.delta can
     /// only be called on the root." (OneDrive for Business; onedrive-api-docs#842, #1060).
     pub delta_root_only: bool,
+    /// Every delta page after the first starts with the previous page's last item again
+    /// (delta doc: "The same item may appear more than once in a delta feed, for
+    /// various reasons. You should use the last occurrence you see.").
+    pub delta_repeat_items: bool,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -115,6 +119,7 @@ impl Default for Config {
             legacy_sha1: false,
             mkdir_existing_ok: false,
             delta_root_only: false,
+            delta_repeat_items: false,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

@@ -89,6 +89,9 @@ struct Args {
     /// Delta on a folder other than the root answers 501 notSupported (Business).
     #[arg(long)]
     delta_root_only: bool,
+    /// Every delta page after the first repeats the previous page's last item.
+    #[arg(long)]
+    delta_repeat_items: bool,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -187,6 +190,7 @@ impl Args {
             legacy_sha1: self.legacy_sha1,
             mkdir_existing_ok: self.mkdir_existing_ok,
             delta_root_only: self.delta_root_only,
+            delta_repeat_items: self.delta_repeat_items,
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),

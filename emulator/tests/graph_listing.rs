@@ -493,3 +493,24 @@ async fn an_item_deleted_during_a_round_is_reported_by_the_next_round() {
         .expect("reported");
     assert!(gone["deleted"].is_object(), "{gone}");
 }
+
+#[tokio::test]
+async fn delta_repeat_items_repeats_the_previous_pages_last_item() {
+    let emu = Emu::start_with(|c| c.delta_repeat_items = true).await;
+    let root = emu.root_id();
+    let a = emu.mkdir(&root, "a");
+    emu.running
+        .state
+        .store
+        .populate(&a.id, 0, 250, &[1], 1)
+        .unwrap();
+    let (all, _, pages) = delta_round(&emu, &emu.url("/v1.0/me/drive/root/delta?$top=100")).await;
+    let distinct: HashSet<&str> = all.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(distinct.len(), 1 + 1 + 250);
+    assert_eq!(
+        all.len(),
+        distinct.len() + pages - 1,
+        "one repeat per later page"
+    );
+    assert!(pages >= 3);
+}

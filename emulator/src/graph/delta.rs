@@ -251,18 +251,38 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
     else {
         return Err(resync(ctx));
     };
+    let repeat = ctx.state.config.delta_repeat_items;
     let (items, end, done) = {
         let mut rest = round.rest.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *rest {
             Rest::Entries(entries) => {
-                let end = offset.saturating_add(top).min(entries.len());
-                let page = entries.get(offset.min(end)..end).unwrap_or_default();
+                // A repeated item counts against `$top`.
+                let from = if repeat {
+                    offset.saturating_sub(1)
+                } else {
+                    offset
+                };
+                let end = from.saturating_add(top).max(offset + 1).min(entries.len());
+                let page = entries.get(from.min(end)..end).unwrap_or_default();
                 let items = store.delta_items(&folder.id, page, round.seq);
                 (Served::Entries(items), end, end >= entries.len())
             }
             Rest::Walk(w) => {
                 let (items, end) = if offset == w.at {
-                    let (items, taken) = store.delta_walk(&folder.id, &mut w.stack, top, round.seq);
+                    let again = repeat && w.last.is_some();
+                    let limit = if again {
+                        top.saturating_sub(1).max(1)
+                    } else {
+                        top
+                    };
+                    let (mut items, taken) =
+                        store.delta_walk(&folder.id, &mut w.stack, limit, round.seq);
+                    if again
+                        && let Some((_, prev, _)) = &w.last
+                        && let Some(again) = prev.last().and_then(|i| store.get(&i.id).ok())
+                    {
+                        items.insert(0, again);
+                    }
                     let items = Arc::new(items);
                     w.at = offset + taken;
                     w.last = Some((offset, Arc::clone(&items), w.at));
