@@ -19,7 +19,7 @@ use crate::cli::args::ChangesArgs;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
 use crate::drive::changes::{Change, Record, Snapshot};
-use crate::drive::walk::{self, TreeNode, WalkOptions, is_container};
+use crate::drive::walk::{self, WalkOptions, is_container};
 use crate::graph::{DriveItem, ItemRef};
 
 /// State-folder kind of the records (`~/.lcrc.d/delta/`).
@@ -68,15 +68,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             .delta_latest(&root, Some(FIELDS))
             .await
             .map_err(fail_http("changes", &shown))?;
-        let opts = WalkOptions {
-            select: Some(FIELDS),
-            ..WalkOptions::default()
-        };
-        let tree = walk::walk_from(&ctx.graph, folder.clone(), opts)
-            .await
-            .map_err(fail("changes", &shown))?;
-        let mut items = Vec::new();
-        flatten(tree, &mut items);
+        let items = read_folder(ctx, folder.clone(), &shown).await?;
         Ok::<_, Failure>((items, link))
     };
     let (changes, snapshot, delta_link) = match record {
@@ -116,15 +108,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                         if !seen.insert(f.id.clone()) {
                             continue;
                         }
-                        let opts = WalkOptions {
-                            select: Some(FIELDS),
-                            ..WalkOptions::default()
-                        };
-                        let tree = walk::walk_from(&ctx.graph, f, opts)
-                            .await
-                            .map_err(fail("changes", &shown))?;
-                        let mut inside = Vec::new();
-                        flatten(tree, &mut inside);
+                        let inside = read_folder(ctx, f, &shown).await?;
                         c.extend(s.apply(inside));
                     }
                     c.sort_by(crate::drive::changes::report_order);
@@ -194,19 +178,17 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     Ok(None)
 }
 
-/// Every item below `node`, depth first.
-fn flatten(node: TreeNode, out: &mut Vec<DriveItem>) {
-    for c in node.children {
-        let TreeNode { item, children } = c;
-        out.push(item);
-        flatten(
-            TreeNode {
-                item: DriveItem::default(),
-                children,
-            },
-            out,
-        );
-    }
+/// Everything below `folder` now (delta on it, or folder by folder where refused),
+/// with the properties `changes` needs.
+async fn read_folder(ctx: &Ctx, folder: DriveItem, shown: &str) -> Result<Vec<DriveItem>, Failure> {
+    let opts = WalkOptions {
+        select: Some(FIELDS),
+        ..WalkOptions::default()
+    };
+    let tree = walk::walk_from(&ctx.graph, folder, opts)
+        .await
+        .map_err(fail("changes", shown))?;
+    Ok(tree.into_descendants())
 }
 
 /// `+ path`, with a `/` after folders.

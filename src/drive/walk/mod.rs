@@ -71,6 +71,21 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
+impl TreeNode {
+    /// Every item below this one (not itself), parents before their children.
+    pub fn into_descendants(self) -> Vec<DriveItem> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.children];
+        while let Some(level) = stack.pop() {
+            for c in level {
+                out.push(c.item);
+                stack.push(c.children);
+            }
+        }
+        out
+    }
+}
+
 /// Reads the whole tree under `folder` (one request for the folder, then the walk).
 pub async fn walk(graph: &GraphClient, folder: &ItemRef, opts: WalkOptions) -> Result<TreeNode> {
     let root = graph.get_item(folder).await?;
