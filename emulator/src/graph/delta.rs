@@ -27,11 +27,11 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::json;
 
-use super::item_json::{DeltaJson, Page, Render};
+use super::item_json::{DeltaJson, Page, Render, WriteJson as _};
 use super::json::{self, ItemStyle, Select};
 use super::{Ctx, json_response};
 use crate::error::{GraphError, GraphResult};
-use crate::store::{DeltaEntry, DeltaItem, Item};
+use crate::store::{DeltaEntry, DeltaItem, Item, ItemFields as _};
 
 /// Paging sessions kept at most (oldest dropped first; a dropped session's nextLink
 /// answers 410 and the client restarts, as with the service).
@@ -56,7 +56,7 @@ enum Rest {
     /// A round of changes: its entries, fixed when it started.
     Entries(Arc<[DeltaEntry]>),
     /// A full enumeration, walked one page at a time (see
-    /// [`crate::store::Store::delta_walk`]).
+    /// [`crate::store::Store::delta_walk_each`]).
     Walk(Walk),
 }
 
@@ -65,14 +65,24 @@ struct Walk {
     /// Ids still to visit, and the offset (ids taken so far) the next page starts at.
     stack: Vec<crate::store::ItemId>,
     at: usize,
-    /// The page served last (its offset, items, and the offset after it), for a client
-    /// that asks for it again after losing the answer.
-    last: Option<(usize, Arc<Vec<Item>>, usize)>,
+    /// The page served last, for a client that asks for it again after losing the
+    /// answer.
+    last: Option<LastPage>,
 }
 
-/// A page's entries: a walk's items, or a changes round's items and deletions.
+/// A walk's page as served: its offset, its items as written (JSON values separated by
+/// commas), the offset after it, and its last item's id.
+struct LastPage {
+    offset: usize,
+    json: Arc<Vec<u8>>,
+    end: usize,
+    last_id: Option<crate::store::ItemId>,
+}
+
+/// A page's entries: a walk's items already written, or a changes round's items and
+/// deletions.
 enum Served {
-    Walk(Arc<Vec<Item>>),
+    Walk(Arc<Vec<u8>>),
     Entries(Vec<DeltaItem>),
 }
 
@@ -268,34 +278,50 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                 (Served::Entries(items), end, end >= entries.len())
             }
             Rest::Walk(w) => {
-                let (items, end) = if offset == w.at {
+                let (json, end) = if offset == w.at {
+                    // Written from the store's nodes in place, under its read lock:
+                    // no copy of each item (see `store::view`).
                     let again = repeat && w.last.is_some();
                     let limit = if again {
                         top.saturating_sub(1).max(1)
                     } else {
                         top
                     };
-                    let (mut items, taken) =
-                        store.delta_walk(&folder.id, &mut w.stack, limit, round.seq);
+                    let render = Render::new(&ctx.state, &select, ItemStyle::DELTA);
+                    let mut json = Vec::with_capacity(1200 * limit);
                     if again
-                        && let Some((_, prev, _)) = &w.last
-                        && let Some(again) = prev.last().and_then(|i| store.get(&i.id).ok())
+                        && let Some(id) = w.last.as_ref().and_then(|l| l.last_id.as_deref())
+                        && let Ok(item) = store.get(id)
                     {
-                        items.insert(0, again);
+                        render.item(&item).write_json(&mut json);
                     }
-                    let items = Arc::new(items);
+                    let mut last_id = None;
+                    let taken =
+                        store.delta_walk_each(&folder.id, &mut w.stack, limit, round.seq, |v| {
+                            if !json.is_empty() {
+                                json.push(b',');
+                            }
+                            render.item(v).write_json(&mut json);
+                            last_id = Some(v.id().to_owned());
+                        });
+                    let json = Arc::new(json);
                     w.at = offset + taken;
-                    w.last = Some((offset, Arc::clone(&items), w.at));
-                    (items, w.at)
+                    w.last = Some(LastPage {
+                        offset,
+                        json: Arc::clone(&json),
+                        end: w.at,
+                        last_id,
+                    });
+                    (json, w.at)
                 } else {
                     match &w.last {
                         // The page served last, asked for again.
-                        Some((o, items, end)) if *o == offset => (Arc::clone(items), *end),
+                        Some(l) if l.offset == offset => (Arc::clone(&l.json), l.end),
                         _ => return Err(resync(ctx)),
                     }
                 };
                 let done = end == w.at && w.stack.is_empty();
-                (Served::Walk(items), end, done)
+                (Served::Walk(json), end, done)
             }
         }
     };
@@ -308,18 +334,18 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
         })
     });
     let render = Render::new(&ctx.state, &select, ItemStyle::DELTA);
-    let value = match &items {
-        Served::Walk(items) => items
-            .iter()
-            .map(|i| DeltaJson::Item(render.item(i)))
-            .collect(),
-        Served::Entries(items) => items
-            .iter()
-            .map(|e| match e {
-                DeltaItem::Item(i) => DeltaJson::Item(render.item(i)),
-                DeltaItem::Deleted(d) => DeltaJson::Deleted(render.deleted(d)),
-            })
-            .collect(),
+    let (value, written) = match &items {
+        Served::Walk(json) => (Vec::new(), Some(Arc::clone(json))),
+        Served::Entries(items) => (
+            items
+                .iter()
+                .map(|e| match e {
+                    DeltaItem::Item(i) => DeltaJson::Item(render.item(&**i)),
+                    DeltaItem::Deleted(d) => DeltaJson::Deleted(render.deleted(d)),
+                })
+                .collect(),
+            None,
+        ),
     };
     let next_link = delta_token.is_none().then(|| {
         let t = encode(&Token::Next {
@@ -333,6 +359,7 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
         next_link,
         delta_link: delta_token.map(|t| link_with(ctx, Some(&t))),
         value,
+        written,
     };
     Ok(page.into_response())
 }

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::json::{DRIVE_TYPE, ItemStyle, Select};
 use crate::state::AppState;
-use crate::store::{DeletedItem, Item, ItemKind};
+use crate::store::{DeletedItem, Item, ItemFields};
 
 /// What the items of one response share: the `$select`, the style, the drive and
 /// owner, and a memo of parent paths (`parentReference.path`), so that rendering a
@@ -64,8 +64,8 @@ impl<'a> Render<'a> {
         }
     }
 
-    /// A serializable view of a live item.
-    pub fn item<'r>(&'r self, item: &'r Item) -> ItemJson<'r, 'a> {
+    /// A writable view of a live item (a snapshot, or a node read in place).
+    pub fn item<'r, F: ItemFields + ?Sized>(&'r self, item: &'r F) -> ItemJson<'r, 'a, F> {
         ItemJson { r: self, item }
     }
 
@@ -75,17 +75,20 @@ impl<'a> Render<'a> {
     }
 
     /// `/drive/root:{path}` of a folder, or `None` when it no longer exists (shared:
-    /// most items of a page have the same few parents).
-    fn parent_path(&self, parent: &str) -> Option<std::rc::Rc<str>> {
+    /// most items of a page have the same few parents). `src` tells it when it reads
+    /// the store in place (its lock is held: the store must not be asked again).
+    fn parent_path(
+        &self,
+        parent: &str,
+        src: &(impl ItemFields + ?Sized),
+    ) -> Option<std::rc::Rc<str>> {
         if let Some(p) = self.paths.borrow().get(parent) {
             return p.clone();
         }
-        let p: Option<std::rc::Rc<str>> = self
-            .state
-            .store
+        let path = src
             .path_of(parent)
-            .ok()
-            .map(|path| format!("/drive/root:{path}").into());
+            .unwrap_or_else(|| self.state.store.path_of(parent).ok());
+        let p: Option<std::rc::Rc<str>> = path.map(|path| format!("/drive/root:{path}").into());
         self.paths.borrow_mut().insert(parent.to_owned(), p.clone());
         p
     }
@@ -173,21 +176,21 @@ fn parent_ref(out: &mut Vec<u8>, drive_id: &str, id: Option<&str>, path: Option<
 }
 
 /// A live driveItem; see [`Render::item`].
-pub struct ItemJson<'r, 'a> {
+pub struct ItemJson<'r, 'a, F: ItemFields + ?Sized = Item> {
     r: &'r Render<'a>,
-    item: &'r Item,
+    item: &'r F,
 }
 
-impl WriteJson for ItemJson<'_, '_> {
+impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let (r, it) = (self.r, self.item);
         let want = |k: &str| r.select.wants(k);
         let name = &r.state.config.user_display_name;
         let mut o = Obj::open(out);
-        if let ItemKind::File(_) = &it.kind {
+        if it.file().is_some() {
             let alias = r.select.names("@content.downloadUrl");
             if alias || want("@microsoft.graph.downloadUrl") {
-                let url = crate::transfer::download_url(r.state, &it.id);
+                let url = crate::transfer::download_url(r.state, it.id());
                 let write = |out: &mut Vec<u8>| {
                     if r.plain_urls {
                         own(out, &url);
@@ -204,76 +207,76 @@ impl WriteJson for ItemJson<'_, '_> {
             }
         }
         if want("cTag") {
-            own(o.key("cTag"), &it.ctag);
+            own(o.key("cTag"), &it.ctag());
         }
         if want("createdBy") {
             identity_set(o.key("createdBy"), name, &r.cid);
         }
         if want("createdDateTime") {
-            ts(o.key("createdDateTime"), it.created);
+            ts(o.key("createdDateTime"), it.created());
         }
         if want("description")
-            && let Some(d) = &it.description
+            && let Some(d) = it.description()
         {
             text(o.key("description"), d);
         }
         if want("eTag") {
-            own(o.key("eTag"), &it.etag);
+            own(o.key("eTag"), &it.etag());
         }
-        if let ItemKind::File(f) = &it.kind
+        if let Some((mime, qxh, sha1)) = it.file()
             && want("file")
         {
             // `{"hashes":{"quickXorHash","sha1Hash"?},"mimeType"}` (`sha1Hash` only in
             // legacy-Personal mode).
             let out = o.key("file");
             out.extend_from_slice(b"{\"hashes\":{\"quickXorHash\":");
-            own(out, &f.quick_xor_hash);
+            own(out, qxh);
             if r.state.config.legacy_sha1
-                && let Some(sha1) = &f.sha1_hash
+                && let Some(sha1) = sha1
             {
                 out.extend_from_slice(b",\"sha1Hash\":");
                 own(out, sha1);
             }
             out.extend_from_slice(b"},\"mimeType\":");
-            text(out, &f.mime_type);
+            text(out, mime);
             out.push(b'}');
         }
         if want("fileSystemInfo") {
             let out = o.key("fileSystemInfo");
             out.extend_from_slice(b"{\"createdDateTime\":");
-            ts(out, it.fs_created);
+            ts(out, it.fs_created());
             if r.last_accessed {
                 out.extend_from_slice(b",\"lastAccessedDateTime\":");
-                ts(out, it.modified);
+                ts(out, it.modified());
             }
             out.extend_from_slice(b",\"lastModifiedDateTime\":");
-            ts(out, it.fs_modified);
+            ts(out, it.fs_modified());
             out.push(b'}');
         }
-        if let ItemKind::Folder = it.kind
+        if let Some(child_count) = it.child_count()
             && want("folder")
         {
             let _ = write!(
                 o.key("folder"),
                 "{{\"childCount\":{},\"view\":{{\"sortBy\":\"name\",\"sortOrder\":\"ascending\",\"viewType\":\"thumbnails\"}}}}",
-                it.child_count
+                child_count
             );
         }
-        own(o.key("id"), &it.id);
+        own(o.key("id"), it.id());
         if want("lastModifiedBy") {
             identity_set(o.key("lastModifiedBy"), name, &r.cid);
         }
         if want("lastModifiedDateTime") {
-            ts(o.key("lastModifiedDateTime"), it.modified);
+            ts(o.key("lastModifiedDateTime"), it.modified());
         }
         if want("name") {
-            text(o.key("name"), &it.name);
+            text(o.key("name"), it.name());
         }
         if want("parentReference") {
-            match &it.parent_id {
+            match it.parent_id() {
                 Some(parent) => {
                     let path = if r.style.with_path {
-                        r.parent_path(parent)
+                        r.parent_path(parent, it)
                     } else {
                         None
                     };
@@ -291,17 +294,17 @@ impl WriteJson for ItemJson<'_, '_> {
                 None => parent_ref(o.key("parentReference"), &r.drive_id, None, None),
             }
         }
-        if it.parent_id.is_none() && want("root") {
+        if it.parent_id().is_none() && want("root") {
             o.key("root").extend_from_slice(b"{}");
         }
         if r.search_result && want("searchResult") {
             o.key("searchResult").extend_from_slice(b"{}");
         }
         if want("size") {
-            let _ = write!(o.key("size"), "{}", it.size);
+            let _ = write!(o.key("size"), "{}", it.size());
         }
         if want("specialFolder")
-            && let Some(sf) = &it.special_folder
+            && let Some(sf) = it.special_folder()
         {
             let out = o.key("specialFolder");
             out.extend_from_slice(b"{\"name\":");
@@ -313,7 +316,7 @@ impl WriteJson for ItemJson<'_, '_> {
                 o.key("webUrl"),
                 "\"https://onedrive.live.com/?cid={}&id={}\"",
                 r.cid,
-                it.id
+                it.id()
             );
         }
         o.close();
@@ -361,13 +364,18 @@ pub struct Page<T> {
     pub next_link: Option<String>,
     pub delta_link: Option<String>,
     pub value: Vec<T>,
+    /// Items already written (JSON values separated by commas), used instead of
+    /// `value` when present.
+    pub written: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl<T: WriteJson> Page<T> {
     /// The page as a 200 response, written into a buffer sized for the page up front
     /// (about 1 KiB per item).
     pub fn into_response(self) -> axum::response::Response {
-        let mut body = Vec::with_capacity(512 + 1200 * self.value.len());
+        let mut body = Vec::with_capacity(
+            512 + 1200 * self.value.len() + self.written.as_ref().map_or(0, |w| w.len()),
+        );
         let mut o = Obj::open(&mut body);
         text(o.key("@odata.context"), &self.context);
         if let Some(l) = &self.delta_link {
@@ -378,11 +386,16 @@ impl<T: WriteJson> Page<T> {
         }
         let out = o.key("value");
         out.push(b'[');
-        for (i, v) in self.value.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        match &self.written {
+            Some(w) => out.extend_from_slice(w),
+            None => {
+                for (i, v) in self.value.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    v.write_json(out);
+                }
             }
-            v.write_json(out);
         }
         out.push(b']');
         o.close();

@@ -156,6 +156,7 @@ fn paged(
         next_link,
         delta_link: None,
         value: items.iter().map(|i| render.item(i)).collect(),
+        written: None,
     };
     Ok(page.into_response())
 }
@@ -210,6 +211,7 @@ pub fn recent(ctx: &Ctx) -> GraphResult<Response> {
         next_link: None,
         delta_link: None,
         value: items.iter().map(|i| render.item(i)).collect(),
+        written: None,
     };
     Ok(page.into_response())
 }

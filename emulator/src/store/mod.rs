@@ -25,6 +25,7 @@ pub mod mime;
 pub mod names;
 mod persist;
 mod tree;
+pub mod view;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 pub use blob::{Blob, BlobWriter};
 use jiff::Timestamp;
+pub use view::{ItemFields, NodeView};
 
 use crate::config::Config;
 use crate::error::GraphResult;
@@ -395,19 +397,22 @@ impl Store {
 
     /// The next at most `limit` items of a full enumeration of `folder`'s subtree in
     /// pre-order (parents first, children in name order), continuing the walk whose
-    /// pending ids are `stack` (start with `[folder]`; empty when the walk is done).
-    /// Returns the items and how many ids were taken from the stack (items deleted, or
-    /// moved out of the subtree, since the round started at change number `since` are
-    /// taken but left out). Walking page by page keeps the cost of a page proportional
-    /// to the page, not to the subtree.
-    pub fn delta_walk(
+    /// pending ids are `stack` (start with `[folder]`; empty when the walk is done),
+    /// each handed to `each` as a [`NodeView`] read in place under the read lock (no
+    /// copy; `each` must not call the store). Items deleted, or moved out of the
+    /// subtree, since the round started at change number `since` are taken but left
+    /// out. Returns how many ids were taken from the stack. Walking page by page keeps
+    /// the cost of a page proportional to the page, not to the subtree.
+    pub fn delta_walk_each(
         &self,
         folder: &str,
         stack: &mut Vec<ItemId>,
         limit: usize,
         since: u64,
-    ) -> (Vec<Item>, usize) {
-        self.read().delta_walk(folder, stack, limit, since)
+        each: impl FnMut(&NodeView<'_>),
+    ) -> usize {
+        self.read()
+            .delta_walk_each(folder, stack, limit, since, each)
     }
 
     /// The current change position `(epoch, seq)` (for `delta?token=latest`).

@@ -122,7 +122,7 @@ pub(crate) struct Tree {
 
 /// An eTag or cTag: `a` + base64(`{prefix}{id}.{seq}`), built in one buffer (a listing
 /// page computes two per item).
-fn tag(prefix: &str, id: &str, seq: u64) -> String {
+pub(crate) fn tag(prefix: &str, id: &str, seq: u64) -> String {
     use std::io::Write as _;
     // On the stack: ids are short (`{16 hex}!{n}`); a longer one spills to the heap.
     let mut stack = [0u8; 96];
@@ -1095,18 +1095,18 @@ impl Tree {
             .collect()
     }
 
-    /// See [`crate::store::Store::delta_walk`].
-    pub fn delta_walk(
+    /// See [`crate::store::Store::delta_walk_each`].
+    pub fn delta_walk_each(
         &self,
         folder: &str,
         stack: &mut Vec<ItemId>,
         limit: usize,
         since: u64,
-    ) -> (Vec<Item>, usize) {
+        mut each: impl FnMut(&super::NodeView<'_>),
+    ) -> usize {
         let unchanged = self.seq == since;
-        let mut out = Vec::with_capacity(limit.min(stack.len().max(1) * 16));
-        let mut taken = 0;
-        while out.len() < limit {
+        let (mut taken, mut given) = (0, 0);
+        while given < limit {
             let Some(id) = stack.pop() else { break };
             taken += 1;
             let Some(n) = self.nodes.get(&id) else {
@@ -1119,9 +1119,13 @@ impl Tree {
                 // Reversed, so that the pops follow name order.
                 stack.extend(children.values().rev().cloned());
             }
-            out.push(self.snapshot(n));
+            each(&super::NodeView {
+                tree: self,
+                node: n,
+            });
+            given += 1;
         }
-        (out, taken)
+        taken
     }
 
     /// Whether `id` is `folder` or below it.

@@ -17,7 +17,7 @@ use crate::store::ItemId;
 
 /// The `@microsoft.graph.downloadUrl` of a file item: signed, expiring after
 /// `config.download_url_ttl`.
-pub fn download_url(state: &AppState, item: &ItemId) -> String {
+pub fn download_url(state: &AppState, item: &str) -> String {
     let ttl = i64::try_from(state.config.download_url_ttl.as_secs()).unwrap_or(i64::MAX);
     let expires = jiff::Timestamp::now().as_second().saturating_add(ttl);
     let token = state.transfer.signer.sign(item, expires);
