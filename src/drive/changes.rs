@@ -106,17 +106,7 @@ impl Snapshot {
     /// wins) and returns what changed, sorted by path (deletions of a folder's content
     /// before the folder's own).
     pub fn apply(&mut self, items: Vec<DriveItem>) -> Vec<Change> {
-        let mut latest: Vec<DriveItem> = Vec::new();
-        let mut at: HashMap<String, usize> = HashMap::new();
-        for item in items {
-            match at.get(&item.id) {
-                Some(&i) => latest[i] = item,
-                None => {
-                    at.insert(item.id.clone(), latest.len());
-                    latest.push(item);
-                }
-            }
-        }
+        let latest = crate::drive::walk::delta::last_occurrences(items);
         let before = self.clone();
         // New state: drop deleted items, then place every live one under its parent.
         let mut live: Vec<&DriveItem> = Vec::new();

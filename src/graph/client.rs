@@ -77,6 +77,14 @@ pub struct DeltaRound {
     pub delta_link: Option<Url>,
 }
 
+/// `query` with `&$select=…` appended when there is a `select` list.
+fn with_select(query: &str, select: Option<&str>) -> String {
+    match select {
+        Some(s) => format!("{query}&$select={s}"),
+        None => query.to_owned(),
+    }
+}
+
 /// A spawned request that is cancelled when its result is no longer wanted (a walk
 /// that stopped early), so no request outlives the call that started it.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -321,11 +329,7 @@ impl GraphClient {
         folder: &ItemRef,
         select: Option<&str>,
     ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static> {
-        let mut query = format!("$top={PAGE_SIZE}");
-        if let Some(s) = select {
-            query.push_str("&$select=");
-            query.push_str(s);
-        }
+        let query = with_select(&format!("$top={PAGE_SIZE}"), select);
         let url = self.item_url(folder, Some("children"), Some(&query))?;
         Ok(self.pages(url))
     }
@@ -382,21 +386,21 @@ impl GraphClient {
         select: Option<&str>,
     ) -> Result<DeltaPage> {
         let (body, shown) = self.get_body(self.delta_url(folder, select)?).await?;
-        let links: PageLinks = parse_json(&body, "GET", &shown)?;
+        let (next, delta_link) = self.page_links(&body, &shown)?;
         let page: Collection<DriveItem> = parse_json(&body, "GET", &shown)?;
         Ok(DeltaPage {
             items: page.value,
-            next: links
-                .next_link
-                .as_deref()
-                .map(|l| self.check_next_link(l))
-                .transpose()?,
-            delta_link: links
-                .delta_link
-                .as_deref()
-                .map(|l| self.check_next_link(l))
-                .transpose()?,
+            next,
+            delta_link,
         })
+    }
+
+    /// A page's nextLink and deltaLink, checked to be on the Graph host, read without
+    /// parsing its items (so the next page can be asked for first).
+    fn page_links(&self, body: &[u8], shown: &str) -> Result<(Option<Url>, Option<Url>)> {
+        let links: PageLinks = parse_json(body, "GET", shown)?;
+        let check = |l: Option<String>| l.map(|l| self.check_next_link(&l)).transpose();
+        Ok((check(links.next_link)?, check(links.delta_link)?))
     }
 
     /// The rest of a delta round from the page at `url` (a nextLink or a deltaLink),
@@ -404,10 +408,9 @@ impl GraphClient {
     pub async fn delta_from(&self, url: Url, mut items: Vec<DriveItem>) -> Result<DeltaRound> {
         let (mut body, mut shown) = self.get_body(url).await?;
         loop {
-            let links: PageLinks = parse_json(&body, "GET", &shown)?;
-            let prefetch = match links.next_link.as_deref() {
-                Some(link) => {
-                    let url = self.check_next_link(link)?;
+            let (next, delta_link) = self.page_links(&body, &shown)?;
+            let prefetch = match next {
+                Some(url) => {
                     let this = self.clone();
                     Some(AbortOnDrop(tokio::spawn(async move {
                         this.get_body(url).await
@@ -425,13 +428,7 @@ impl GraphClient {
                         detail: format!("the next page's request failed: {e}"),
                     })??;
                 }
-                None => {
-                    let delta_link = match links.delta_link.as_deref() {
-                        Some(d) => Some(self.check_next_link(d)?),
-                        None => None,
-                    };
-                    return Ok(DeltaRound { items, delta_link });
-                }
+                None => return Ok(DeltaRound { items, delta_link }),
             }
         }
     }
@@ -440,16 +437,11 @@ impl GraphClient {
     /// state (Graph: "latest ... returns an empty response with the latest delta
     /// token"), to follow changes from now on without enumerating anything.
     pub async fn delta_latest(&self, folder: &ItemRef, select: Option<&str>) -> Result<Url> {
-        let mut query = "token=latest".to_owned();
-        if let Some(s) = select {
-            query.push_str("&$select=");
-            query.push_str(s);
-        }
+        let query = with_select("token=latest", select);
         let url = self.item_url(folder, Some("delta"), Some(&query))?;
-        let shown = redact::url(&url);
-        let page: Collection<DriveItem> = self.get_json(url).await?;
-        match page.delta_link.as_deref() {
-            Some(l) => self.check_next_link(l),
+        let (body, shown) = self.get_body(url).await?;
+        match self.page_links(&body, &shown)?.1 {
+            Some(l) => Ok(l),
             None => Err(Error::Unexpected {
                 method: "GET".into(),
                 url: shown,
@@ -460,11 +452,7 @@ impl GraphClient {
 
     /// `{folder}/delta?$top=1000[&$select=…]`.
     fn delta_url(&self, folder: &ItemRef, select: Option<&str>) -> Result<Url> {
-        let mut query = format!("$top={PAGE_SIZE}");
-        if let Some(s) = select {
-            query.push_str("&$select=");
-            query.push_str(s);
-        }
+        let query = with_select(&format!("$top={PAGE_SIZE}"), select);
         self.item_url(folder, Some("delta"), Some(&query))
     }
 

@@ -17,7 +17,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Write as _;
 
 use jiff::Timestamp;
@@ -427,15 +426,6 @@ pub fn item_value(state: &AppState, item: &Item, style: ItemStyle) -> Value {
     r.item(item).write_json(&mut out);
     // What we wrote is JSON by construction.
     serde_json::from_slice(&out).unwrap_or(Value::Null)
-}
-
-impl fmt::Debug for Render<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Render")
-            .field("select", self.select)
-            .field("style", &self.style)
-            .finish_non_exhaustive()
-    }
 }
 
 #[cfg(test)]

@@ -236,17 +236,16 @@ impl Select {
 
     /// Keeps the selected members plus `id` and OData annotations (`@odata.*`).
     pub fn apply(&self, v: Value) -> Value {
-        let Some(keep) = &self.0 else { return v };
+        if self.0.is_none() {
+            return v;
+        }
         let Value::Object(mut map) = v else { return v };
-        if keep.iter().any(|k| k == "@content.downloadUrl")
+        if self.names("@content.downloadUrl")
             && let Some(url) = map.get("@microsoft.graph.downloadUrl").cloned()
         {
             map.insert("@content.downloadUrl".into(), url);
         }
-        let out: Map<String, Value> = map
-            .into_iter()
-            .filter(|(k, _)| k == "id" || k.starts_with("@odata.") || keep.iter().any(|s| s == k))
-            .collect();
+        let out: Map<String, Value> = map.into_iter().filter(|(k, _)| self.wants(k)).collect();
         Value::Object(out)
     }
 }

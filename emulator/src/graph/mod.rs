@@ -207,15 +207,10 @@ pub fn json_body_response(status: StatusCode, body: Vec<u8>) -> Response {
     r
 }
 
-/// A JSON response (`200` unless told otherwise): a `Value`, or a type serialized
-/// straight to the body (listing pages, see [`item_json`]).
-pub fn json_response(status: StatusCode, v: impl serde::Serialize) -> Response {
-    let mut r = (status, axum::Json(v)).into_response();
-    r.headers_mut().insert(
-        header::HeaderName::from_static("odata-version"),
-        HeaderValue::from_static("4.0"),
-    );
-    r
+/// A JSON response of `v` (`200` unless told otherwise); listing pages write their
+/// body themselves (see [`item_json`]) and go through [`json_body_response`] directly.
+pub fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+    json_body_response(status, serde_json::to_vec(&v).unwrap_or_default())
 }
 
 async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphResult<Response> {

@@ -9,8 +9,6 @@
 //! enumeration of the drive), then reads the folder itself (delta on the folder, or
 //! folder by folder where refused).
 
-use std::io::Write as _;
-
 use serde_json::Value;
 use url::Url;
 
@@ -144,15 +142,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             .collect(),
         (None, false) => changes.iter().map(line).collect(),
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(None);
-        }
-        return Err(Failure::new(
-            ExitCode::Error,
-            format!("writing output: {e}"),
-        ));
+    if !crate::cli::output::print(&text)? {
+        // The reader went away: record nothing, so these changes are reported again.
+        return Ok(None);
     }
     match delta_link {
         Some(link) => {

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{CommandResult, Ctx, fail, fail_http, to_value};
 use crate::cli::args::{LsArgs, TreeArgs};
-use crate::cli::exit::{ExitCode, Failure};
+use crate::cli::exit::Failure;
 use crate::cli::output::ListWriter;
 use crate::drive::range::ListRange;
 use crate::drive::walk::{self, TreeNode};
@@ -115,14 +115,7 @@ impl From<Failure> for WriteOrFail {
 }
 
 fn write_failure(e: std::io::Error) -> WriteOrFail {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        WriteOrFail::ClosedPipe
-    } else {
-        WriteOrFail::Fail(Failure::new(
-            ExitCode::Error,
-            format!("writing output: {e}"),
-        ))
-    }
+    crate::cli::output::write_failure(e).map_or(WriteOrFail::ClosedPipe, WriteOrFail::Fail)
 }
 
 /// `{root name: {child: type | {…}}}`; with `-o` a file is `[type, object]` (a list, so

@@ -16,7 +16,7 @@ use crate::drive::download::{self, Destination, DownloadOptions, PartialRegistry
 use crate::drive::range::ByteRange;
 use crate::drive::resume::ResumeStore;
 use crate::drive::upload::{self, Source, UploadOptions};
-use crate::graph::{ConflictBehavior, DriveItem, ItemRef};
+use crate::graph::{ConflictBehavior, ItemRef};
 use crate::transfer::{self, Outcome, Summary, journal::Journal, plan, reporter};
 
 /// The journal, unless `--no-resume`.
@@ -60,12 +60,6 @@ fn interrupted(stop: Stop, what: &str, note: String) -> Failure {
         Stop::Terminate => ExitCode::Terminated,
     };
     Failure::new(code, format!("{what}: interrupted; {note}"))
-}
-
-/// The item as a result (never with its pre-authenticated download URL: the field is
-/// not serialized).
-fn item_value(item: DriveItem) -> Value {
-    to_value(item)
 }
 
 pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandResult {
@@ -157,7 +151,7 @@ async fn get_single(
     if dst == Destination::Stdout {
         return Ok(None);
     }
-    ctx.result(item_value(done.item))
+    ctx.result(to_value(done.item))
 }
 
 async fn get_many(
@@ -348,7 +342,7 @@ async fn put_single(
     bar.finish();
     reporter.finish();
     let item = result.map_err(fail("put", file))?;
-    ctx.result(item_value(item))
+    ctx.result(to_value(item))
 }
 
 /// Prints the summary (stderr) and turns the run into the command's result: exit 0 if
@@ -432,7 +426,7 @@ fn report_json(s: &Summary) -> Value {
             if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
                 m.extend(e.clone());
                 if let Some(item) = &j.item {
-                    m.insert("item".into(), item_value(item.clone()));
+                    m.insert("item".into(), to_value(item.clone()));
                 }
             }
             v

@@ -97,17 +97,9 @@ pub async fn walk(
 /// id replace earlier ones; deleted items and items whose parent is not in the subtree
 /// are left out).
 pub fn build(root: DriveItem, items: Vec<DriveItem>) -> TreeNode {
-    let mut latest: HashMap<String, DriveItem> = HashMap::with_capacity(items.len());
-    for item in items {
-        if item.deleted.is_some() {
-            latest.remove(&item.id);
-        } else {
-            latest.insert(item.id.clone(), item);
-        }
-    }
     let mut children: HashMap<String, Vec<DriveItem>> = HashMap::new();
-    for (id, item) in latest {
-        if id == root.id {
+    for item in last_occurrences(items) {
+        if item.deleted.is_some() || item.id == root.id {
             continue;
         }
         let Some(parent) = item.parent_reference.as_ref().and_then(|p| p.id.clone()) else {
@@ -118,6 +110,24 @@ pub fn build(root: DriveItem, items: Vec<DriveItem>) -> TreeNode {
     let mut tree = assemble(root, &mut children);
     fill_paths(&mut tree);
     tree
+}
+
+/// The last occurrence of each id among a round's items, in the order ids were first
+/// seen (delta doc: "The same item may appear more than once in a delta feed ... use
+/// the last occurrence you see").
+pub fn last_occurrences(items: Vec<DriveItem>) -> Vec<DriveItem> {
+    let mut out: Vec<DriveItem> = Vec::with_capacity(items.len());
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(items.len());
+    for item in items {
+        match at.get(&item.id) {
+            Some(&i) => out[i] = item,
+            None => {
+                at.insert(item.id.clone(), out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
 }
 
 /// Fills in `parentReference.path` where delta left it out, from the parent's own
