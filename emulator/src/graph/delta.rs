@@ -25,11 +25,10 @@ use std::time::Instant;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
-use serde_json::json;
 
+use super::Ctx;
 use super::item_json::{DeltaJson, Page, Render, WriteJson as _};
 use super::json::{self, ItemStyle, Select};
-use super::{Ctx, json_response};
 use crate::error::{GraphError, GraphResult};
 use crate::store::{DeltaEntry, DeltaItem, Item, ItemFields as _};
 
@@ -221,14 +220,14 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                 epoch: epoch_now,
                 seq: seq_now,
             });
-            return Ok(json_response(
-                StatusCode::OK,
-                json!({
-                    "@odata.context": json::items_context(&ctx.state),
-                    "value": [],
-                    "@odata.deltaLink": link_with(ctx, Some(&t)),
-                }),
-            ));
+            let page: Page<DeltaJson> = Page {
+                context: json::items_context(&ctx.state),
+                next_link: None,
+                delta_link: Some(link_with(ctx, Some(&t))),
+                value: Vec::new(),
+                written: None,
+            };
+            return Ok(page.into_response());
         }
         None => {
             let walk = Rest::Walk(Walk {

@@ -75,7 +75,7 @@ impl Node {
     }
 
     /// Bytes this node accounts for in its parent's subtree size.
-    fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         match &self.content {
             Content::Folder { size, .. } => *size,
             Content::File(f) => f.size,
@@ -122,7 +122,7 @@ pub(crate) struct Tree {
 
 /// An eTag or cTag: `a` + base64(`{prefix}{id}.{seq}`), built in one buffer (a listing
 /// page computes two per item).
-pub(crate) fn tag(prefix: &str, id: &str, seq: u64) -> String {
+fn tag(prefix: &str, id: &str, seq: u64) -> String {
     use std::io::Write as _;
     // On the stack: ids are short (`{16 hex}!{n}`); a longer one spills to the heap.
     let mut stack = [0u8; 96];

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use jiff::Timestamp;
 
-use super::tree::{Content, Node, Tree, tag};
+use super::tree::{Content, Node, Tree};
 use super::{Item, ItemKind};
 
 /// The facts a driveItem's JSON shows.
@@ -136,16 +136,13 @@ impl ItemFields for NodeView<'_> {
         self.node.special.as_deref()
     }
     fn size(&self) -> u64 {
-        match &self.node.content {
-            Content::Folder { size, .. } => *size,
-            Content::File(f) => f.size,
-        }
+        self.node.size()
     }
     fn etag(&self) -> Cow<'_, str> {
-        Cow::Owned(tag("", &self.node.id, self.node.etag_seq))
+        Cow::Owned(self.tree.etag(self.node))
     }
     fn ctag(&self) -> Cow<'_, str> {
-        Cow::Owned(tag("c:", &self.node.id, self.node.ctag_seq))
+        Cow::Owned(self.tree.ctag(self.node))
     }
     fn path_of(&self, id: &str) -> Option<Option<String>> {
         Some(self.tree.path_of(id).ok())

@@ -90,19 +90,30 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 .ok()
                 .filter(|l| ctx.graph.is_graph_link(l));
             let round = match &link {
-                Some(l) => ctx.graph.delta(&root, Some(l), Some(FIELDS)).await,
-                None => Err(crate::http::Error::Unexpected {
-                    method: "GET".into(),
-                    url: shown.clone(),
-                    detail: "the recorded delta link cannot be used".into(),
-                }),
+                Some(l) => match ctx.graph.delta(&root, Some(l), Some(FIELDS)).await {
+                    Ok(round) => Ok(round),
+                    // Graph: 410 Gone (resyncRequired & co.): the link is no longer
+                    // usable; read the folder again and compare with what was known.
+                    Err(e) if e.api().is_some_and(|x| x.status.as_u16() == 410) => Err(format!(
+                        "the service answered 410 {}",
+                        e.api().map(|x| x.code.as_str()).unwrap_or_default()
+                    )),
+                    Err(e) => return Err(fail_http("changes", &shown)(e)),
+                },
+                None => Err("the recorded link cannot be used".to_owned()),
             };
             match round {
                 Ok(round) => {
-                    let mut c = s.apply(round.items.clone());
                     // Folders moved in come without their content: read it.
+                    let folders: Vec<DriveItem> = round
+                        .items
+                        .iter()
+                        .filter(|i| i.folder.is_some())
+                        .cloned()
+                        .collect();
+                    let mut c = s.apply(round.items);
                     let mut seen = std::collections::HashSet::new();
-                    for f in s.unexplored(&c, &round.items) {
+                    for f in s.unexplored(&c, &folders) {
                         if !seen.insert(f.id.clone()) {
                             continue;
                         }
@@ -112,20 +123,13 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                     c.sort_by(crate::drive::changes::report_order);
                     (c, s, round.delta_link)
                 }
-                // Graph: 410 Gone (resyncRequired & co.): the link is no longer usable;
-                // read the folder again and compare with what was known.
-                Err(e) if e.api().is_some_and(|x| x.status.as_u16() == 410) || link.is_none() => {
+                Err(why) => {
                     eprintln!(
-                        "onedrive-cli: changes: starting over ({}); compared with the last known state, so changed file contents are not shown this time",
-                        match e.api() {
-                            Some(x) => format!("the service answered 410 {}", x.code),
-                            None => "the recorded link cannot be used".into(),
-                        }
+                        "onedrive-cli: changes: starting over ({why}); compared with the last known state, so changed file contents are not shown this time"
                     );
                     let (items, link) = start_over().await?;
                     (s.rebuild(items), s, Some(link))
                 }
-                Err(e) => return Err(fail_http("changes", &shown)(e)),
             }
         }
     };

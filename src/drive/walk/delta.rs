@@ -30,10 +30,6 @@ use crate::http::ErrorKind;
 /// root), 405, 501 (not supported).
 pub fn refused(e: &DriveError) -> bool {
     let DriveError::Http(h) = e else { return false };
-    refused_http(h)
-}
-
-fn refused_http(h: &crate::http::Error) -> bool {
     h.kind() == ErrorKind::NotSupported
         || h.api()
             .is_some_and(|a| matches!(a.status.as_u16(), 400 | 403 | 405 | 501))
