@@ -179,15 +179,11 @@ fn a_410_starts_over_and_compares_with_the_last_known_state() {
     // The service can no longer serve the link: 410 Gone, then a full enumeration.
     env.emu.state.store.delete(&env.id_of("w/old.txt")).unwrap();
     env.seed_file("w/fresh.txt", b"f");
-    env.emu
-        .state
-        .faults
-        .add_script(vec![onedrive_emulator::faults::ScriptedFault {
-            status: Some(410),
-            path_contains: Some("delta".into()),
-            ..common::fault(onedrive_emulator::faults::FaultRoute::Graph)
-        }])
-        .unwrap();
+    env.script([onedrive_emulator::faults::ScriptedFault {
+        status: Some(410),
+        path_contains: Some("delta".into()),
+        ..common::fault(onedrive_emulator::faults::FaultRoute::Graph)
+    }]);
     let out = env.cmd().args(["changes", "w"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("410"), "{}", stderr_of(&out));

@@ -10,15 +10,11 @@ use onedrive_emulator::faults::{FaultRoute, ScriptedFault};
 fn throttled_graph_call_is_retried() {
     let env = Env::new();
     env.seed_file("t.txt", b"t");
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            status: Some(503),
-            retry_after: Some(0),
-            ..fault(FaultRoute::Graph)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        status: Some(503),
+        retry_after: Some(0),
+        ..fault(FaultRoute::Graph)
+    }]);
     env.cmd().arg("ls").assert().success().stdout("- t.txt\n");
     assert_eq!(env.emu.state.faults.injected(), 1);
 }
@@ -29,15 +25,11 @@ fn upload_session_survives_a_broken_fragment() {
     let data = bytes(4 * 327_680 + 99, 11);
     let f = env.write_local("resume.bin", &data);
     // the second fragment's connection breaks after 1000 bytes
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(1000),
-            path_contains: None,
-            ..fault(FaultRoute::Fragment)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(1000),
+        path_contains: None,
+        ..fault(FaultRoute::Fragment)
+    }]);
     let out = env
         .cmd()
         .args(["put", "--chunk-size", "320K"])
@@ -54,15 +46,11 @@ fn upload_session_survives_server_errors_on_fragments() {
     let env = Env::new();
     let data = bytes(3 * 327_680, 12);
     let f = env.write_local("s.bin", &data);
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            status: Some(500),
-            count: 2,
-            ..fault(FaultRoute::Fragment)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        status: Some(500),
+        count: 2,
+        ..fault(FaultRoute::Fragment)
+    }]);
     env.cmd()
         .args(["put", "--chunk-size", "320K"])
         .arg(&f)
@@ -76,14 +64,10 @@ fn a_broken_download_is_retried() {
     let env = Env::new();
     let data = bytes(200_000, 13);
     env.seed_file("d.bin", &data);
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(5000),
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(5000),
+        ..fault(FaultRoute::Download)
+    }]);
     let dst = env.local("out/d.bin");
     let out = env.cmd().args(["get", "d.bin"]).arg(&dst).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -157,15 +141,11 @@ fn a_download_broken_mid_body_is_resumed_with_ranges() {
     let data = bytes(600_000, 14);
     env.seed_file("m.bin", &data);
     // twice: the body stops after 150,000 bytes (headers long sent)
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(150_000),
-            count: 2,
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(150_000),
+        count: 2,
+        ..fault(FaultRoute::Download)
+    }]);
     let dst = env.local("m.bin");
     let out = env
         .cmd()

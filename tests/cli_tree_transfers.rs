@@ -298,15 +298,11 @@ fn a_redownload_keeps_the_file_mode_and_the_partial_is_private() {
     assert_eq!(mode, 0o600, "a re-download must not widen permissions");
 
     // A download that keeps breaking leaves its .partial, 0600, for the next run.
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(200_000),
-            count: 20,
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(200_000),
+        count: 20,
+        ..fault(FaultRoute::Download)
+    }]);
     let dst = env.local("big.bin");
     let out = env
         .cmd()
@@ -368,28 +364,20 @@ fn a_refused_download_url_is_fetched_again_and_is_not_an_auth_problem() {
     let env = Env::new();
     env.seed_file("r.bin", &bytes(300_000, 4));
     // The pre-authenticated URL answers 401 (expired): the item is read again.
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            status: Some(401),
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        status: Some(401),
+        ..fault(FaultRoute::Download)
+    }]);
     let dst = env.local("r.bin");
     let out = env.cmd().args(["get", "r.bin"]).arg(&dst).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(std::fs::read(&dst).unwrap(), bytes(300_000, 4));
     // Refused every time: an error, but exit 1, never 4 ("sign in again").
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            status: Some(401),
-            count: 10,
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        status: Some(401),
+        count: 10,
+        ..fault(FaultRoute::Download)
+    }]);
     let out = env
         .cmd()
         .args(["get", "--no-resume", "r.bin"])
@@ -424,17 +412,13 @@ fn a_simple_upload_cut_while_sending_reports_the_services_answer() {
     let f = env.write_local("taken.bin", &data);
     // The connection breaks while the body is sent, as when the service answers 409
     // early and closes: the answer must still be reported, and fast.
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(10_000),
-            count: 10,
-            method: Some("PUT".into()),
-            path_contains: Some("/content".into()),
-            ..fault(FaultRoute::Graph)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(10_000),
+        count: 10,
+        method: Some("PUT".into()),
+        path_contains: Some("/content".into()),
+        ..fault(FaultRoute::Graph)
+    }]);
     let start = std::time::Instant::now();
     let out = env.cmd().args(["put", "-n"]).arg(&f).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
@@ -526,16 +510,12 @@ fn throttled_fragments_wait_for_retry_after_then_continue() {
     let env = Env::new();
     let data = bytes(4 * 327_680, 13);
     let f = env.write_local("t.bin", &data);
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            status: Some(429),
-            retry_after: Some(1),
-            count: 2,
-            ..fault(FaultRoute::Fragment)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        status: Some(429),
+        retry_after: Some(1),
+        count: 2,
+        ..fault(FaultRoute::Fragment)
+    }]);
     let start = std::time::Instant::now();
     let out = env
         .cmd()
@@ -616,14 +596,10 @@ fn a_killed_get_resumes_its_partial() {
     const CUT: u64 = 8_000_000;
     let data = bytes(SIZE, 21);
     env.seed_file("k.bin", &data);
-    env.emu
-        .state
-        .faults
-        .add_script(vec![ScriptedFault {
-            cut_after: Some(CUT),
-            ..fault(FaultRoute::Download)
-        }])
-        .unwrap();
+    env.script([ScriptedFault {
+        cut_after: Some(CUT),
+        ..fault(FaultRoute::Download)
+    }]);
     let dst = env.local("k.bin");
     let partial = env.local("k.bin.partial");
     let mut child = env.spawn([OsStr::new("get"), "k.bin".as_ref(), dst.as_os_str()]);

@@ -149,6 +149,18 @@ impl Env {
     }
 
     /// Bytes of request bodies the emulator has received so far.
+    /// Queues scripted emulator faults (see [`fault`]).
+    pub fn script(
+        &self,
+        faults: impl IntoIterator<Item = onedrive_emulator::faults::ScriptedFault>,
+    ) {
+        self.emu
+            .state
+            .faults
+            .add_script(faults.into_iter().collect())
+            .expect("valid scripted faults");
+    }
+
     pub fn bytes_in(&self) -> u64 {
         self.stats()["bytes_in"].as_u64().unwrap_or(0)
     }
