@@ -64,22 +64,30 @@ row() { # row LABEL SECONDS REQUESTS REF_SECONDS|- NOTE
         printf "  %-52s %8.3f %9s %8s  %s", l, s, n, ratio, note }')")
 }
 
-# ours LABEL ARGS...: RUNS runs of `onedrive-cli tree`; sets S (median seconds), N (requests
-# of the last run); checks the number of file lines.
-ours() {
-    local label=$1 t=() r t0 t1 before lines; shift
+# listing LABEL FILE_LINE_REGEX CMD...: RUNS runs of a listing command; sets S (median
+# seconds) and N (requests of the last run); checks that it named every file.
+listing() {
+    local label=$1 pattern=$2 t=() r t0 t1 before lines; shift 2
     for r in $(seq "$RUNS"); do
         echo "$label: run $r/$RUNS" >&2
         before=$(requests)
         t0=$(now)
-        "$CLI" -c "$WORK/state" tree "$@" > "$WORK/out.txt"
+        "$@" > "$WORK/out.txt"
         t1=$(now)
         N=$(($(requests) - before))
         t+=("$(elapsed "$t0" "$t1")")
-        lines=$(grep -c 'file-[0-9]*\.bin: file$' "$WORK/out.txt" || true)
+        lines=$(grep -c "$pattern" "$WORK/out.txt" || true)
         [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
     done
     S=$(median "${t[@]}")
+}
+ours() { # ours LABEL ARGS...: `onedrive-cli tree ARGS`
+    local label=$1; shift
+    listing "$label" 'file-[0-9]*\.bin: file$' "$CLI" -c "$WORK/state" tree "$@"
+}
+rc() { # rc LABEL ARGS...: `rclone lsf -R ARGS emu:`
+    local label=$1; shift
+    listing "$label" 'file-[0-9]*\.bin$' "$RCLONE" --config "$WORK/fid/rclone.conf" -q lsf -R "$@" emu:
 }
 
 # --- 1-3: plain HTTP ---------------------------------------------------------------
@@ -120,21 +128,6 @@ stop_emu
 if rclone_ready; then
     rclone_up "$LATENCY"
     populate
-    rc() { # rc LABEL ARGS...: RUNS runs of rclone lsf; sets S and N
-        local label=$1 t=() r t0 t1 before lines; shift
-        for r in $(seq "$RUNS"); do
-            echo "$label: run $r/$RUNS" >&2
-            before=$(requests)
-            t0=$(now)
-            "$RCLONE" --config "$WORK/fid/rclone.conf" -q lsf -R "$@" emu: > "$WORK/rc.txt"
-            t1=$(now)
-            N=$(($(requests) - before))
-            t+=("$(elapsed "$t0" "$t1")")
-            lines=$(grep -c 'file-[0-9]*\.bin$' "$WORK/rc.txt" || true)
-            [ "$lines" = "$FILES" ] || { echo "$label listed $lines files, expected $FILES" >&2; exit 1; }
-        done
-        S=$(median "${t[@]}")
-    }
     rc "rclone lsf -R --fast-list --onedrive-delta" --fast-list --onedrive-delta
     RC_S=$S
     row "rclone lsf -R --fast-list --onedrive-delta" "$S" "$N" "$S" "reference"
