@@ -199,11 +199,13 @@ curl_get() { # curl_get DST
     curl -sS -f -o "$1" "$loc"
 }
 
-one_file() { # one_file LATENCY_MS
-    local lat=$1 r cu=() ou=() cg=() og=() urss=() grss=() ufail=0 gfail=0 got
-    start_emu "$lat"
+file_rows() { # file_rows LATENCY_MS TITLE REF_PUT REF_PUT_LABEL REF_GET REF_GET_LABEL
+    # On the running emulator: RUNS uploads of the single file by us and by the reference
+    # command REF_PUT, then RUNS downloads by the reference (REF_GET DST) and by us.
+    local lat=$1 title=$2 rput=$3 rputl=$4 rget=$5 rgetl=$6
+    local r cu=() ou=() cg=() og=() urss=() grss=() ufail=0 gfail=0 got
     for r in $(seq "$RUNS"); do
-        echo "${SIZE_MIB} MiB at $lat ms: upload run $r/$RUNS" >&2
+        echo "$title: upload run $r/$RUNS" >&2
         reset_drive
         if [ "$ufail" = 0 ] && ours put -q "$WORK/bench.bin"; then
             got=$(remote_size bench.bin)
@@ -211,19 +213,19 @@ one_file() { # one_file LATENCY_MS
             else echo "our put stored ${got:-nothing}, expected $SIZE bytes" >&2; ufail=1; fi
         else ufail=1; fi
         reset_drive
-        timed curl_put
+        timed "$rput"
         cu+=("$T")
         got=$(remote_size bench.bin)
-        [ "$got" = "$SIZE" ] || { echo "curl's upload stored ${got:-nothing} bytes" >&2; exit 1; }
+        [ "$got" = "$SIZE" ] || { echo "$rputl stored ${got:-nothing} bytes" >&2; exit 1; }
     done
-    # The drive now holds curl's upload: both download it.
+    # The drive now holds the reference's upload: both download it.
     for r in $(seq "$RUNS"); do
-        echo "${SIZE_MIB} MiB at $lat ms: download run $r/$RUNS" >&2
-        timed curl_get "$WORK/curl-dl.bin"
+        echo "$title: download run $r/$RUNS" >&2
+        timed "$rget" "$WORK/ref-dl.bin"
         cg+=("$T")
-        got=$(stat -c %s "$WORK/curl-dl.bin")
-        [ "$got" = "$SIZE" ] || { echo "curl downloaded $got bytes" >&2; exit 1; }
-        rm -f "$WORK/curl-dl.bin"
+        got=$(stat -c %s "$WORK/ref-dl.bin")
+        [ "$got" = "$SIZE" ] || { echo "$rgetl downloaded $got bytes" >&2; exit 1; }
+        rm -f "$WORK/ref-dl.bin"
         if [ "$gfail" = 0 ] && ours get -q bench.bin "$WORK/ours-dl.bin"; then
             got=$(stat -c %s "$WORK/ours-dl.bin" 2>/dev/null || echo 0)
             if [ "$got" != "$SIZE" ]; then
@@ -234,11 +236,15 @@ one_file() { # one_file LATENCY_MS
         else gfail=1; fi
         rm -f "$WORK/ours-dl.bin"
     done
-    section "${SIZE_MIB} MiB file, ${lat} ms per response"
-    pair "curl upload (1 session, $NFRAG fragment(s) of <= $FRAG B)" "ours put" "$SIZE" \
-        "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
-    pair "curl download (302, then GET without token)" "ours get" "$SIZE" \
-        "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
+    section "$title"
+    pair "$rputl" "ours put" "$SIZE" "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
+    pair "$rgetl" "ours get" "$SIZE" "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
+}
+one_file() { # one_file LATENCY_MS: against curl, on a fresh emulator
+    start_emu "$1"
+    file_rows "$1" "${SIZE_MIB} MiB file, $1 ms per response" \
+        curl_put "curl upload (1 session, $NFRAG fragment(s) of <= $FRAG B)" \
+        curl_get "curl download (302, then GET without token)"
 }
 
 # --- 2. a tree of small files ---------------------------------------------------------
@@ -282,14 +288,16 @@ curl_get_tree() { # curl_get_tree DST: list the tree, then its folders, then GET
     curl -sS -f --no-progress-meter --parallel --parallel-max "$PARALLEL" --create-dirs -K "$WORK/curl-get-tree.cfg"
 }
 
-tree_case() {
+tree_rows() { # tree_rows TITLE REF_PUT REF_PUT_LABEL REF_GET REF_GET_LABEL
+    # On the running emulator: RUNS uploads of the tree by us and by REF_PUT, then RUNS
+    # downloads by the reference (REF_GET DST) and by us.
+    local title=$1 rput=$2 rputl=$3 rget=$4 rgetl=$5
     local r base tb=$((FILES * SMALL)) cu=() ou=() cg=() og=() urss=() grss=() ufail=0 gfail=0 got
-    start_emu "$LATENCY"
     reset_drive
     base=$(items)
     local want=$((base + 1 + $(find "$WORK/tree" -mindepth 1 -type d | wc -l) + FILES))
     for r in $(seq "$RUNS"); do
-        echo "tree of $FILES x 64 KiB at $LATENCY ms: upload run $r/$RUNS" >&2
+        echo "$title: upload run $r/$RUNS" >&2
         reset_drive
         if [ "$ufail" = 0 ] && ours put -r -q "$WORK/tree"; then
             got=$(items)
@@ -297,18 +305,18 @@ tree_case() {
             else echo "after our put -r the drive has $got items, expected $want" >&2; ufail=1; fi
         else ufail=1; fi
         reset_drive
-        timed curl_put_tree
+        timed "$rput"
         cu+=("$T")
         got=$(items)
-        [ "$got" = "$want" ] || { echo "after curl's upload the drive has $got items, expected $want" >&2; exit 1; }
+        [ "$got" = "$want" ] || { echo "after $rputl the drive has $got items, expected $want" >&2; exit 1; }
     done
     for r in $(seq "$RUNS"); do
-        echo "tree of $FILES x 64 KiB at $LATENCY ms: download run $r/$RUNS" >&2
-        timed curl_get_tree "$WORK/curl-tree"
+        echo "$title: download run $r/$RUNS" >&2
+        timed "$rget" "$WORK/ref-tree"
         cg+=("$T")
-        got=$(local_bytes "$WORK/curl-tree")
-        [ "$got" = "$tb $FILES" ] || { echo "curl downloaded '$got' (bytes files), expected '$tb $FILES'" >&2; exit 1; }
-        rm -rf "$WORK/curl-tree"
+        got=$(local_bytes "$WORK/ref-tree")
+        [ "$got" = "$tb $FILES" ] || { echo "$rgetl downloaded '$got' (bytes files), expected '$tb $FILES'" >&2; exit 1; }
+        rm -rf "$WORK/ref-tree"
         if [ "$gfail" = 0 ] && ours get -r -q tree "$WORK/ours-tree"; then
             got=$(local_bytes "$WORK/ours-tree")
             if [ "$got" = "$tb $FILES" ]; then og+=("$T"); grss+=("$RSS")
@@ -316,11 +324,15 @@ tree_case() {
         else gfail=1; fi
         rm -rf "$WORK/ours-tree"
     done
-    section "tree: $FILES files of 64 KiB in $(find "$WORK/tree" -mindepth 1 -type d | wc -l) folders, ${LATENCY} ms per response"
-    pair "curl put ($FILES simple PUTs by path, $PARALLEL at a time)" "ours put -r" "$tb" \
-        "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
-    pair "curl get (listings, then $FILES GETs, $PARALLEL at a time)" "ours get -r" "$tb" \
-        "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
+    section "$title"
+    pair "$rputl" "ours put -r" "$tb" "$ufail" "${cu[*]}" "${ou[*]}" "${urss[*]}"
+    pair "$rgetl" "ours get -r" "$tb" "$gfail" "${cg[*]}" "${og[*]}" "${grss[*]}"
+}
+tree_case() { # against curl, on a fresh emulator
+    start_emu "$LATENCY"
+    tree_rows "tree: $FILES files of 64 KiB in $(find "$WORK/tree" -mindepth 1 -type d | wc -l) folders, ${LATENCY} ms per response" \
+        curl_put_tree "curl put ($FILES simple PUTs by path, $PARALLEL at a time)" \
+        curl_get_tree "curl get (listings, then $FILES GETs, $PARALLEL at a time)"
 }
 
 # --- 3. a big file, for peak RSS ------------------------------------------------------
@@ -347,74 +359,19 @@ big_case() {
 }
 
 # --- 4. rclone, over the same HTTPS emulator ------------------------------------------
-rc() { # rc ARGS...: rclone with its defaults and the bench's config; sets T
-    timed "$RCLONE" --config "$WORK/fid/rclone.conf" -q "$@"
+rc() { # rc ARGS...: rclone with its defaults and the bench's config
+    "$RCLONE" --config "$WORK/fid/rclone.conf" -q "$@"
 }
-rclone_case() {
-    local r tb=$((FILES * SMALL)) ru=() ou=() rg=() og=() urss=() grss=() ufail=0 gfail=0 got want
+rclone_put() { rc copyto "$WORK/bench.bin" emu:bench.bin; }
+rclone_get() { rc copyto emu:bench.bin "$1"; }
+rclone_put_tree() { rc copy "$WORK/tree" emu:tree; }
+rclone_get_tree() { rc copy emu:tree "$1"; }
+rclone_case() { # the single file and the tree against rclone, over HTTPS
     rclone_up "$LATENCY"
-    for r in $(seq "$RUNS"); do
-        echo "rclone: ${SIZE_MIB} MiB at $LATENCY ms: upload run $r/$RUNS" >&2
-        reset_drive
-        if [ "$ufail" = 0 ] && ours put -q "$WORK/bench.bin"; then
-            got=$(remote_size bench.bin)
-            if [ "$got" = "$SIZE" ]; then ou+=("$T"); urss+=("$RSS")
-            else echo "our put stored ${got:-nothing}, expected $SIZE bytes" >&2; ufail=1; fi
-        else ufail=1; fi
-        reset_drive
-        rc copyto "$WORK/bench.bin" emu:bench.bin
-        ru+=("$T")
-        got=$(remote_size bench.bin)
-        [ "$got" = "$SIZE" ] || { echo "rclone's upload stored ${got:-nothing} bytes" >&2; exit 1; }
-    done
-    for r in $(seq "$RUNS"); do
-        echo "rclone: ${SIZE_MIB} MiB at $LATENCY ms: download run $r/$RUNS" >&2
-        rc copyto emu:bench.bin "$WORK/rclone-dl.bin"
-        rg+=("$T")
-        got=$(stat -c %s "$WORK/rclone-dl.bin")
-        [ "$got" = "$SIZE" ] || { echo "rclone downloaded $got bytes" >&2; exit 1; }
-        rm -f "$WORK/rclone-dl.bin"
-        if [ "$gfail" = 0 ] && ours get -q bench.bin "$WORK/ours-dl.bin" &&
-            [ "$(stat -c %s "$WORK/ours-dl.bin")" = "$SIZE" ]; then og+=("$T"); grss+=("$RSS")
-        else echo "our get failed or wrote the wrong size" >&2; gfail=1; fi
-        rm -f "$WORK/ours-dl.bin"
-    done
-    section "${SIZE_MIB} MiB file, ${LATENCY} ms per response, over HTTPS (reference: rclone)"
-    pair "rclone copyto (defaults)" "ours put" "$SIZE" "$ufail" "${ru[*]}" "${ou[*]}" "${urss[*]}"
-    pair "rclone copyto back (defaults)" "ours get" "$SIZE" "$gfail" "${rg[*]}" "${og[*]}" "${grss[*]}"
-
-    ru=(); ou=(); rg=(); og=(); urss=(); grss=(); ufail=0; gfail=0
-    reset_drive
-    want=$(($(items) + 1 + $(find "$WORK/tree" -mindepth 1 -type d | wc -l) + FILES))
-    for r in $(seq "$RUNS"); do
-        echo "rclone: tree of $FILES x 64 KiB at $LATENCY ms: upload run $r/$RUNS" >&2
-        reset_drive
-        if [ "$ufail" = 0 ] && ours put -r -q "$WORK/tree"; then
-            got=$(items)
-            if [ "$got" = "$want" ]; then ou+=("$T"); urss+=("$RSS")
-            else echo "after our put -r the drive has $got items, expected $want" >&2; ufail=1; fi
-        else ufail=1; fi
-        reset_drive
-        rc copy "$WORK/tree" emu:tree
-        ru+=("$T")
-        got=$(items)
-        [ "$got" = "$want" ] || { echo "after rclone's copy the drive has $got items, expected $want" >&2; exit 1; }
-    done
-    for r in $(seq "$RUNS"); do
-        echo "rclone: tree of $FILES x 64 KiB at $LATENCY ms: download run $r/$RUNS" >&2
-        rc copy emu:tree "$WORK/rclone-tree"
-        rg+=("$T")
-        got=$(local_bytes "$WORK/rclone-tree")
-        [ "$got" = "$tb $FILES" ] || { echo "rclone downloaded '$got' (bytes files), expected '$tb $FILES'" >&2; exit 1; }
-        rm -rf "$WORK/rclone-tree"
-        if [ "$gfail" = 0 ] && ours get -r -q tree "$WORK/ours-tree" &&
-            [ "$(local_bytes "$WORK/ours-tree")" = "$tb $FILES" ]; then og+=("$T"); grss+=("$RSS")
-        else echo "our get -r failed or wrote the wrong bytes" >&2; gfail=1; fi
-        rm -rf "$WORK/ours-tree"
-    done
-    section "tree: $FILES files of 64 KiB, ${LATENCY} ms per response, over HTTPS (reference: rclone)"
-    pair "rclone copy (defaults)" "ours put -r" "$tb" "$ufail" "${ru[*]}" "${ou[*]}" "${urss[*]}"
-    pair "rclone copy back (defaults)" "ours get -r" "$tb" "$gfail" "${rg[*]}" "${og[*]}" "${grss[*]}"
+    file_rows "$LATENCY" "${SIZE_MIB} MiB file, ${LATENCY} ms per response, over HTTPS (reference: rclone)" \
+        rclone_put "rclone copyto (defaults)" rclone_get "rclone copyto back (defaults)"
+    tree_rows "tree: $FILES files of 64 KiB, ${LATENCY} ms per response, over HTTPS (reference: rclone)" \
+        rclone_put_tree "rclone copy (defaults)" rclone_get_tree "rclone copy back (defaults)"
     rclone_down
 }
 
