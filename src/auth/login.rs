@@ -18,11 +18,13 @@ use super::device::{self, DeviceAuthorization, DevicePollOptions};
 use super::pkce::Pkce;
 use super::token::{TokenManager, Tokens};
 use crate::config::{State, StateFile};
-use crate::http::{Error, HttpClient, Result};
+use crate::http::{Error, HttpClient, Network, Result};
 
-/// An HTTP client with the state file's `request.base_headers`.
-pub fn http_for_state(state: &State) -> Result<HttpClient> {
+/// An HTTP client with the state file's `request.base_headers` and the invocation's
+/// network settings.
+pub fn http_for_state(state: &State, network: &Network) -> Result<HttpClient> {
     HttpClient::builder()
+        .network(network)
         .base_headers(
             state
                 .request

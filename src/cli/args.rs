@@ -60,8 +60,54 @@ pub struct Cli {
     #[arg(long)]
     pub debug: bool,
 
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Retry bounds and transport limits. Accepted before or after the command.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Network")]
+pub struct NetworkArgs {
+    /// Retries of one request after throttling (429/503, honouring Retry-After), a
+    /// transient 5xx or a broken connection; 0 disables retrying
+    #[arg(long, global = true, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub retries: u32,
+    /// Longest time spent retrying one request, from its first failure, in seconds: a
+    /// retry whose wait (Retry-After included) would end later is not made
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub retry_max_time: u64,
+    /// Longest wait for a connection to be set up, in seconds
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub connect_timeout: u64,
+    /// Longest time a request may go without moving a byte (sending or receiving), in
+    /// seconds; a stalled connection is then dropped and the request retried or resumed
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub read_timeout: u64,
+}
+
+impl NetworkArgs {
+    /// The HTTP layer's settings from these options.
+    pub fn network(&self) -> crate::http::Network {
+        use std::time::Duration;
+        crate::http::Network {
+            retry: crate::http::RetryPolicy {
+                max_retries: self.retries,
+                max_elapsed: Duration::from_secs(self.retry_max_time),
+                ..Default::default()
+            },
+            timeouts: crate::http::Timeouts {
+                connect: Duration::from_secs(self.connect_timeout),
+                idle: Duration::from_secs(self.read_timeout),
+            },
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

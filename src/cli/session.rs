@@ -45,7 +45,8 @@ pub fn reading(cli: &Cli) -> Reading {
 pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
     let store = state_file(cli)?;
     let state_dir = store.state_dir();
-    let conn = Connection::open(store).map_err(|e| failure("sign-in", e))?;
+    let conn =
+        Connection::open(store, &cli.network.network()).map_err(|e| failure("sign-in", e))?;
     for w in &conn.state.warnings {
         let _ = writeln!(std::io::stderr(), "onedrive-cli: {w}");
     }
@@ -75,7 +76,8 @@ const DONE: &str = "API authorization was completed successfully.";
 pub async fn auth(cli: &Cli, a: &AuthArgs) -> CommandResult {
     let store = state_file(cli)?;
     let state = store.load().map_err(|e| failure("auth", e.into()))?;
-    let http = login::http_for_state(&state).map_err(|e| failure("auth", e))?;
+    let http =
+        login::http_for_state(&state, &cli.network.network()).map_err(|e| failure("auth", e))?;
     if a.localhost {
         login::loopback_sign_in(&store, &http, LOOPBACK_TIMEOUT, |url| {
             println!("Visit the following URL in any web browser on this machine and sign in:");
@@ -138,7 +140,8 @@ pub async fn auth_refresh(cli: &Cli) -> CommandResult {
     let state = store
         .load()
         .map_err(|e| failure("auth_refresh", e.into()))?;
-    let http = login::http_for_state(&state).map_err(|e| failure("auth_refresh", e))?;
+    let http = login::http_for_state(&state, &cli.network.network())
+        .map_err(|e| failure("auth_refresh", e))?;
     let new = login::refresh(&store, &http)
         .await
         .map_err(|e| failure("auth_refresh", e))?;

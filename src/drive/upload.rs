@@ -291,9 +291,6 @@ async fn set_modified_after_upload(
     unreachable!("the loop returns on its second attempt")
 }
 
-/// Most consecutive failed fragments before giving up (each retried after re-reading the
-/// session's `nextExpectedRanges`).
-const FRAGMENT_ATTEMPTS: u32 = 6;
 /// New sessions started when one disappears or expires during an upload.
 const SESSION_RESTARTS: u32 = 2;
 
@@ -487,6 +484,9 @@ impl SessionUpload<'_> {
         // The local file's hash, fed in file order as fragments are read (a resume may
         // re-read bytes already hashed, or start past bytes this process never read).
         let hasher = Arc::new(Mutex::new(QuickXorHash::new()));
+        // Consecutive failed fragments (each retried after re-reading the session's
+        // `nextExpectedRanges`) are bounded by the policy's retries, like any request.
+        let mut backoff = policy.backoff();
         let mut failures = 0u32;
         let mut restarts = 0u32;
         loop {
@@ -520,6 +520,7 @@ impl SessionUpload<'_> {
                 }
                 Ok(FragmentOutcome::Accepted(s)) => {
                     failures = 0;
+                    backoff.reset();
                     session.offset = s.next_expected_offset().unwrap_or(offset + len);
                     opts.progress.report(session.offset, size);
                     continue;
@@ -534,7 +535,7 @@ impl SessionUpload<'_> {
             // session's status; the others are the transient failures of every request.
             let overlap = err.status().is_some_and(|s| s.as_u16() == 416);
             failures += 1;
-            if !(overlap || err.is_transient()) || failures >= FRAGMENT_ATTEMPTS {
+            if !(overlap || err.is_transient()) || failures > policy.max_retries {
                 return Err(err.into());
             }
             // Throttling pauses every worker of the process (the shared governor); other
@@ -543,11 +544,11 @@ impl SessionUpload<'_> {
             let wait = if overlap {
                 None
             } else {
-                match policy.delay(failures - 1, retry_after) {
+                match backoff.next(retry_after) {
                     Some(d) => Some(d),
-                    // A Retry-After beyond the policy's bound: give up rather than ignore it.
-                    None if retry_after.is_some() => return Err(err.into()),
-                    None => None,
+                    // Retries or time spent, or a Retry-After beyond the policy's bound:
+                    // give up rather than ignore it.
+                    None => return Err(err.into()),
                 }
             };
             if let Some(d) = wait {

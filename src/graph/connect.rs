@@ -8,7 +8,7 @@ use super::client::GraphClient;
 use crate::auth::TokenManager;
 use crate::auth::login::http_for_state;
 use crate::config::{State, StateFile};
-use crate::http::{HttpClient, Result};
+use crate::http::{HttpClient, Network, Result};
 
 /// A ready-to-use Graph client and what it was built from.
 #[derive(Debug)]
@@ -22,9 +22,9 @@ pub struct Connection {
 
 impl Connection {
     /// Reads the state file and builds the client (no request is made).
-    pub fn open(store: StateFile) -> Result<Self> {
+    pub fn open(store: StateFile, network: &Network) -> Result<Self> {
         let state = store.load()?;
-        let http = http_for_state(&state)?;
+        let http = http_for_state(&state, network)?;
         Self::with_http(store, state, http)
     }
 

@@ -25,6 +25,7 @@ use url::Url;
 use super::error::{Error, decode_error, parse_retry_after};
 use super::redact;
 use super::retry::{Governor, RetryPolicy, is_idempotent};
+use super::timeout::{IdleBody, SendActivity, Timeouts, timed_out, until_answer};
 
 /// Error of a [`Transport`]: anything that kept a response from arriving.
 pub type TransportError = Box<dyn std::error::Error + Send + Sync>;
@@ -269,6 +270,7 @@ struct Inner {
     transport: Arc<dyn Transport>,
     base_headers: HeaderMap,
     retry: RetryPolicy,
+    timeouts: Timeouts,
     governor: Governor,
 }
 
@@ -288,11 +290,20 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
+/// The network settings of one invocation: retry bounds and transport limits
+/// (`--retries`, `--retry-max-time`, `--connect-timeout`, `--read-timeout`).
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub retry: RetryPolicy,
+    pub timeouts: Timeouts,
+}
+
 /// Builds an [`HttpClient`].
 pub struct HttpClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     base_headers: HeaderMap,
     retry: RetryPolicy,
+    timeouts: Timeouts,
     user_agent: String,
 }
 
@@ -302,6 +313,7 @@ impl Default for HttpClientBuilder {
             transport: None,
             base_headers: HeaderMap::new(),
             retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
             // Microsoft asks for a decorated User-Agent to identify the application.
             user_agent: concat!("onedrive-cli/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
@@ -318,6 +330,17 @@ impl HttpClientBuilder {
     /// Retry settings.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Retry bounds and transport limits together.
+    pub fn network(self, network: &Network) -> Self {
+        self.retry(network.retry.clone()).timeouts(network.timeouts)
+    }
+
+    /// Connect and idle limits (`--connect-timeout`, `--read-timeout`).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
@@ -345,13 +368,14 @@ impl HttpClientBuilder {
     pub fn build(self) -> Result<HttpClient, Error> {
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => Arc::new(default_reqwest_client(&self.user_agent)?),
+            None => Arc::new(reqwest_client(&self.user_agent, &self.timeouts)?),
         };
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 transport,
                 base_headers: self.base_headers,
                 retry: self.retry,
+                timeouts: self.timeouts,
                 governor: Governor::default(),
             }),
             tokens: None,
@@ -361,10 +385,16 @@ impl HttpClientBuilder {
 
 /// The default reqwest client: rustls, HTTP/2 via ALPN, keep-alive, gzip, no redirects.
 pub fn default_reqwest_client(user_agent: &str) -> Result<reqwest::Client, Error> {
+    reqwest_client(user_agent, &Timeouts::default())
+}
+
+/// The reqwest client with `timeouts.connect` (the idle limit is [`HttpClient`]'s own:
+/// see [`super::timeout`]).
+fn reqwest_client(user_agent: &str, timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(user_agent)
-        .connect_timeout(Duration::from_secs(30))
+        .connect_timeout(timeouts.connect)
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_keepalive(Duration::from_secs(60))
         .build()
@@ -416,7 +446,7 @@ impl HttpClient {
             req.headers
                 .insert(HeaderName::from_static("client-request-id"), v);
         }
-        let mut attempt = 0u32;
+        let mut backoff = policy.backoff();
         let mut rejected: Option<String> = None;
         let mut reauthenticated = false;
         loop {
@@ -431,19 +461,24 @@ impl HttpClient {
             };
             let replayable = req.body.is_replayable();
             self.inner.governor.ready().await;
-            let r = self.build_attempt(&mut req, token.as_deref())?;
+            let activity = SendActivity::new();
+            let r = self.build_attempt(&mut req, token.as_deref(), &activity)?;
             self.trace_request(&r, &shown, &req.body);
-            match self.inner.transport.execute(r).await {
+            let idle = self.inner.timeouts.idle;
+            let answer = until_answer(self.inner.transport.execute(r), &activity, idle)
+                .await
+                .unwrap_or_else(|()| Err(Box::new(timed_out(idle))))
+                .map(|resp| IdleBody::wrap(resp, idle));
+            match answer {
                 Err(source) => {
                     let delay = (replayable && req.retry_transport && req.idempotent)
-                        .then(|| policy.delay(attempt, None))
+                        .then(|| backoff.next(None))
                         .flatten();
                     match delay {
                         Some(d) => {
                             tracing::debug!(target: "onedrive_cli::http",
                                 "{method_s} {shown}: {source}; retrying in {d:?}");
                             tokio::time::sleep(d).await;
-                            attempt += 1;
                             continue;
                         }
                         None => {
@@ -471,7 +506,7 @@ impl HttpClient {
                     }
                     if replayable && policy.is_retryable_status(req.idempotent, status) {
                         let retry_after = parse_retry_after(resp.headers());
-                        if let Some(d) = policy.delay(attempt, retry_after) {
+                        if let Some(d) = backoff.next(retry_after) {
                             if retry_after.is_some() {
                                 self.inner.governor.throttled(d);
                             }
@@ -479,7 +514,6 @@ impl HttpClient {
                                 "{method_s} {shown}: HTTP {}; retrying in {d:?}", status.as_u16());
                             drop(resp);
                             tokio::time::sleep(d).await;
-                            attempt += 1;
                             continue;
                         }
                     }
@@ -520,23 +554,20 @@ impl HttpClient {
         let shown = req.shown_url();
         let repeatable = req.idempotent && req.retry_transport;
         let mut next = req;
-        let mut attempt = 0;
+        let mut backoff = self.inner.retry.backoff();
         loop {
             let again = if repeatable { next.try_clone() } else { None };
             let resp = self.send(next).await?;
             match read_body(resp, &method, &shown).await {
-                Err(e @ Error::Transport { .. }) => {
-                    match (again, self.inner.retry.delay(attempt, None)) {
-                        (Some(r), Some(d)) => {
-                            tracing::debug!(target: "onedrive_cli::http",
+                Err(e @ Error::Transport { .. }) => match (again, backoff.next(None)) {
+                    (Some(r), Some(d)) => {
+                        tracing::debug!(target: "onedrive_cli::http",
                                 "{method} {shown}: answer cut ({e}); retrying in {d:?}");
-                            tokio::time::sleep(d).await;
-                            attempt += 1;
-                            next = r;
-                        }
-                        _ => return Err(e),
+                        tokio::time::sleep(d).await;
+                        next = r;
                     }
-                }
+                    _ => return Err(e),
+                },
                 other => return other,
             }
         }
@@ -546,6 +577,7 @@ impl HttpClient {
         &self,
         req: &mut Request,
         token: Option<&str>,
+        activity: &SendActivity,
     ) -> Result<reqwest::Request, Error> {
         let mut r = reqwest::Request::new(req.method.clone(), req.url.clone());
         let h = r.headers_mut();
@@ -589,7 +621,7 @@ impl HttpClient {
                 let b = body.take().ok_or_else(|| {
                     Error::InvalidInput("a streamed request body can only be sent once".into())
                 })?;
-                *r.body_mut() = Some(b);
+                *r.body_mut() = Some(activity.track(b));
             }
         }
         Ok(r)

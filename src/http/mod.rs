@@ -4,18 +4,21 @@
 //! and upload URLs, copy monitors) goes through [`HttpClient::send`], so that retry and
 //! throttling ([`retry`]), secret redaction in `--debug` traces ([`redact`]) and the
 //! decoding of error bodies into typed errors ([`error`]) each live in exactly one place.
-//! A future process-wide retry governor plugs into [`retry`].
+//! Idle and connect limits live in [`timeout`].
 
 pub mod client;
 pub mod error;
 pub mod redact;
 pub mod retry;
+pub mod timeout;
 
 pub use client::{
-    Auth, Body, HttpClient, HttpClientBuilder, Request, TokenSource, Transport, TransportError,
+    Auth, Body, HttpClient, HttpClientBuilder, Network, Request, TokenSource, Transport,
+    TransportError,
 };
 pub use error::{ApiError, Error, ErrorKind, OAuthError};
-pub use retry::{Governor, RetryPolicy};
+pub use retry::{Backoff, Governor, RetryPolicy};
+pub use timeout::Timeouts;
 
 /// Re-exported so callers need no direct `reqwest` imports for common types.
 pub use reqwest::{Method, StatusCode, header};

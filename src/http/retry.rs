@@ -27,6 +27,9 @@ pub struct RetryPolicy {
     /// Cap of a server-provided `Retry-After`; a longer wait fails instead (a persistent
     /// 503 can mean the application is blocked).
     pub max_retry_after: Duration,
+    /// Longest time one request may spend being retried, counted from its first
+    /// failure: a retry whose wait would end later is not made (`--retry-max-time`).
+    pub max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -36,6 +39,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
+            max_elapsed: Duration::from_secs(600),
         }
     }
 }
@@ -63,7 +67,17 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before retry number `attempt` (0-based), or `None` to give up.
+    /// The retry state of one request (or one run of fragments): count and time spent.
+    pub fn backoff(&self) -> Backoff<'_> {
+        Backoff {
+            policy: self,
+            attempt: 0,
+            first_failure: None,
+        }
+    }
+
+    /// The wait before retry number `attempt` (0-based), or `None` to give up. Ignores
+    /// the time budget; [`Backoff::next`] applies it.
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if attempt >= self.max_retries {
             return None;
@@ -83,6 +97,43 @@ impl RetryPolicy {
             half.mul_f64(rand::random::<f64>())
         };
         Some(half + jitter)
+    }
+}
+
+/// Retries of one request under a [`RetryPolicy`]: how many were made and when the
+/// first failure came, so that both bounds (`--retries`, `--retry-max-time`) hold on
+/// every path (Graph calls, fragments, downloads).
+#[derive(Debug)]
+pub struct Backoff<'a> {
+    policy: &'a RetryPolicy,
+    attempt: u32,
+    first_failure: Option<tokio::time::Instant>,
+}
+
+impl Backoff<'_> {
+    /// The wait before the next retry after a failure (`retry_after`: the service's
+    /// `Retry-After`), or `None` when the retries or the time budget are spent, or the
+    /// service asked for a wait beyond [`RetryPolicy::max_retry_after`].
+    pub fn next(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
+        let now = tokio::time::Instant::now();
+        let since = now - *self.first_failure.get_or_insert(now);
+        let d = self.policy.delay(self.attempt, retry_after)?;
+        if since + d > self.policy.max_elapsed {
+            return None;
+        }
+        self.attempt += 1;
+        Some(d)
+    }
+
+    /// Retries made so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Progress was made (a fragment was accepted): the next failure starts afresh.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+        self.first_failure = None;
     }
 }
 
@@ -180,6 +231,7 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(300),
             max_retry_after: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(600),
         };
         for attempt in 0..3 {
             let d = p.delay(attempt, None).unwrap();
@@ -193,5 +245,35 @@ mod tests {
         );
         assert_eq!(p.delay(0, Some(Duration::from_secs(11))), None);
         assert_eq!(RetryPolicy::none().delay(0, None), None);
+    }
+
+    #[tokio::test]
+    async fn backoff_stops_at_the_time_budget_and_restarts_after_progress() {
+        let p = RetryPolicy {
+            max_retries: 1000,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+            max_retry_after: Duration::from_secs(300),
+            max_elapsed: Duration::from_millis(100),
+        };
+        let mut b = p.backoff();
+        let mut slept = Duration::ZERO;
+        while let Some(d) = b.next(None) {
+            tokio::time::sleep(d).await;
+            slept += d;
+        }
+        // The 100 ms budget ends it, long before the 1,000 retries; the waits granted
+        // never add up to more than the budget (sleeps only ever last longer).
+        assert!(slept <= Duration::from_millis(100), "{slept:?}");
+        assert!(b.attempts() >= 1 && b.attempts() <= 20, "{}", b.attempts());
+        // After progress the budget starts again; a Retry-After longer than the whole
+        // budget is not waited for.
+        b.reset();
+        assert_eq!(b.next(Some(Duration::from_millis(150))), None);
+        assert_eq!(
+            b.next(Some(Duration::from_millis(30))),
+            Some(Duration::from_millis(30))
+        );
+        assert_eq!(b.attempts(), 1);
     }
 }

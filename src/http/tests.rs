@@ -55,6 +55,7 @@ fn fast_policy(max: u32) -> RetryPolicy {
         base_delay: Duration::from_millis(2),
         max_delay: Duration::from_millis(10),
         max_retry_after: Duration::from_secs(5),
+        max_elapsed: Duration::from_secs(600),
     }
 }
 
@@ -236,6 +237,61 @@ async fn an_answer_cut_mid_body_is_asked_for_again_when_the_request_can_be_repea
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert_eq!(seen.count.load(Ordering::SeqCst), 1);
+}
+
+/// Headers and the start of a body, then nothing more, the connection left open.
+fn stalled_json() -> Response {
+    let first = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+        br#"{"id":"1","na"#,
+    ))]);
+    (
+        [("content-type", "application/json")],
+        axum::body::Body::from_stream(futures_util::StreamExt::chain(
+            first,
+            futures_util::stream::pending(),
+        )),
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn a_stalled_answer_is_given_up_after_the_idle_limit_and_asked_for_again() {
+    let (url, seen) = serve(|n| if n == 0 { stalled_json() } else { ok_json() }).await;
+    let tokens = Arc::new(CountingTokens::default());
+    let idle = Duration::from_millis(300);
+    let http = HttpClient::builder()
+        .retry(fast_policy(3))
+        .timeouts(crate::http::Timeouts {
+            connect: Duration::from_secs(5),
+            idle,
+        })
+        .build()
+        .unwrap()
+        .with_token_source(tokens);
+    let started = std::time::Instant::now();
+    let v: serde_json::Value = http
+        .send_json(Request::new(Method::GET, url.clone()))
+        .await
+        .unwrap();
+    assert_eq!(v["name"], "n");
+    assert_eq!(seen.count.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() >= idle);
+    // Without retries the stall is a transport error saying what happened.
+    let (url, _) = serve(|_| stalled_json()).await;
+    let http = HttpClient::builder()
+        .retry(RetryPolicy::none())
+        .timeouts(crate::http::Timeouts {
+            connect: Duration::from_secs(5),
+            idle,
+        })
+        .build()
+        .unwrap()
+        .with_token_source(Arc::new(CountingTokens::default()));
+    let err = http
+        .send_json::<serde_json::Value>(Request::new(Method::GET, url))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
 }
 
 #[tokio::test]
