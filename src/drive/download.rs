@@ -458,10 +458,21 @@ async fn receive(
             Err(e) => return Err(e.into()),
         };
         let range = dl.content_range().and_then(parse_content_range);
-        // Where this body starts in the file.
-        let start = if dl.is_partial() {
+        if !dl.is_partial() {
+            check_whole_answer(&dl, &item)?;
+        }
+        // The whole file's length: the item's, else what this answer says.
+        let total = size.or_else(|| {
+            if dl.is_partial() {
+                dl.content_range().and_then(content_range_total)
+            } else {
+                dl.content_length()
+            }
+        });
+        // Where this body starts in the file, and the last byte it will send.
+        let (start, body_end) = if dl.is_partial() {
             match range {
-                Some((a, _)) => a,
+                Some((a, b)) => (a, Some(b)),
                 None => {
                     return Err(DriveError::Protocol(
                         "206 answer without a usable Content-Range".into(),
@@ -469,24 +480,38 @@ async fn receive(
                 }
             }
         } else {
-            0
+            (0, total.and_then(|t| t.checked_sub(1)))
         };
-        let base_now = *base.get_or_insert(start);
-        if start != base_now + sink.len() {
-            if opts.range.is_some() || start != 0 {
-                return Err(DriveError::Protocol(format!(
-                    "asked for byte {} and the service sent from byte {start}",
-                    base_now + sink.len()
-                )));
-            }
-            // A 200 to a ranged request: the service sent the whole file again.
-            tracing::debug!("the service ignored Range; restarting the file");
-            sink.restart()?;
+        // The first byte wanted: after what the sink holds; for the first answer to a
+        // user range, the range's first byte (only known from a 206, or from the size
+        // when the service ignored Range and sent the whole file).
+        let base_now = match base {
+            Some(b) => b,
+            None if dl.is_partial() => start,
+            None => user_range_bounds(opts.range, total)?.0,
+        };
+        base = Some(base_now);
+        let want = base_now + sink.len();
+        if start > want {
+            return Err(DriveError::Protocol(format!(
+                "asked for byte {want} and the service sent from byte {start}"
+            )));
         }
-        let expected_end = if dl.is_partial() {
-            range.map(|(_, b)| b)
-        } else {
-            size.or(dl.content_length()).map(|l| l.saturating_sub(1))
+        if start < want {
+            // A 200 to a ranged request (OneDrive/onedrive-api-docs#62, #133): the
+            // service sent from an earlier byte; what was asked for is cut out of it.
+            tracing::debug!("the service ignored Range; skipping {} bytes", want - start);
+        }
+        let mut skip = want - start;
+        // The last byte wanted: the user range's, else the file's.
+        let wanted_end = match opts.range {
+            Some(_) if dl.is_partial() => body_end,
+            Some(_) => Some(user_range_bounds(opts.range, total)?.1),
+            None => body_end,
+        };
+        let expected_end = match (wanted_end, body_end) {
+            (Some(w), Some(b)) => Some(w.min(b)),
+            (w, b) => w.or(b),
         };
         let span = expected_end.map(|e| e + 1 - base_now).unwrap_or(0);
         let mut stream = Box::pin(dl.into_stream());
@@ -494,7 +519,16 @@ async fn receive(
             match stream.next().await {
                 None => break 'fetching,
                 Some(Ok(chunk)) => {
-                    if !sink.write(&chunk)? {
+                    let mut data = &chunk[..];
+                    let dropped = skip.min(data.len() as u64) as usize;
+                    data = &data[dropped..];
+                    skip -= dropped as u64;
+                    // Never more than was asked for, whatever the service sends.
+                    if let Some(end) = expected_end {
+                        let room = (end + 1).saturating_sub(base_now + sink.len());
+                        data = &data[..data.len().min(room as usize)];
+                    }
+                    if !data.is_empty() && !sink.write(data)? {
                         return Ok(Received {
                             item,
                             written,
@@ -502,8 +536,11 @@ async fn receive(
                             complete: false,
                         });
                     }
-                    written += chunk.len() as u64;
+                    written += data.len() as u64;
                     opts.progress.report(sink.len(), span.max(sink.len()));
+                    if expected_end.is_some_and(|end| base_now + sink.len() > end) {
+                        break 'fetching;
+                    }
                 }
                 Some(Err(e)) => {
                     let next = base_now + sink.len();
@@ -541,6 +578,65 @@ async fn receive(
         written,
         complete: true,
     })
+}
+
+/// Refuses a whole-file (200) answer that cannot be the file, before any byte of it is
+/// written: a length other than the item's (an empty 200 was seen for an unsatisfiable
+/// range, OneDrive/onedrive-api-docs#495), or an HTML page for an item that is not one
+/// (seen on Business for ranged requests, #133).
+fn check_whole_answer(dl: &crate::graph::Download, item: &DriveItem) -> Result<()> {
+    if let (Some(len), Some(size)) = (dl.content_length(), item.size)
+        && len != size
+    {
+        return Err(DriveError::Protocol(format!(
+            "the download answered {len} bytes for a {size}-byte file"
+        )));
+    }
+    let html = dl.media_type().is_some_and(|t| t == "text/html");
+    let item_html = item
+        .file
+        .as_ref()
+        .and_then(|f| f.mime_type.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("text/html"))
+        || item.name().to_ascii_lowercase().ends_with(".html")
+        || item.name().to_ascii_lowercase().ends_with(".htm");
+    if html && !item_html {
+        return Err(DriveError::Protocol(
+            "the download answered with an HTML page, not the file".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The first and last byte (inclusive, absolute) of a user range in a file of `total`
+/// bytes; `None` range means the whole file.
+fn user_range_bounds(range: Option<ByteRange>, total: Option<u64>) -> Result<(u64, u64)> {
+    let Some(total) = total else {
+        return Err(DriveError::Protocol(
+            "the service ignored the range and did not say the file's length".into(),
+        ));
+    };
+    let last = total
+        .checked_sub(1)
+        .ok_or_else(|| DriveError::Protocol("the range is past the end of an empty file".into()))?;
+    let r: Option<crate::graph::ByteRange> = range.map(Into::into);
+    let (a, b) = match r {
+        None => (0, last),
+        Some(crate::graph::ByteRange::FromTo(a, b)) => (a, b.min(last)),
+        Some(crate::graph::ByteRange::From(a)) => (a, last),
+        Some(crate::graph::ByteRange::Last(n)) => (total - n.min(total), last),
+    };
+    if a > last {
+        return Err(DriveError::Protocol(format!(
+            "the range starts at byte {a} of a {total}-byte file"
+        )));
+    }
+    Ok((a, b))
+}
+
+/// The complete length of `bytes a-b/N` (`None` for `*`).
+fn content_range_total(v: &str) -> Option<u64> {
+    v.rsplit_once('/')?.1.trim().parse().ok()
 }
 
 /// Reads the item again for a fresh download URL. If it changed meanwhile (eTag), the

@@ -144,7 +144,29 @@ impl Download {
 
     /// `Content-Length` (absent when the body is compressed).
     pub fn content_length(&self) -> Option<u64> {
-        self.response.content_length()
+        self.response
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    /// The media type of `Content-Type` (parameters dropped, lower case), e.g.
+    /// `text/html`.
+    pub fn media_type(&self) -> Option<String> {
+        let v = self
+            .response
+            .headers()
+            .get(header::CONTENT_TYPE)?
+            .to_str()
+            .ok()?;
+        Some(
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+        )
     }
 
     /// `Content-Range` of a 206, e.g. `bytes 0-1023/2048`.
