@@ -96,6 +96,7 @@ async fn faults_list(State(state): State<AppState>) -> Response {
     reply(Ok(json!({
         "pending": state.faults.pending(),
         "injected": state.faults.injected(),
+        "stalled": state.faults.stalled(),
     })))
 }
 

@@ -123,9 +123,19 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     ctx.state.graph.copies.set(&job, JobStatus::InProgress);
     let state = ctx.state.clone();
     let (source, job_id, delay) = (item.id.clone(), job.clone(), ctx.state.config.copy_delay);
+    let fails = ctx.copy_fails;
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        let status = match state.store.copy(&source, &parent_id, Some(&name), conflict) {
+        let result = if fails {
+            Err(GraphError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "generalException",
+                "The copy failed (emulated fault).",
+            ))
+        } else {
+            state.store.copy(&source, &parent_id, Some(&name), conflict)
+        };
+        let status = match result {
             Ok(new) => JobStatus::Completed(new.id),
             Err(e) => JobStatus::Failed {
                 code: e.code,

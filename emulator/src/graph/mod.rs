@@ -134,6 +134,8 @@ pub struct Ctx {
     /// The raw path after `/v1.0` (still percent-encoded), to build nextLinks.
     pub raw_path: String,
     pub query: Query,
+    /// A `copy_fail` fault marked this request: a copy it starts ends `failed`.
+    pub copy_fails: bool,
 }
 
 impl Ctx {
@@ -167,6 +169,7 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         headers: parts.headers,
         raw_path,
         query: Query::parse(parts.uri.query()),
+        copy_fails: parts.extensions.get::<crate::faults::CopyFails>().is_some(),
     };
     let mut resp = match dispatch(&ctx, target, body).await {
         Ok(r) => r,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -26,6 +26,7 @@ use super::UploadTarget;
 use super::range::parse_content_range;
 use super::simple_upload::content_length;
 use crate::error::{GraphError, GraphResult};
+use crate::faults::KeepPartial;
 use crate::state::AppState;
 use crate::stats::RouteLabel;
 use crate::store::{Blob, BlobWriter, Conflict, FsInfo, Item, ItemPatch};
@@ -104,7 +105,9 @@ fn plus(t: Timestamp, d: Duration) -> Timestamp {
     t.checked_add(d).unwrap_or(Timestamp::MAX)
 }
 
-fn session_not_found() -> GraphError {
+/// 404 `itemNotFound` inner `uploadSessionNotFound`: the answer of a session's URL once
+/// the session is gone (cancelled, committed, dropped by a fault, expired by default).
+pub fn session_not_found() -> GraphError {
     GraphError::not_found("The upload session was not found.").inner("uploadSessionNotFound")
 }
 
@@ -121,6 +124,12 @@ impl Sessions {
             return Err(session_not_found());
         }
         Ok(s)
+    }
+
+    /// Drops the session `id` at once (the `drop_session` fault): its URL answers 404
+    /// from now on.
+    pub fn forget(&self, id: &str) {
+        self.remove(id);
     }
 
     fn remove(&self, id: &str) -> bool {
@@ -394,10 +403,11 @@ fn labelled(mut resp: Response, label: &str) -> Response {
 pub async fn put_fragment(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    keep: Option<Extension<KeepPartial>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let resp = match fragment(&state, &id, &headers, body).await {
+    let resp = match fragment(&state, &id, &headers, body, keep.is_some()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -472,11 +482,15 @@ fn overlap(s: &Session) -> GraphError {
     e
 }
 
+/// One fragment. `keep_partial` (the `keep` cut fault): a body that breaks keeps the
+/// bytes that arrived, as the service was seen doing (OneDrive/onedrive-api-docs#75),
+/// instead of the documented discard-all.
 async fn fragment(
     state: &AppState,
     id: &str,
     headers: &HeaderMap,
     body: Body,
+    keep_partial: bool,
 ) -> GraphResult<Response> {
     let session = state.transfer.sessions.get(id)?;
     let range = headers
@@ -578,6 +592,14 @@ async fn fragment(
     }
 
     let mut s = lock(&session);
+    if !ok && keep_partial && got <= declared && got < range.len() {
+        // The bytes that came stay; the session expects the rest of the fragment.
+        s.received += got;
+        s.writer = Some(writer);
+        return Err(GraphError::invalid_request(
+            "The fragment body was interrupted; the bytes received were kept.",
+        ));
+    }
     if !ok {
         writer.rollback(checkpoint);
         s.writer = Some(writer);
