@@ -73,11 +73,9 @@ impl OAuthSettings {
             .clone()
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| {
-                Error::AuthRequired(
-                    "the state file has no client.id (the Application (client) ID of your app \
-                     registration)"
-                        .into(),
-                )
+                Error::Config(crate::config::ConfigError::NoClientId {
+                    path: state.path.clone(),
+                })
             })?;
         Ok(Self {
             client_id,

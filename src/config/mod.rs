@@ -43,6 +43,26 @@ pub use state::{
 };
 pub use state_dir::StateDir;
 
+/// Longest wait for the state file's lock: its holders only read or write the file.
+const STATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Longest wait for the refresh lock: its holder is refreshing the token over the
+/// network, retries included.
+const REFRESH_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Environment variable that shortens or lengthens both lock waits (seconds), for
+/// scripts that would rather fail fast, and for tests.
+pub const LOCK_WAIT_ENV: &str = "ONEDRIVE_CLI_LOCK_WAIT";
+
+fn lock_wait(default: std::time::Duration) -> std::time::Duration {
+    std::env::var(LOCK_WAIT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| std::time::Duration::from_secs_f64(s.min(86_400.0)))
+        .unwrap_or(default)
+}
+
 /// Environment variable naming the state file (after `-c/--config`).
 pub const CONFIG_ENV: &str = "ONEDRIVE_CLI_CONFIG";
 
@@ -78,6 +98,23 @@ pub enum ConfigError {
     },
     #[error("no state file path: set -c/--config, {CONFIG_ENV} or HOME")]
     NoPath,
+    /// Nothing can be signed in without the app registration's id; `auth` cannot help.
+    #[error(
+        "state file {} has no client.id: add your app registration's Application (client) \
+         ID as `client: {{id: '…'}}`, then run `onedrive-cli auth`",
+        path.display()
+    )]
+    NoClientId { path: PathBuf },
+    #[error(
+        "state file {} is locked by another process (waited {} s for {}); \
+         is another onedrive-cli stuck?",
+        path.display(), waited.as_secs(), lock.display()
+    )]
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        waited: std::time::Duration,
+    },
 }
 
 /// The state file path: `-c/--config` if given, else `$ONEDRIVE_CLI_CONFIG`, else `~/.lcrc`.
@@ -157,8 +194,8 @@ impl StateFile {
             path: path.clone(),
             source: e,
         })?;
-        f.lock()
-            .map_err(|e| ConfigError::Write { path, source: e })?;
+        // The holder is refreshing over the network (with its retries).
+        self.wait_for_lock(&f, &path, LockKind::Exclusive, lock_wait(REFRESH_LOCK_WAIT))?;
         Ok(RefreshLock { _file: f })
     }
 
@@ -182,15 +219,49 @@ impl StateFile {
                 });
             }
         };
-        let res = match kind {
-            LockKind::Shared => f.lock_shared(),
-            LockKind::Exclusive => f.lock(),
-        };
-        res.map_err(|e| ConfigError::Read {
-            path: self.lock_path(),
-            source: e,
-        })?;
+        // Holders only read or write the file: a lock held longer is a stuck process.
+        self.wait_for_lock(&f, &self.lock_path(), kind, lock_wait(STATE_LOCK_WAIT))?;
         Ok(Some(f))
+    }
+
+    /// Takes `kind` of lock on `f` (the sidecar at `lock`), waiting at most `limit`
+    /// for another process to release it: a stuck process fails this one with one line
+    /// ([`ConfigError::Locked`]) instead of hanging a cron job for ever.
+    fn wait_for_lock(
+        &self,
+        f: &File,
+        lock: &Path,
+        kind: LockKind,
+        limit: std::time::Duration,
+    ) -> Result<(), ConfigError> {
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(5);
+        loop {
+            let res = match kind {
+                LockKind::Shared => f.try_lock_shared(),
+                LockKind::Exclusive => f.try_lock(),
+            };
+            match res {
+                Ok(()) => return Ok(()),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(ConfigError::Read {
+                        path: lock.to_path_buf(),
+                        source: e,
+                    });
+                }
+            }
+            let waited = started.elapsed();
+            if waited >= limit {
+                return Err(ConfigError::Locked {
+                    path: self.path.clone(),
+                    lock: lock.to_path_buf(),
+                    waited,
+                });
+            }
+            std::thread::sleep(pause.min(limit - waited));
+            pause = (pause * 2).min(std::time::Duration::from_millis(200));
+        }
     }
 
     /// Reads the document; `Ok(None)` when the file does not exist.
@@ -239,8 +310,13 @@ impl StateFile {
         })
     }
 
-    /// Reads the state (shared lock); `None` when the file does not exist.
+    /// Reads the state (shared lock); `None` when the file does not exist (and then no
+    /// lock file is left beside the missing one).
     pub fn load_opt(&self) -> Result<Option<State>, ConfigError> {
+        if fs::symlink_metadata(&self.path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            return Ok(None);
+        }
         let _lock = self.lock(LockKind::Shared)?;
         match self.read_doc()? {
             Some(doc) => Ok(Some(State::from_doc(&self.path, doc)?)),

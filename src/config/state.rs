@@ -112,6 +112,8 @@ pub struct State {
     pub api: ApiSection,
     /// Non-fatal findings while reading (e.g. the YAML octal trap), one line each.
     pub warnings: Vec<String>,
+    /// The file it was read from (for messages that must name it).
+    pub path: std::path::PathBuf,
     /// The document as read, unknown keys included.
     doc: Mapping,
 }
@@ -282,6 +284,7 @@ impl State {
             request: RequestSection { base_headers },
             api,
             warnings,
+            path: path.to_path_buf(),
             doc,
         })
     }

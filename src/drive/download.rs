@@ -348,9 +348,15 @@ pub async fn download_item(
         r.push(partial_path.clone());
     }
     let result = fill_partial(graph, item, &partial_path, target, store, &key, opts).await;
-    // Failures worth resuming from later (the network or the service, not the content)
-    // keep the partial, which stays in the registry; anything else leaves nothing.
-    let kept = matches!(&result, Err(DriveError::Http(e)) if e.is_transient() && store.is_some());
+    // Failures worth resuming from later (the network or the service, not the content;
+    // a full disk or quota, once room is made) keep the partial, which stays in the
+    // registry; anything else leaves nothing.
+    let kept = store.is_some()
+        && match &result {
+            Err(DriveError::Http(e)) => e.is_transient(),
+            Err(DriveError::Local { source, .. }) => out_of_room(source),
+            _ => false,
+        };
     if !kept {
         if result.is_err() {
             let _ = std::fs::remove_file(&partial_path);
@@ -365,6 +371,16 @@ pub async fn download_item(
         }
     }
     result
+}
+
+/// A write failed for want of room (disk full, quota, file-size limit), not because the
+/// bytes or the path were wrong.
+fn out_of_room(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge
+    )
 }
 
 async fn fill_partial(

@@ -203,6 +203,7 @@ pub async fn upload_into(
     let file = LocalFile {
         path: &path,
         size,
+        mtime: meta.modified().ok(),
         modified: modified.as_deref(),
         // A spooled stream cannot be found again by a later run.
         resumable: spool.is_none(),
@@ -228,9 +229,25 @@ pub async fn upload_into(
 struct LocalFile<'a> {
     path: &'a Path,
     size: u64,
+    /// The modification time when the upload started.
+    mtime: Option<std::time::SystemTime>,
     /// `fileSystemInfo.lastModifiedDateTime` to set (whole seconds).
     modified: Option<&'a str>,
     resumable: bool,
+}
+
+impl LocalFile<'_> {
+    /// Fails when the file is no longer the one whose upload started (another size or
+    /// modification time, or gone): its bytes would mix two versions, each fragment
+    /// consistent with its own hash. Checked before each fragment, so that a changed
+    /// file's session is cancelled before its last fragment commits it.
+    fn still_as_read(&self) -> Result<()> {
+        let meta = std::fs::metadata(self.path).map_err(|e| DriveError::local(self.path, e))?;
+        if meta.len() != self.size || meta.modified().ok() != self.mtime {
+            return Err(changed_while_reading(self.path));
+        }
+        Ok(())
+    }
 }
 
 /// A transport failure (no HTTP answer at all).
@@ -248,6 +265,7 @@ async fn simple_upload(
     if buf.len() as u64 != file.size {
         return Err(changed_while_reading(file.path));
     }
+    file.still_as_read()?;
     let local = quickxorhash::hash_base64(&buf);
     let item = graph
         .upload_small(target, Bytes::from(buf), Some(opts.conflict))
@@ -262,8 +280,10 @@ async fn simple_upload(
 
 /// Sets `fileSystemInfo.lastModifiedDateTime` on a just-uploaded item, with its eTag in
 /// `If-Match`. Graph may change the eTag shortly after an upload (412 with `If-Match`,
-/// 409 without: OneDrive/onedrive-api-docs#800), so on 412/409 the item is read again
-/// and the PATCH retried once with the new eTag.
+/// 409 without: OneDrive/onedrive-api-docs#800, "later it worked"), so on 412/409 the
+/// item is read again and the PATCH retried with the new eTag, backing off under the
+/// retry policy. If the eTag never settles within it, the content is up and verified:
+/// the upload stands, with a warning that its modification time is the service's.
 async fn set_modified_after_upload(
     graph: &GraphClient,
     item: DriveItem,
@@ -272,23 +292,33 @@ async fn set_modified_after_upload(
     let id = ItemRef::Id(item.id.clone());
     let patch = json!({ "fileSystemInfo": { "lastModifiedDateTime": modified } });
     let mut etag = item.e_tag.clone();
-    for attempt in 0..2 {
+    let policy = graph.http().retry_policy().clone();
+    let mut backoff = policy.backoff();
+    loop {
         match graph.update_item(&id, &patch, etag.as_deref()).await {
             Ok(updated) => return Ok(updated),
             Err(e)
-                if attempt == 0
-                    && matches!(
-                        e.kind(),
-                        ErrorKind::PreconditionFailed | ErrorKind::Conflict
-                    ) =>
+                if matches!(
+                    e.kind(),
+                    ErrorKind::PreconditionFailed | ErrorKind::Conflict
+                ) =>
             {
-                tracing::debug!("eTag moved after the upload ({e}); reading the item again");
+                let Some(d) = backoff.next(None) else {
+                    tracing::warn!(
+                        "{}: uploaded, but its modification time could not be set ({e})",
+                        item.name()
+                    );
+                    return Ok(item);
+                };
+                tracing::debug!(
+                    "eTag moved after the upload ({e}); reading the item again in {d:?}"
+                );
+                tokio::time::sleep(d).await;
                 etag = graph.get_item(&id).await?.e_tag;
             }
             Err(e) => return Err(e.into()),
         }
     }
-    unreachable!("the loop returns on its second attempt")
 }
 
 /// New sessions started when one disappears or expires during an upload.
@@ -496,6 +526,7 @@ impl SessionUpload<'_> {
                     "upload session expects byte {offset} of a {size}-byte file"
                 )));
             }
+            file.still_as_read()?;
             catch_up_hash(file.path, &hasher, offset)?;
             let len = opts.fragment.min(size - offset);
             let h = hasher.clone();

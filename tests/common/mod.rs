@@ -165,6 +165,11 @@ impl Env {
         self.stats()["bytes_in"].as_u64().unwrap_or(0)
     }
 
+    /// Bytes of response bodies the emulator has sent so far.
+    pub fn bytes_out(&self) -> u64 {
+        self.stats()["bytes_out"].as_u64().unwrap_or(0)
+    }
+
     /// A local file in the test's temporary directory.
     pub fn local(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

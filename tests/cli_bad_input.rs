@@ -1,0 +1,455 @@
+//! The bad-input catalogue (issue #9): a broken state file, malformed arguments, service
+//! answers that are not what Graph promises, local files that change under an upload, a
+//! local disk that fills during a download. Every case must end in one clear line on
+//! stderr with the documented exit code, nothing lost, and the state file intact.
+//!
+//! The answers no service gives on purpose (HTML for JSON, truncated JSON, a lying
+//! Content-Length, a redirect loop) come from a small server in this file: the emulator
+//! plays the service's behaviours, not garbage.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use common::{Env, bytes, stderr_of};
+
+/// Asserts the failure shape every case shares: `code`, one line naming `what`.
+fn assert_fails(out: &std::process::Output, code: i32, what: &str) {
+    let err = stderr_of(out);
+    assert_eq!(out.status.code(), Some(code), "{what:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("onedrive-cli: "), "{err}");
+    assert!(
+        err.to_lowercase().contains(&what.to_lowercase()),
+        "{what:?} in {err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+fn state_cases() -> Vec<(&'static str, Vec<u8>, i32, &'static str)> {
+    vec![
+        ("empty", b"".to_vec(), 4, "has no client.id"),
+        ("only a comment", b"# nothing yet\n".to_vec(), 4, "has no client.id"),
+        ("not YAML", b"client: [unclosed\n".to_vec(), 1, "not valid YAML"),
+        ("not text", b"\x00\xff\xfe".to_vec(), 1, "not valid YAML"),
+        ("a list", b"- a\n- b\n".to_vec(), 1, "state file"),
+        (
+            "wrong types",
+            b"client:\n  id: [1, 2]\n".to_vec(),
+            1,
+            "client.id must be a string",
+        ),
+        (
+            "a section of the wrong type",
+            b"client:\n  id: 3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a\nauth: 5\n".to_vec(),
+            1,
+            "auth",
+        ),
+        (
+            "an expiry of the wrong type",
+            b"client:\n  id: 3b1c5e2a-7d4f-4e0b-9a6c-1f2e3d4c5b6a\nauth:\n  access_token: x\n  access_expires: [1]\n"
+                .to_vec(),
+            1,
+            "access_expires",
+        ),
+    ]
+}
+
+#[test]
+fn every_broken_state_file_gives_one_line_and_stays_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content, code, what) in state_cases() {
+        let path = dir.path().join("lcrc");
+        std::fs::write(&path, &content).unwrap();
+        for args in [
+            &["ls"][..],
+            &["quota"],
+            &["put", "/etc/hostname"],
+            &["auth_refresh"],
+        ] {
+            let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+                .unwrap()
+                .arg("-c")
+                .arg(&path)
+                .args(args)
+                .env_remove("ONEDRIVE_CLI_CONFIG")
+                .output()
+                .unwrap();
+            assert_fails(&out, code, what);
+            assert!(
+                stderr_of(&out).contains(&path.display().to_string()),
+                "{name}"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), content, "{name}: {args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_state_file_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.cfg");
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&path)
+        .arg("ls")
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "does not exist");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_state_file_that_is_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lcrc");
+    std::fs::create_dir(&path).unwrap();
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&path)
+        .arg("ls")
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "directory");
+}
+
+#[test]
+fn a_state_file_locked_for_long_fails_instead_of_hanging() {
+    let env = Env::new();
+    let before = env.state_text();
+    // Another process holds the state file's lock and does not let go.
+    let lock_path = format!("{}.lock", env.config.display());
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.lock().unwrap();
+    let mut child = env
+        .bare_cmd()
+        .arg("-c")
+        .arg(&env.config)
+        .arg("ls")
+        .env("ONEDRIVE_CLI_LOCK_WAIT", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_fails(&child, 1, "locked by another process");
+    drop(holder);
+    assert_eq!(env.state_text(), before);
+    child = env.cmd().arg("ls").output().unwrap();
+    assert!(child.status.success(), "{}", stderr_of(&child));
+}
+
+#[test]
+fn malformed_arguments_are_usage_errors_before_any_request() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"abc");
+    let cases: &[(&[&str], &str)] = &[
+        (&["info_set", "a.txt", "{\"name\":"], "invalid JSON"),
+        (&["info_set", "a.txt", "[1, 2]"], "JSON"),
+        (&["get", "-b", "5-2", "a.txt"], "bad range"),
+        (&["get", "-b", "x", "a.txt"], "bad range"),
+        (&["get", "-b", "1-2,4-5", "a.txt"], "range"),
+        (&["ls", "-r", "a-b"], "range"),
+        (&["-k", "{name", "ls"], "template"),
+        (&["-k", "", "ls"], "template"),
+        (&["put", "--chunk-size", "1000", "/etc/hostname"], "320 KiB"),
+        (&["--retries", "-1", "ls"], "'-1'"),
+        (&["--retries", "101", "ls"], "retries"),
+        (&["--read-timeout", "0", "ls"], "read-timeout"),
+        (&["ls", "--checkers", "0"], "checkers"),
+    ];
+    let before = env.graph_requests();
+    for (args, what) in cases {
+        let out = env.cmd().args(*args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+        assert!(
+            stderr_of(&out)
+                .to_lowercase()
+                .contains(&what.to_lowercase()),
+            "{args:?}: {what:?} in {}",
+            stderr_of(&out)
+        );
+    }
+    assert_eq!(env.graph_requests(), before, "no request for a usage error");
+}
+
+/// A server answering every request with `answer(path)`, on its own thread.
+struct Fake {
+    url: String,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fake(answer: fn(&str) -> Response) -> Fake {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new().fallback(move |uri: Uri| async move { answer(uri.path()) });
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Fake { url, _rt: rt }
+}
+
+/// A state file with valid-looking tokens pointing at `fake`.
+fn state_for(dir: &Path, fake: &Fake) -> std::path::PathBuf {
+    let path = dir.join("lcrc");
+    let expires = common::now_unix() + 3600.0;
+    std::fs::write(
+        &path,
+        format!(
+            "client:\n  id: {}\napi:\n  graph_url: {}/v1.0\n  login_url: {}\nauth:\n  access_token: t\n  refresh_token: r\n  access_expires: {expires}\n",
+            common::CLIENT_ID,
+            fake.url,
+            fake.url
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn run_against(fake: &Fake, args: &[&str]) -> (std::process::Output, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_for(dir.path(), fake);
+    let before = std::fs::read_to_string(&path).unwrap();
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&path)
+        .args(["--retries", "1"])
+        .args(args)
+        .current_dir(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    (out, before, after)
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response {
+    (status, [("content-type", "application/json")], body).into_response()
+}
+
+#[test]
+fn answers_that_are_not_json_or_cut_short_give_one_line() {
+    let html = fake(|_| {
+        (
+            [("content-type", "text/html")],
+            "<html><body>Service unavailable</body></html>",
+        )
+            .into_response()
+    });
+    let truncated = fake(|_| json(StatusCode::OK, r#"{"id":"1","name":"a.t"#));
+    let not_an_item = fake(|_| json(StatusCode::OK, r#"[1, 2, 3]"#));
+    for f in [&html, &truncated, &not_an_item] {
+        for args in [&["info", "a.txt"][..], &["ls"], &["quota"]] {
+            let (out, before, after) = run_against(f, args);
+            assert_fails(&out, 1, "invalid JSON");
+            assert_eq!(before, after);
+        }
+    }
+}
+
+#[test]
+fn an_error_status_with_a_body_that_is_not_graphs_still_gives_its_status() {
+    let f = fake(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "text/html")],
+            "<html>Bad Request</html>",
+        )
+            .into_response()
+    });
+    let (out, before, after) = run_against(&f, &["info", "a.txt"]);
+    assert_fails(&out, 1, "400");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_content_length_longer_than_the_body_is_a_cut_answer() {
+    let f = fake(|_| {
+        // Declares 500 bytes, sends 20, closes.
+        let body = axum::body::Body::from_stream(futures_util::stream::iter([
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(br#"{"id":"1","name":"a"#)),
+            Err(std::io::Error::other("closed")),
+        ]));
+        (
+            [
+                ("content-type", "application/json"),
+                ("content-length", "500"),
+            ],
+            body,
+        )
+            .into_response()
+    });
+    let (out, before, after) = run_against(&f, &["info", "a.txt"]);
+    assert_fails(&out, 1, "a.txt");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_redirect_loop_on_download_ends_with_one_line_and_no_file() {
+    let f = fake(|path| {
+        if path.ends_with("/content") || path.starts_with("/dl") {
+            (StatusCode::FOUND, [("location", "/dl/again")]).into_response()
+        } else {
+            json(
+                StatusCode::OK,
+                r#"{"id":"F!1","name":"a.txt","size":3,"file":{"mimeType":"text/plain"},"parentReference":{"path":"/drive/root:"}}"#,
+            )
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_for(dir.path(), &f);
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&path)
+        .args(["get", "a.txt", "out.txt"])
+        .current_dir(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "redirects");
+    assert!(!dir.path().join("out.txt").exists());
+}
+
+#[test]
+fn quotas_with_zeros_or_missing_fields_are_printed_as_given() {
+    // Business drives were seen reporting all zeros, or no `remaining`/`used`
+    // (OneDrive/onedrive-api-docs#1245, #483).
+    let zeros = fake(|_| {
+        json(
+            StatusCode::OK,
+            r#"{"id":"b!x","driveType":"business","quota":{"total":0,"used":0,"remaining":0,"deleted":0,"state":"normal"}}"#,
+        )
+    });
+    let (out, ..) = run_against(&zeros, &["quota"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.starts_with("free: 0"), "{text}");
+    let partial = fake(|_| {
+        json(
+            StatusCode::OK,
+            r#"{"id":"b!x","driveType":"business","quota":{"total":1099511627776,"state":"normal"}}"#,
+        )
+    });
+    let (out, ..) = run_against(&partial, &["quota"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(text, "quota: 1024.0G\nstate: normal\n");
+    let none = fake(|_| json(StatusCode::OK, r#"{"id":"b!x","driveType":"business"}"#));
+    let (out, ..) = run_against(&none, &["quota"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn a_file_changed_during_its_upload_is_not_committed() {
+    // Slow fragments, and the file rewritten (same size) while they go: the session
+    // must be cancelled, not completed with a mix of two versions.
+    let env = Env::with_config(onedrive_emulator::Config {
+        latency: Duration::from_millis(150),
+        ..common::test_config()
+    });
+    let data = bytes(12 * 327_680, 5);
+    let f = env.write_local("moving.bin", &data);
+    let child = env.spawn([
+        "put".as_ref(),
+        "--chunk-size".as_ref(),
+        "320K".as_ref(),
+        f.as_os_str(),
+    ]);
+    common::wait_until("the upload has started", Duration::from_secs(20), || {
+        env.bytes_in() >= 327_680
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    let mut changed = data.clone();
+    changed[0] ^= 0xff;
+    std::fs::write(&f, &changed).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_fails(&out, 1, "changed while it was read");
+    assert!(!env.exists("moving.bin"), "nothing committed");
+    // The new version goes up whole on the next run.
+    env.cmd().arg("put").arg(&f).assert().success();
+    assert_eq!(env.content("moving.bin"), changed);
+}
+
+#[test]
+fn a_file_that_vanishes_during_its_upload_is_one_line() {
+    let env = Env::with_config(onedrive_emulator::Config {
+        latency: Duration::from_millis(150),
+        ..common::test_config()
+    });
+    let data = bytes(12 * 327_680, 6);
+    let f = env.write_local("vanishing.bin", &data);
+    let child = env.spawn([
+        "put".as_ref(),
+        "--chunk-size".as_ref(),
+        "320K".as_ref(),
+        f.as_os_str(),
+    ]);
+    common::wait_until("the upload has started", Duration::from_secs(20), || {
+        env.bytes_in() >= 327_680
+    });
+    std::fs::remove_file(&f).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_fails(&out, 3, "vanishing.bin");
+    assert!(!env.exists("vanishing.bin"));
+}
+
+#[test]
+fn a_full_local_disk_keeps_the_partial_and_leaves_the_destination_alone() {
+    // RLIMIT_FSIZE stands in for a full disk (no mount needed): writes past 1 MiB fail
+    // (EFBIG), SIGXFSZ ignored so that the write error is what the client meets.
+    let env = Env::new();
+    let data = bytes(3 * 1024 * 1024, 7);
+    env.seed_file("big.bin", &data);
+    let dst = env.local("big.bin");
+    std::fs::write(&dst, b"the old version").unwrap();
+    let cli = assert_cmd::cargo::cargo_bin("onedrive-cli");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1024; exec '{}' -c '{}' get big.bin '{}'",
+        cli.display(),
+        env.config.display(),
+        dst.display()
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env_remove("ONEDRIVE_CLI_CONFIG")
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "big.bin");
+    assert_eq!(std::fs::read(&dst).unwrap(), b"the old version");
+    let partial = onedrive_cli::drive::download::partial_path(&dst);
+    let kept = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    assert!(kept > 0 && kept <= 1024 * 1024, "partial kept: {kept}");
+    // With room again, the run resumes from the partial and finishes.
+    let before = env.bytes_out();
+    env.cmd()
+        .args(["get", "big.bin"])
+        .arg(&dst)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    assert!(env.bytes_out() - before <= data.len() as u64 - kept + 65_536);
+}
