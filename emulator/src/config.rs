@@ -65,6 +65,11 @@ pub struct Config {
     pub upload_session_ttl: Duration,
     /// Extend the session lifetime on every accepted fragment (observed on Business, 2019).
     pub upload_session_sliding: bool,
+    /// HTTP status of an expired upload session's URL: 404 (`itemNotFound` inner
+    /// `uploadSessionNotFound`, the default) or 401 (`unauthenticated` inner
+    /// `expiredToken`, seen in OneDrive/onedrive-api-docs#1570 and #1073). Any value
+    /// other than 401 means 404.
+    pub upload_session_expiry_status: u16,
     /// Lifetime of `@microsoft.graph.downloadUrl` (documented: "a short period", 1 hour).
     pub download_url_ttl: Duration,
     /// How long an async copy takes before the monitor reports `completed`.
@@ -114,6 +119,7 @@ impl Default for Config {
             simple_upload_limit: 250 * 1024 * 1024,
             upload_session_ttl: Duration::from_secs(24 * 3600),
             upload_session_sliding: false,
+            upload_session_expiry_status: 404,
             download_url_ttl: Duration::from_secs(3600),
             copy_delay: Duration::from_millis(200),
             legacy_sha1: false,

@@ -101,3 +101,111 @@ async fn keep_needs_a_fragment_cut() {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_dropped_session_answers_404_from_then_on() {
+    let emu = start_default().await;
+    let data = pattern(2 * KIB320, 1);
+    let url = session(&emu, "gone.bin").await;
+    assert_eq!(
+        emu.fragment(&url, 0, &data[..KIB320], data.len())
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
+    script(&emu, json!({"route": "fragment", "drop_session": true})).await;
+    let r = emu
+        .fragment(&url, KIB320, &data[KIB320..], data.len())
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        codes(&json_of(r).await),
+        ("itemNotFound".into(), "uploadSessionNotFound".into())
+    );
+    // Every later request on the URL, fault or not.
+    let r = emu.http.get(&url).send().await.expect("status");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = emu
+        .fragment(&url, KIB320, &data[KIB320..], data.len())
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(codes(&json_of(r).await).1, "uploadSessionNotFound");
+    let v = json_of(emu.admin(Method::GET, "uploads", None).await).await;
+    assert_eq!(v["value"], json!([]));
+    // Nothing was created.
+    assert_eq!(
+        emu.get_item("gone.bin").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn drop_session_is_for_fragments() {
+    let emu = start_default().await;
+    for bad in [
+        json!({"route": "graph", "drop_session": true}),
+        json!({"route": "any", "drop_session": true}),
+        json!({"route": "fragment", "drop_session": true, "status": 404}),
+    ] {
+        let r = emu.admin(Method::POST, "faults", Some(bad.clone())).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+/// A session whose lifetime is `ttl`, expired by the time this returns.
+async fn expired_session(emu: &Emu, name: &str, ttl: std::time::Duration) -> String {
+    let url = session(emu, name).await;
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(200)).await;
+    url
+}
+
+#[tokio::test]
+async fn expired_sessions_answer_404_by_default() {
+    let ttl = std::time::Duration::from_millis(300);
+    let emu = start(onedrive_emulator::Config {
+        upload_session_ttl: ttl,
+        ..Default::default()
+    })
+    .await;
+    let url = expired_session(&emu, "old.bin", ttl).await;
+    for _ in 0..2 {
+        let r = emu.http.get(&url).send().await.expect("status");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(codes(&json_of(r).await).1, "uploadSessionNotFound");
+    }
+}
+
+#[tokio::test]
+async fn expired_sessions_can_answer_401_expired_token() {
+    let ttl = std::time::Duration::from_millis(300);
+    let emu = start(onedrive_emulator::Config {
+        upload_session_ttl: ttl,
+        upload_session_expiry_status: 401,
+        ..Default::default()
+    })
+    .await;
+    let data = pattern(KIB320, 2);
+    let url = expired_session(&emu, "old.bin", ttl).await;
+    // The first request finds it expired, and so does every later one, whatever the
+    // method; a new session (which sweeps expired ones) changes nothing.
+    let r = emu.fragment(&url, 0, &data, data.len()).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v = json_of(r).await;
+    assert_eq!(codes(&v), ("unauthenticated".into(), "expiredToken".into()));
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("The access token has expired. It's valid from '"),
+        "{msg}"
+    );
+    session(&emu, "new.bin").await;
+    let r = emu.http.get(&url).send().await.expect("status");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = emu.http.delete(&url).send().await.expect("cancel");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(codes(&json_of(r).await).1, "expiredToken");
+    // A session cancelled (not expired) still answers 404.
+    let url = session(&emu, "cancelled.bin").await;
+    emu.http.delete(&url).send().await.expect("cancel");
+    let r = emu.http.get(&url).send().await.expect("status");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
