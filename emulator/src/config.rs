@@ -87,6 +87,14 @@ pub struct Config {
     /// (delta doc: "The same item may appear more than once in a delta feed, for
     /// various reasons. You should use the last occurrence you see.").
     pub delta_repeat_items: bool,
+    /// Every `children` page after the first starts with the previous page's last item
+    /// again (items were seen twice across page boundaries: OneDrive/onedrive-api-docs
+    /// #1669, #740). The repeated item counts against `$top`.
+    pub children_repeat_items: bool,
+    /// Before every `children` or `delta` page after the first, an empty page
+    /// (`"value": []`) that carries a nextLink to it (OneDrive/onedrive-api-docs#516;
+    /// microsoftgraph/microsoft-graph-docs#10289).
+    pub empty_pages: bool,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -126,6 +134,8 @@ impl Default for Config {
             mkdir_existing_ok: false,
             delta_root_only: false,
             delta_repeat_items: false,
+            children_repeat_items: false,
+            empty_pages: false,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

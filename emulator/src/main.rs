@@ -97,6 +97,12 @@ struct Args {
     /// Every delta page after the first repeats the previous page's last item.
     #[arg(long)]
     delta_repeat_items: bool,
+    /// Every children page after the first repeats the previous page's last item.
+    #[arg(long)]
+    children_repeat_items: bool,
+    /// An empty page with a nextLink before every following children or delta page.
+    #[arg(long)]
+    empty_pages: bool,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -205,6 +211,8 @@ impl Args {
             mkdir_existing_ok: self.mkdir_existing_ok,
             delta_root_only: self.delta_root_only,
             delta_repeat_items: self.delta_repeat_items,
+            children_repeat_items: self.children_repeat_items,
+            empty_pages: self.empty_pages,
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),
