@@ -65,6 +65,11 @@ pub struct Config {
     pub upload_session_ttl: Duration,
     /// Extend the session lifetime on every accepted fragment (observed on Business, 2019).
     pub upload_session_sliding: bool,
+    /// HTTP status of an expired upload session's URL: 404 (`itemNotFound` inner
+    /// `uploadSessionNotFound`, the default) or 401 (`unauthenticated` inner
+    /// `expiredToken`, seen in OneDrive/onedrive-api-docs#1570 and #1073). Any value
+    /// other than 401 means 404.
+    pub upload_session_expiry_status: u16,
     /// Lifetime of `@microsoft.graph.downloadUrl` (documented: "a short period", 1 hour).
     pub download_url_ttl: Duration,
     /// How long an async copy takes before the monitor reports `completed`.
@@ -82,6 +87,14 @@ pub struct Config {
     /// (delta doc: "The same item may appear more than once in a delta feed, for
     /// various reasons. You should use the last occurrence you see.").
     pub delta_repeat_items: bool,
+    /// Every `children` page after the first starts with the previous page's last item
+    /// again (items were seen twice across page boundaries: OneDrive/onedrive-api-docs
+    /// #1669, #740). The repeated item counts against `$top`.
+    pub children_repeat_items: bool,
+    /// Before every `children` or `delta` page after the first, an empty page
+    /// (`"value": []`) that carries a nextLink to it (OneDrive/onedrive-api-docs#516;
+    /// microsoftgraph/microsoft-graph-docs#10289).
+    pub empty_pages: bool,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -114,12 +127,15 @@ impl Default for Config {
             simple_upload_limit: 250 * 1024 * 1024,
             upload_session_ttl: Duration::from_secs(24 * 3600),
             upload_session_sliding: false,
+            upload_session_expiry_status: 404,
             download_url_ttl: Duration::from_secs(3600),
             copy_delay: Duration::from_millis(200),
             legacy_sha1: false,
             mkdir_existing_ok: false,
             delta_root_only: false,
             delta_repeat_items: false,
+            children_repeat_items: false,
+            empty_pages: false,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

@@ -73,6 +73,11 @@ struct Args {
     /// Extend an upload session's lifetime on every accepted fragment.
     #[arg(long)]
     upload_session_sliding: bool,
+    /// Status of an expired upload session's URL: 404 (itemNotFound /
+    /// uploadSessionNotFound) or 401 (unauthenticated / expiredToken, as seen on the
+    /// service).
+    #[arg(long, value_name = "404|401", default_value_t = 404, value_parser = parse_expiry_status)]
+    upload_session_expiry_status: u16,
     /// Lifetime of pre-authenticated download URLs, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     download_url_ttl: u64,
@@ -92,6 +97,12 @@ struct Args {
     /// Every delta page after the first repeats the previous page's last item.
     #[arg(long)]
     delta_repeat_items: bool,
+    /// Every children page after the first repeats the previous page's last item.
+    #[arg(long)]
+    children_repeat_items: bool,
+    /// An empty page with a nextLink before every following children or delta page.
+    #[arg(long)]
+    empty_pages: bool,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -147,6 +158,14 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_expiry_status(s: &str) -> Result<u16, String> {
+    match s.trim() {
+        "404" => Ok(404),
+        "401" => Ok(401),
+        _ => Err(format!("expected 404 or 401, not {s:?}")),
+    }
+}
+
 fn parse_client(s: &str) -> ClientRegistration {
     match s.split_once(':') {
         Some((id, secret)) => ClientRegistration {
@@ -185,12 +204,15 @@ impl Args {
             simple_upload_limit: self.simple_upload_limit,
             upload_session_ttl: secs(self.upload_session_ttl),
             upload_session_sliding: self.upload_session_sliding,
+            upload_session_expiry_status: self.upload_session_expiry_status,
             download_url_ttl: secs(self.download_url_ttl),
             copy_delay: Duration::from_millis(self.copy_delay_ms),
             legacy_sha1: self.legacy_sha1,
             mkdir_existing_ok: self.mkdir_existing_ok,
             delta_root_only: self.delta_root_only,
             delta_repeat_items: self.delta_repeat_items,
+            children_repeat_items: self.children_repeat_items,
+            empty_pages: self.empty_pages,
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),
@@ -290,6 +312,8 @@ mod tests {
             "false",
             "--latency-ms",
             "30",
+            "--upload-session-expiry-status",
+            "401",
         ])
         .map(Args::into_config);
         let c = a.unwrap_or_else(|e| panic!("{e}"));
@@ -298,7 +322,9 @@ mod tests {
         assert_eq!(c.clients[1].secret.as_deref(), Some("s3cret"));
         assert!(!c.refresh_token_reuse);
         assert_eq!(c.latency, Duration::from_millis(30));
+        assert_eq!(c.upload_session_expiry_status, 401);
         assert!(Args::try_parse_from(["x", "--fault-rate", "2"]).is_err());
+        assert!(Args::try_parse_from(["x", "--upload-session-expiry-status", "403"]).is_err());
         assert!(Args::try_parse_from(["x", "--tls-cert", "a.pem"]).is_err());
     }
 }

@@ -129,6 +129,8 @@ pub struct StallEnded;
 pub struct StallBody<B> {
     inner: B,
     left: u64,
+    /// Whether a frame was cut short (then the body never ends on its own).
+    truncated: bool,
     until: Option<Pin<Box<tokio::time::Sleep>>>,
     gauge: Arc<AtomicU64>,
 }
@@ -139,6 +141,7 @@ impl<B> StallBody<B> {
         Self {
             inner,
             left: after,
+            truncated: false,
             until: None,
             gauge,
         }
@@ -164,7 +167,8 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.left == 0 {
-            if self.inner.is_end_stream() {
+            // Everything was sent already: nothing to stall.
+            if !self.truncated && self.inner.is_end_stream() {
                 return Poll::Ready(None);
             }
             let until = self
@@ -180,6 +184,7 @@ where
                 Ok(mut data) => {
                     if data.len() as u64 > self.left {
                         data.truncate(self.left as usize);
+                        self.truncated = true;
                     }
                     self.left -= data.len() as u64;
                     Poll::Ready(Some(Ok(Frame::data(data))))

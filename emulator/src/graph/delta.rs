@@ -129,6 +129,8 @@ enum Token {
     Delta { epoch: u64, seq: u64 },
     /// Inside a round: session and offset.
     Next { session: u64, offset: usize },
+    /// The empty page served before the page at `offset` (`--empty-pages`).
+    Empty { session: u64, offset: usize },
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -139,6 +141,7 @@ fn encode(t: &Token) -> String {
     let s = match t {
         Token::Delta { epoch, seq } => format!("d:{epoch:x}:{seq:x}"),
         Token::Next { session, offset } => format!("n:{session:x}:{offset:x}"),
+        Token::Empty { session, offset } => format!("e:{session:x}:{offset:x}"),
     };
     b64().encode(s)
 }
@@ -155,6 +158,10 @@ fn decode(raw: &str) -> Option<Token> {
     match kind {
         "d" => Some(Token::Delta { epoch: a, seq: b }),
         "n" => Some(Token::Next {
+            session: a,
+            offset: usize::try_from(b).ok()?,
+        }),
+        "e" => Some(Token::Empty {
             session: a,
             offset: usize::try_from(b).ok()?,
         }),
@@ -247,6 +254,29 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                 (start_session(ctx, folder, batch.epoch, batch.seq, rest), 0)
             }
             Some(Token::Next { session, offset }) => (session, offset),
+            Some(Token::Empty { session, offset }) => {
+                // `--empty-pages`: nothing, and a nextLink to the real page.
+                if ctx
+                    .state
+                    .graph
+                    .deltas
+                    .get(session)
+                    .is_none_or(|s| s.folder != folder.id)
+                {
+                    return Err(resync(ctx));
+                }
+                let page: Page<DeltaJson> = Page {
+                    context: json::items_context(&ctx.state),
+                    next_link: Some(link_with(
+                        ctx,
+                        Some(&encode(&Token::Next { session, offset })),
+                    )),
+                    delta_link: None,
+                    value: Vec::new(),
+                    written: None,
+                };
+                return Ok(page.into_response());
+            }
             None => return Err(resync(ctx)),
         },
     };
@@ -347,11 +377,19 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
         ),
     };
     let next_link = delta_token.is_none().then(|| {
-        let t = encode(&Token::Next {
-            session,
-            offset: end,
-        });
-        link_with(ctx, Some(&t))
+        // With `--empty-pages`, an empty page comes first (OneDrive/onedrive-api-docs#516).
+        let t = if ctx.state.config.empty_pages {
+            Token::Empty {
+                session,
+                offset: end,
+            }
+        } else {
+            Token::Next {
+                session,
+                offset: end,
+            }
+        };
+        link_with(ctx, Some(&encode(&t)))
     });
     let page = Page {
         context: json::items_context(&ctx.state),
@@ -392,6 +430,16 @@ mod tests {
                 offset: 200,
             }) => {}
             _ => panic!("next token"),
+        }
+        match decode(&encode(&Token::Empty {
+            session: 4,
+            offset: 7,
+        })) {
+            Some(Token::Empty {
+                session: 4,
+                offset: 7,
+            }) => {}
+            _ => panic!("empty-page token"),
         }
         assert!(decode("not a token").is_none());
         assert!(decode(&b64().encode("x:1:2")).is_none());

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::item_json::{Page, Render};
+use super::item_json::{ItemJson, Page, Render};
 use super::json::{self, ItemStyle, Select};
 use super::{Ctx, query};
 use crate::error::{GraphError, GraphResult};
@@ -92,25 +92,51 @@ fn sort_items(items: &mut [Item], keys: &[(SortKey, bool)]) {
     });
 }
 
-fn encode_skip(offset: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("skip:{offset}"))
+/// Where a `$skiptoken` points: the page starting at `offset`, or (`empty`) the empty
+/// page served before it with `--empty-pages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Skip {
+    offset: usize,
+    empty: bool,
 }
 
-fn decode_skip(token: &str) -> GraphResult<usize> {
+fn encode_skip(skip: Skip) -> String {
+    let kind = if skip.empty { "empty" } else { "skip" };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{}", skip.offset))
+}
+
+fn decode_skip(token: &str) -> GraphResult<Skip> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("skip:").and_then(|n| n.parse().ok()))
+        .and_then(|s| {
+            let (kind, n) = s.split_once(':')?;
+            let offset = n.parse().ok()?;
+            match kind {
+                "skip" => Some(Skip {
+                    offset,
+                    empty: false,
+                }),
+                "empty" => Some(Skip {
+                    offset,
+                    empty: true,
+                }),
+                _ => None,
+            }
+        })
         .ok_or_else(|| {
             GraphError::invalid_request("The $skiptoken is not valid.").inner("invalidQueryOption")
         })
 }
 
-/// What kind of collection a page belongs to (decorations its items carry).
+/// What kind of collection a page belongs to (decorations its items carry, and the
+/// paging quirks that apply to it).
 #[derive(Clone, Copy, Default)]
 struct Kind {
     search: bool,
+    /// `children`: `--children-repeat-items` and `--empty-pages` apply.
+    children: bool,
 }
 
 /// One page of `items` per the request's `$orderby`/`$top`/`$skiptoken`/`$select`:
@@ -131,6 +157,13 @@ fn page(ctx: &Ctx, mut items: Vec<Item>, kind: Kind) -> GraphResult<Response> {
 
 /// Renders the page `fetch(offset, top)` returns (the items and the collection size),
 /// serialized straight to the body.
+///
+/// For `children`, two quirks of the service can be played: `--children-repeat-items`
+/// starts every page after the first with the previous page's last item again (it
+/// counts against `$top`; items were seen twice across page boundaries,
+/// OneDrive/onedrive-api-docs#1669, #740), and `--empty-pages` serves an empty page
+/// (`"value": []`) with a nextLink before every following page (#516;
+/// microsoft-graph-docs#10289).
 fn paged(
     ctx: &Ctx,
     kind: Kind,
@@ -138,22 +171,53 @@ fn paged(
 ) -> GraphResult<Response> {
     let select = Select::parse_item(ctx.query.odata("select"))?;
     let top = ctx.query.top(DEFAULT_PAGE)?;
-    let offset = match ctx.query.odata("skiptoken") {
+    let skip = match ctx.query.odata("skiptoken") {
         Some(t) => decode_skip(t)?,
-        None => 0,
+        None => Skip {
+            offset: 0,
+            empty: false,
+        },
     };
-    let (items, total) = fetch(offset, top)?;
-    let end = offset.saturating_add(items.len());
+    let config = &ctx.state.config;
+    let next_link = |offset: usize| {
+        let mut pairs = ctx.query.without_paging();
+        let empty = kind.children && config.empty_pages;
+        pairs.push(("$skiptoken".into(), encode_skip(Skip { offset, empty })));
+        ctx.link(&pairs)
+    };
+    if skip.empty {
+        // The empty page, then the real one.
+        let mut pairs = ctx.query.without_paging();
+        pairs.push((
+            "$skiptoken".into(),
+            encode_skip(Skip {
+                offset: skip.offset,
+                empty: false,
+            }),
+        ));
+        let page: Page<ItemJson<'_, '_>> = Page {
+            context: json::items_context(&ctx.state),
+            next_link: Some(ctx.link(&pairs)),
+            delta_link: None,
+            value: Vec::new(),
+            written: None,
+        };
+        return Ok(page.into_response());
+    }
+    let offset = skip.offset;
+    // A repeated item counts against `$top`; a page still moves on by one at least.
+    let (from, limit) = if kind.children && config.children_repeat_items && offset > 0 {
+        (offset - 1, top.max(2))
+    } else {
+        (offset, top)
+    };
+    let (items, total) = fetch(from, limit)?;
+    let end = from.saturating_add(items.len());
     let mut render = Render::new(&ctx.state, &select, ItemStyle::FULL);
     render.search_result = kind.search;
-    let next_link = (end < total).then(|| {
-        let mut pairs = ctx.query.without_paging();
-        pairs.push(("$skiptoken".into(), encode_skip(end)));
-        ctx.link(&pairs)
-    });
     let page = Page {
         context: json::items_context(&ctx.state),
-        next_link,
+        next_link: (end < total).then(|| next_link(end)),
         delta_link: None,
         value: items.iter().map(|i| render.item(i)).collect(),
         written: None,
@@ -171,11 +235,15 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
         return Err(GraphError::invalid_request("The item is not a folder."));
     }
     let store = &ctx.state.store;
+    let kind = Kind {
+        search: false,
+        children: true,
+    };
     if ctx.query.odata("orderby").is_some() {
-        page(ctx, store.children(&folder.id)?, Kind::default())
+        page(ctx, store.children(&folder.id)?, kind)
     } else {
         // Name order is the store's own: snapshot only the page.
-        paged(ctx, Kind::default(), |offset, limit| {
+        paged(ctx, kind, |offset, limit| {
             store.children_page(&folder.id, offset, limit)
         })
     }
@@ -196,7 +264,14 @@ pub fn first_children_page(ctx: &Ctx, folder: &ItemId) -> GraphResult<Vec<Value>
 /// `search(q='…')` below `folder`: name and description matches, paged like children.
 pub fn search(ctx: &Ctx, folder: &ItemId, q: &str) -> GraphResult<Response> {
     let items = ctx.state.store.search(folder, q)?;
-    page(ctx, items, Kind { search: true })
+    page(
+        ctx,
+        items,
+        Kind {
+            search: true,
+            children: false,
+        },
+    )
 }
 
 /// `GET /me/drive/recent`: recently modified files, newest first (the API is deprecated
@@ -232,7 +307,13 @@ mod tests {
 
     #[test]
     fn skiptoken_roundtrip() {
-        assert_eq!(decode_skip(&encode_skip(1234)).unwrap(), 1234);
+        for empty in [false, true] {
+            let skip = Skip {
+                offset: 1234,
+                empty,
+            };
+            assert_eq!(decode_skip(&encode_skip(skip)).unwrap(), skip);
+        }
         assert!(decode_skip("garbage!").is_err());
     }
 }

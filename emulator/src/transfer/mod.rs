@@ -39,10 +39,10 @@ pub struct TransferState {
 }
 
 impl TransferState {
-    pub fn new(_config: &Config) -> Self {
+    pub fn new(config: &Config) -> Self {
         Self {
             signer: signing::Signer::new(),
-            sessions: upload_session::Sessions::default(),
+            sessions: upload_session::Sessions::new(config.upload_session_expiry_status == 401),
         }
     }
 }

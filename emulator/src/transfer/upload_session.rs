@@ -48,10 +48,42 @@ fn too_big_file() -> GraphError {
     .inner("maxFileSizeExceeded")
 }
 
-/// The upload sessions in progress.
+/// The upload sessions in progress, and the ids of those that expired (so that their
+/// URLs keep answering as expired ones).
 #[derive(Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, Arc<Mutex<Session>>>>,
+    expired: Mutex<Expired>,
+    /// An expired session's URL answers 401 `expiredToken` (`true`) or 404
+    /// `uploadSessionNotFound` (`false`, the default): `--upload-session-expiry-status`.
+    expired_unauthorized: bool,
+}
+
+/// Expired sessions remembered: id → (created, expired), at most [`EXPIRED_KEPT`], the
+/// oldest forgotten first (a forgotten one answers 404).
+#[derive(Default)]
+struct Expired {
+    times: HashMap<String, (Timestamp, Timestamp)>,
+    order: std::collections::VecDeque<String>,
+}
+
+const EXPIRED_KEPT: usize = 4096;
+
+impl Expired {
+    fn add(&mut self, id: &str, created: Timestamp, expires: Timestamp) {
+        if self
+            .times
+            .insert(id.to_owned(), (created, expires))
+            .is_none()
+        {
+            self.order.push_back(id.to_owned());
+        }
+        while self.order.len() > EXPIRED_KEPT {
+            if let Some(old) = self.order.pop_front() {
+                self.times.remove(&old);
+            }
+        }
+    }
 }
 
 struct Session {
@@ -63,6 +95,7 @@ struct Session {
     fs: FsInfo,
     description: Option<String>,
     defer_commit: bool,
+    created: Timestamp,
     expires: Timestamp,
     /// Announced by the first fragment; every later one must agree.
     total: Option<u64>,
@@ -112,18 +145,54 @@ pub fn session_not_found() -> GraphError {
 }
 
 impl Sessions {
-    /// The live session `id`; an expired one is dropped (404 from then on).
+    /// No sessions; expired ones answer 401 when `expired_unauthorized`, else 404.
+    pub fn new(expired_unauthorized: bool) -> Self {
+        Self {
+            expired_unauthorized,
+            ..Self::default()
+        }
+    }
+
+    /// The live session `id`; an expired one is dropped and answers as expired from
+    /// then on (404, or 401 with `--upload-session-expiry-status 401`).
     fn get(&self, id: &str) -> GraphResult<Arc<Mutex<Session>>> {
-        let s = lock(&self.map)
-            .get(id)
-            .cloned()
-            .ok_or_else(session_not_found)?;
-        let expired = lock(&s).expires <= Timestamp::now();
-        if expired {
+        let Some(s) = lock(&self.map).get(id).cloned() else {
+            let times = lock(&self.expired).times.get(id).copied();
+            return Err(match times {
+                Some((created, expires)) => self.expired_error(created, expires),
+                None => session_not_found(),
+            });
+        };
+        let (created, expires) = {
+            let g = lock(&s);
+            (g.created, g.expires)
+        };
+        if expires <= Timestamp::now() {
             self.remove(id);
-            return Err(session_not_found());
+            lock(&self.expired).add(id, created, expires);
+            return Err(self.expired_error(created, expires));
         }
         Ok(s)
+    }
+
+    /// The answer of an expired session's URL: 404 `uploadSessionNotFound`, or (as
+    /// seen in OneDrive/onedrive-api-docs#1570, #1073) 401 `unauthenticated` inner
+    /// `expiredToken` "The access token has expired. It's valid from … and to …".
+    fn expired_error(&self, created: Timestamp, expires: Timestamp) -> GraphError {
+        if !self.expired_unauthorized {
+            return session_not_found();
+        }
+        let us = |t: Timestamp| t.strftime("%-m/%-d/%Y %-I:%M:%S %p").to_string();
+        GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            format!(
+                "The access token has expired. It's valid from '{}' and to '{}'.",
+                us(created),
+                us(expires)
+            ),
+        )
+        .inner("expiredToken")
     }
 
     /// Drops the session `id` at once (the `drop_session` fault): its URL answers 404
@@ -139,14 +208,23 @@ impl Sessions {
     fn insert(&self, s: Session) {
         let now = Timestamp::now();
         let mut map = lock(&self.map);
-        // Expired sessions are swept whenever a new one starts.
-        map.retain(|_, v| lock(v).expires > now);
+        // Expired sessions are swept whenever a new one starts (and remembered as
+        // expired: lock order map → session → expired).
+        map.retain(|id, v| {
+            let g = lock(v);
+            let live = g.expires > now;
+            if !live {
+                lock(&self.expired).add(id, g.created, g.expires);
+            }
+            live
+        });
         map.insert(s.id.clone(), Arc::new(Mutex::new(s)));
     }
 
-    /// Drops every session (admin reset).
+    /// Drops every session, and forgets the expired ones (admin reset).
     pub fn clear(&self) {
         lock(&self.map).clear();
+        *lock(&self.expired) = Expired::default();
     }
 
     /// `GET /_emulator/uploads`.
@@ -340,7 +418,8 @@ fn create(
     let mut raw = [0u8; 32];
     raw.iter_mut().for_each(|b| *b = rand::random());
     let id = B64.encode(raw);
-    let expires = plus(Timestamp::now(), state.config.upload_session_ttl);
+    let created = Timestamp::now();
+    let expires = plus(created, state.config.upload_session_ttl);
     let session = Session {
         id: id.clone(),
         target,
@@ -349,6 +428,7 @@ fn create(
         fs,
         description,
         defer_commit,
+        created,
         expires,
         total: None,
         received: 0,

@@ -149,6 +149,25 @@ impl Emu {
             .expect("fragment PUT")
     }
 
+    /// The same fragment PUT, its outcome as it is (for connections a fault breaks).
+    pub async fn fragment_send(
+        &self,
+        upload_url: &str,
+        first: usize,
+        data: &[u8],
+        total: usize,
+    ) -> reqwest::Result<Response> {
+        self.http
+            .put(upload_url)
+            .header(
+                "content-range",
+                format!("bytes {first}-{}/{total}", first + data.len() - 1),
+            )
+            .body(data.to_vec())
+            .send()
+            .await
+    }
+
     pub async fn admin(
         &self,
         method: reqwest::Method,
