@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Env, bytes, fault, stderr_of};
-use onedrive_emulator::faults::{Early, FaultRoute, ScriptedFault};
+use onedrive_emulator::faults::{DownloadAnswer, Early, FaultRoute, ScriptedFault};
 
 /// A 429 with `Retry-After` sent before the upload's body is read.
 fn early_429(early: Early, count: u32, method: &str) -> ScriptedFault {
@@ -89,5 +89,332 @@ fn early_answers_to_fragments_are_waited_for_or_survived() {
             assert!(started.elapsed() >= Duration::from_secs(2));
         }
         assert_eq!(env.content("frag.bin"), data);
+    }
+}
+
+fn put_in_fragments(env: &Env, f: &std::path::Path) -> std::process::Output {
+    env.cmd()
+        .args(["put", "--chunk-size", "320K"])
+        .arg(f)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_fragment_cut_with_a_kept_prefix_resumes_where_the_session_says() {
+    // OneDrive/onedrive-api-docs#75: the session kept part of a broken fragment.
+    let env = Env::new();
+    let data = bytes(4 * 327_680 + 7, 21);
+    let f = env.write_local("prefix.bin", &data);
+    env.script([ScriptedFault {
+        cut_after: Some(100_000),
+        keep: true,
+        ..fault(FaultRoute::Fragment)
+    }]);
+    let out = put_in_fragments(&env, &f);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.emu.state.faults.injected(), 1);
+    assert_eq!(env.content("prefix.bin"), data);
+}
+
+#[test]
+fn fragments_stored_but_answered_with_an_error_are_not_lost_or_doubled() {
+    // OneDrive/onedrive-api-docs#64, #698: the fragment was stored, the answer lost.
+    // Once in the middle (the retry meets 416 and asks the session), once on the last
+    // fragment (the file is committed and the session gone).
+    for (count, name) in [(1, "middle.bin"), (4, "last.bin")] {
+        let env = Env::new();
+        let data = bytes(3 * 327_680 + 11, 22);
+        let f = env.write_local(name, &data);
+        env.script([ScriptedFault {
+            status: Some(503),
+            after: true,
+            count,
+            ..fault(FaultRoute::Fragment)
+        }]);
+        let out = put_in_fragments(&env, &f);
+        assert!(out.status.success(), "{name}: {}", stderr_of(&out));
+        assert_eq!(env.content(name), data, "{name}");
+        assert_eq!(env.children(""), vec![name.to_owned()], "one file, no copy");
+    }
+}
+
+#[test]
+fn a_vanished_upload_session_is_replaced_by_a_new_one() {
+    let env = Env::new();
+    let data = bytes(3 * 327_680 + 5, 23);
+    let f = env.write_local("vanish.bin", &data);
+    env.script([ScriptedFault {
+        drop_session: true,
+        ..fault(FaultRoute::Fragment)
+    }]);
+    let out = put_in_fragments(&env, &f);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.content("vanish.bin"), data);
+}
+
+#[test]
+fn an_expired_session_answering_401_starts_a_new_one_without_refreshing_the_token() {
+    // OneDrive/onedrive-api-docs#1570: the upload URL answered 401 expiredToken after
+    // its lifetime. That is the URL's expiry, not the Graph token's.
+    let env = Env::with_config(onedrive_emulator::Config {
+        upload_session_expiry_status: 401,
+        upload_session_ttl: Duration::from_secs(1),
+        latency: Duration::from_millis(100),
+        ..common::test_config()
+    });
+    let data = bytes(8 * 327_680, 24);
+    let f = env.write_local("expiring.bin", &data);
+    // A first run is killed after its first fragment: its session is recorded.
+    let mut child = env.spawn([
+        "put".as_ref(),
+        "--chunk-size".as_ref(),
+        "320K".as_ref(),
+        f.as_os_str(),
+    ]);
+    common::wait_until("a fragment arrived", Duration::from_secs(20), || {
+        env.bytes_in() >= 327_680
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(1200));
+    let state_before = env.state_text();
+    let out = put_in_fragments(&env, &f);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.content("expiring.bin"), data);
+    assert_eq!(env.state_text(), state_before, "no token refresh");
+}
+
+/// A file of `len` bytes on the drive, fetched with one scripted download answer.
+fn get_with_answer(
+    answer: DownloadAnswer,
+    len: usize,
+    args: &[&str],
+) -> (Env, Vec<u8>, std::process::Output) {
+    let env = Env::new();
+    let data = bytes(len, 25);
+    env.seed_file("f.bin", &data);
+    env.script([ScriptedFault {
+        answer: Some(answer),
+        ..fault(FaultRoute::Download)
+    }]);
+    let out = env.cmd().args(args).output().unwrap();
+    assert_eq!(env.emu.state.faults.injected(), 1);
+    (env, data, out)
+}
+
+#[test]
+fn a_range_answered_with_the_whole_file_is_sliced_to_what_was_asked() {
+    // OneDrive/onedrive-api-docs#62, #133: Range ignored, 200 with the whole file.
+    for (range, from, to) in [("10-19", 10, 20), ("-5", 995, 1000), ("990-", 990, 1000)] {
+        let (_env, data, out) =
+            get_with_answer(DownloadAnswer::Whole, 1000, &["get", "-b", range, "f.bin"]);
+        assert!(out.status.success(), "{range}: {}", stderr_of(&out));
+        assert_eq!(out.stdout, &data[from..to], "{range}");
+    }
+}
+
+#[test]
+fn a_resume_answered_with_the_whole_file_keeps_the_file_right() {
+    let env = Env::new();
+    let data = bytes(3 * 1024 * 1024, 26);
+    env.seed_file("r.bin", &data);
+    env.script([
+        ScriptedFault {
+            cut_after: Some(1024 * 1024),
+            ..fault(FaultRoute::Download)
+        },
+        ScriptedFault {
+            answer: Some(DownloadAnswer::Whole),
+            ..fault(FaultRoute::Download)
+        },
+    ]);
+    let dst = env.local("r.bin");
+    let out = env.cmd().args(["get", "r.bin"]).arg(&dst).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.emu.state.faults.injected(), 2);
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+}
+
+#[test]
+fn an_empty_or_html_answer_is_never_written_as_content() {
+    // OneDrive/onedrive-api-docs#495 (empty 200), #133 (an HTML error page).
+    for answer in [DownloadAnswer::Empty, DownloadAnswer::Html] {
+        let (_env, _, out) = get_with_answer(answer, 1000, &["get", "-b", "0-99", "f.bin"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{answer:?}: {}",
+            stderr_of(&out)
+        );
+        assert!(out.stdout.is_empty(), "{answer:?}: nothing on stdout");
+        assert_eq!(stderr_of(&out).lines().count(), 1);
+
+        let (env, _, out) = get_with_answer(answer, 1000, &["get", "f.bin", "-"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{answer:?}: {}",
+            stderr_of(&out)
+        );
+        assert!(out.stdout.is_empty(), "{answer:?}: nothing on stdout");
+
+        let dst = env.local("f.bin");
+        env.script([ScriptedFault {
+            answer: Some(answer),
+            ..fault(FaultRoute::Download)
+        }]);
+        let out = env.cmd().args(["get", "f.bin"]).arg(&dst).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{answer:?}: {}",
+            stderr_of(&out)
+        );
+        assert!(!dst.exists(), "{answer:?}: no file");
+        assert!(!onedrive_cli::drive::download::partial_path(&dst).exists());
+    }
+}
+
+#[test]
+fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
+    let env = Env::new();
+    let data = bytes(2 * 1024 * 1024, 27);
+    env.seed_file("s.bin", &data);
+    // A download that stops after 100 KB without closing.
+    env.script([ScriptedFault {
+        stall_after: Some(100_000),
+        ..fault(FaultRoute::Download)
+    }]);
+    let dst = env.local("s.bin");
+    let out = env
+        .cmd()
+        .args(["--read-timeout", "1", "get", "s.bin"])
+        .arg(&dst)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    // A Graph call that never answers.
+    env.script([ScriptedFault {
+        stall_after: Some(0),
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env
+        .cmd()
+        .args(["ls", "--read-timeout", "1"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(common::stdout_of(&out), "- s.bin\n");
+    // A fragment whose body the service stops reading.
+    let up = bytes(3 * 327_680 + 1, 28);
+    let f = env.write_local("up.bin", &up);
+    env.script([ScriptedFault {
+        stall_after: Some(1000),
+        ..fault(FaultRoute::Fragment)
+    }]);
+    let out = env
+        .cmd()
+        .args([
+            "--retries",
+            "2",
+            "--read-timeout",
+            "1",
+            "put",
+            "--chunk-size",
+            "320K",
+        ])
+        .arg(&f)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.content("up.bin"), up);
+    // Without retries, a stall is one line naming what happened.
+    env.script([ScriptedFault {
+        stall_after: Some(0),
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env
+        .cmd()
+        .args(["--retries", "0", "--read-timeout", "1", "ls"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("no data moved for 1 s"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// A drive with `wide` (2,600 files in one folder) and `deep` (3 folders, 2,600 files).
+fn paged_drive(config: onedrive_emulator::Config) -> Env {
+    let env = Env::with_config(config);
+    for (name, folders) in [("wide", 0), ("deep", 3)] {
+        let id = env.seed_folder(name);
+        env.emu
+            .state
+            .store
+            .populate(&id, folders, 2600, &[1], 1)
+            .expect("populate");
+    }
+    env
+}
+
+/// Asserts two listings are equal, showing the first difference (not 2,600 lines).
+fn assert_same(got: &[String], want: &[String], what: &str) {
+    if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!(
+            "{what}: {} lines vs {} expected; line {i}: {:?} vs {:?}",
+            got.len(),
+            want.len(),
+            got.get(i),
+            want.get(i)
+        );
+    }
+}
+
+fn lines(env: &Env, args: &[&str]) -> Vec<String> {
+    let out = env.cmd().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+    common::stdout_of(&out).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn pages_that_repeat_items_or_come_empty_list_each_item_once() {
+    // OneDrive/onedrive-api-docs#1669, #740 (repeats), #516 (empty pages with nextLink).
+    let plain = paged_drive(common::test_config());
+    let quirky = paged_drive(onedrive_emulator::Config {
+        children_repeat_items: true,
+        delta_repeat_items: true,
+        empty_pages: true,
+        ..common::test_config()
+    });
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let wide = lines(&plain, &["ls", "wide"]);
+    assert_eq!(wide.len(), 2600);
+    assert_same(&lines(&quirky, &["ls", "wide"]), &wide, "ls");
+    assert_same(
+        &sorted(lines(&quirky, &["ls", "-U", "wide"])),
+        &sorted(wide),
+        "ls -U",
+    );
+    for walk in [
+        &["tree", "deep"][..],
+        &["tree", "--no-delta", "deep"],
+        &["tree", "wide"],
+    ] {
+        let expected = lines(&plain, walk);
+        assert!(expected.len() > 2600, "{walk:?}");
+        assert_same(&lines(&quirky, walk), &expected, &format!("{walk:?}"));
     }
 }

@@ -27,6 +27,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use quickxorhash::QuickXorHash;
@@ -565,24 +566,35 @@ impl SessionUpload<'_> {
             // 416 (`fragmentOverlap`: the bytes were stored after all) only needs the
             // session's status; the others are the transient failures of every request.
             let overlap = err.status().is_some_and(|s| s.as_u16() == 416);
-            failures += 1;
-            if !(overlap || err.is_transient()) || failures > policy.max_retries {
+            if !(overlap || err.is_transient()) {
                 return Err(err.into());
             }
+            failures += 1;
             // Throttling pauses every worker of the process (the shared governor); other
-            // transient failures back off exponentially with jitter.
+            // transient failures back off exponentially with jitter. A first overlap is
+            // asked about at once; one that comes back at the same offset means the
+            // session is held by a fragment that never finished (a connection this
+            // process dropped after its idle limit): wait for it like any failure.
             let retry_after = err.api().and_then(|a| a.retry_after);
-            let wait = if overlap {
+            let wait = if overlap && failures == 1 {
+                Some(Duration::ZERO)
+            } else if failures > policy.max_retries {
                 None
             } else {
-                match backoff.next(retry_after) {
-                    Some(d) => Some(d),
-                    // Retries or time spent, or a Retry-After beyond the policy's bound:
-                    // give up rather than ignore it.
-                    None => return Err(err.into()),
-                }
+                backoff.next(retry_after)
             };
-            if let Some(d) = wait {
+            let Some(d) = wait else {
+                // Retries or time spent, or a Retry-After beyond the policy's bound: give
+                // up rather than ignore it; a session stuck on an overlap is replaced.
+                if overlap {
+                    *session = self.renew(err, &mut restarts, &hasher).await?;
+                    failures = 0;
+                    backoff.reset();
+                    continue;
+                }
+                return Err(err.into());
+            };
+            if !d.is_zero() {
                 if retry_after.is_some() {
                     graph.http().governor().throttled(d);
                 }

@@ -48,6 +48,14 @@ impl ByteRange {
     }
 }
 
+/// A 64-bit digest of an item id, to remember ids seen without keeping them.
+fn id_key(id: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
 /// The destination folder of a copy or move.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParentRef {
@@ -346,6 +354,11 @@ impl GraphClient {
 
     /// The children of a folder, a page (up to 1000 items) at a time; `select`: a
     /// `$select` list (every property when `None`).
+    ///
+    /// Each child comes once: the service was seen repeating items across page
+    /// boundaries (OneDrive/onedrive-api-docs#1669, #740), so an id already listed is
+    /// dropped from later pages (8 bytes kept per child). A page may be empty and still
+    /// lead on (#516): it is returned empty and paging goes on.
     pub fn children_pages(
         &self,
         folder: &ItemRef,
@@ -353,7 +366,11 @@ impl GraphClient {
     ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static> {
         let query = with_select(&format!("$top={PAGE_SIZE}"), select);
         let url = self.item_url(folder, Some("children"), Some(&query))?;
-        Ok(self.pages(url))
+        let mut seen = std::collections::HashSet::<u64>::new();
+        Ok(self.pages(url).map_ok(move |mut page: Vec<DriveItem>| {
+            page.retain(|i| i.id.is_empty() || seen.insert(id_key(&i.id)));
+            page
+        }))
     }
 
     /// All children of a folder (paging followed), in the service's order.
