@@ -19,10 +19,14 @@ fn failure(what: &str, e: HttpError) -> Failure {
     match e {
         // Already one line naming the file and the problem. Without a client id no
         // sign-in can work: the set-up is missing, as for a missing token (exit 4).
-        HttpError::Config(c @ crate::config::ConfigError::NoClientId { .. }) => {
-            Failure::new(ExitCode::AuthNeeded, c.to_string())
+        HttpError::Config(c) => {
+            let code = if matches!(c, crate::config::ConfigError::NoClientId { .. }) {
+                ExitCode::AuthNeeded
+            } else {
+                ExitCode::Error
+            };
+            Failure::new(code, c.to_string())
         }
-        HttpError::Config(c) => Failure::new(ExitCode::Error, c.to_string()),
         e => drive_failure(what, None, &crate::drive::DriveError::Http(e)),
     }
 }

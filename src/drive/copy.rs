@@ -71,13 +71,26 @@ pub async fn copy(
 }
 
 /// Moves `item` into `folder` (files and folders alike).
+///
+/// The move is sent by id: a path-named item is looked up while the destination is
+/// (two requests at once, no extra round trip), so that a move whose answer was lost
+/// (500/504, a cut connection) can be sent again; by path, the repeat would meet 404
+/// after a move that took, and report a failure for a change that was made.
 pub async fn move_to(graph: &GraphClient, item: &ItemRef, folder: &ItemRef) -> Result<DriveItem> {
-    let dest = folder_parent_ref(graph, folder).await?;
+    let by_id = async {
+        match item {
+            ItemRef::Path(_) | ItemRef::IdPath { .. } => Ok(ItemRef::Id(
+                graph.get_item_with(item, "$select=id").await?.id,
+            )),
+            other => Ok::<_, DriveError>(other.clone()),
+        }
+    };
+    let (dest, item) = tokio::try_join!(folder_parent_ref(graph, folder), by_id)?;
     let dest = ParentRef {
         drive_id: None,
         id: dest.id,
     };
-    Ok(graph.move_item(item, Some(&dest), None).await?)
+    Ok(graph.move_item(&item, Some(&dest), None).await?)
 }
 
 #[cfg(test)]

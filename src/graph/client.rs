@@ -535,6 +535,13 @@ impl GraphClient {
 
     /// `PATCH` an item with only the changed fields (rename, move, fileSystemInfo,
     /// description). `if_match`: an eTag; a mismatch gives 412.
+    ///
+    /// Setting fields to given values is idempotent in effect when the item is named by
+    /// its id (a rename or move does not change the id), so a 500/502/504 or a cut
+    /// connection is retried then: the answer may have been lost after the change was
+    /// made. Named by path, a repeat after a rename or move that took would meet 404,
+    /// so it is not retried. With `if_match`, a repeat after a change that took meets
+    /// 412 (the eTag moved), which the caller sees.
     pub async fn update_item(
         &self,
         item: &ItemRef,
@@ -543,6 +550,12 @@ impl GraphClient {
     ) -> Result<DriveItem> {
         let url = self.item_url(item, None, None)?;
         let mut req = Request::new(Method::PATCH, url).json(patch)?;
+        if matches!(
+            item,
+            ItemRef::Id(_) | ItemRef::Remote { .. } | ItemRef::Root
+        ) {
+            req = req.idempotent();
+        }
         if let Some(tag) = if_match {
             req = req.header_str(header::IF_MATCH, tag)?;
         }

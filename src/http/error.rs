@@ -102,6 +102,8 @@ impl Error {
                 ErrorKind::AuthRequired
             }
             Error::AuthRequired(_) => ErrorKind::AuthRequired,
+            // No sign-in is possible until the state file names the app registration.
+            Error::Config(crate::config::ConfigError::NoClientId { .. }) => ErrorKind::AuthRequired,
             _ => ErrorKind::Other,
         }
     }
