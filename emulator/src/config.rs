@@ -76,6 +76,9 @@ pub struct Config {
     pub copy_delay: Duration,
     /// Emit `sha1Hash` beside `quickXorHash` (older Personal drives).
     pub legacy_sha1: bool,
+    /// 0-byte files report `"hashes": {}` (seen on OneDrive for Business, fixed later:
+    /// OneDrive/onedrive-api-docs#1704).
+    pub no_hashes_for_empty_files: bool,
     /// `POST children` of an existing folder name answers 200 with the existing folder
     /// whatever the conflictBehavior (observed on Personal, 2019) instead of the
     /// documented `fail` → 409.
@@ -131,6 +134,7 @@ impl Default for Config {
             download_url_ttl: Duration::from_secs(3600),
             copy_delay: Duration::from_millis(200),
             legacy_sha1: false,
+            no_hashes_for_empty_files: false,
             mkdir_existing_ok: false,
             delta_root_only: false,
             delta_repeat_items: false,

@@ -87,6 +87,9 @@ struct Args {
     /// Report sha1Hash beside quickXorHash (older Personal drives).
     #[arg(long)]
     legacy_sha1: bool,
+    /// 0-byte files report "hashes": {} (seen on Business).
+    #[arg(long)]
+    no_hashes_for_empty_files: bool,
     /// Creating a folder whose name exists answers 200 with it (observed on Personal)
     /// instead of the documented 409.
     #[arg(long)]
@@ -208,6 +211,7 @@ impl Args {
             download_url_ttl: secs(self.download_url_ttl),
             copy_delay: Duration::from_millis(self.copy_delay_ms),
             legacy_sha1: self.legacy_sha1,
+            no_hashes_for_empty_files: self.no_hashes_for_empty_files,
             mkdir_existing_ok: self.mkdir_existing_ok,
             delta_root_only: self.delta_root_only,
             delta_repeat_items: self.delta_repeat_items,

@@ -88,6 +88,10 @@ pub struct FileMeta {
     pub mime_type: String,
     pub quick_xor_hash: String,
     pub sha1_hash: Option<String>,
+    /// `file.hashes` is reported as `{}` (admin `POST /_emulator/hashes`; seen on
+    /// Business for 0-byte files, OneDrive/onedrive-api-docs#1704), until the content
+    /// changes.
+    pub hashes_blank: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -509,6 +513,12 @@ impl Store {
             return Ok(i);
         }
         self.write(|t| t.special(name))
+    }
+
+    /// Makes the file `id` report `"hashes": {}` until its content changes (its tags
+    /// do not change). 400 for a folder.
+    pub fn blank_hashes(&self, id: &str) -> GraphResult<Item> {
+        self.write(|t| t.blank_hashes(id))
     }
 
     /// Replaces a file's bytes WITHOUT touching its recorded size, hashes or tags (the

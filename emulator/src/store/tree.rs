@@ -36,6 +36,9 @@ pub(crate) struct FileData {
     pub size: u64,
     pub quick_xor_hash: String,
     pub sha1_hash: Option<String>,
+    /// Hashes reported as `{}` until the content changes (see
+    /// [`super::FileMeta::hashes_blank`]).
+    pub hashes_blank: bool,
 }
 
 #[derive(Clone)]
@@ -227,6 +230,7 @@ impl Tree {
                     mime_type: f.mime_type.clone(),
                     quick_xor_hash: f.quick_xor_hash.clone(),
                     sha1_hash: f.sha1_hash.clone(),
+                    hashes_blank: f.hashes_blank,
                 }),
                 0,
             ),
@@ -541,6 +545,7 @@ impl Tree {
             size: blob.len(),
             quick_xor_hash: blob.quick_xor_hash().to_owned(),
             sha1_hash: blob.sha1_hex().map(str::to_owned),
+            hashes_blank: false,
             blob,
         }
     }
@@ -655,6 +660,17 @@ impl Tree {
         self.used = self.used - old_size + new_size;
         if let Some(p) = parent {
             self.propagate(&p, new_size as i128 - old_size as i128, seq, t);
+        }
+        self.get(id)
+    }
+
+    pub fn blank_hashes(&mut self, id: &str) -> GraphResult<Item> {
+        match self.nodes.get_mut(id).map(|n| &mut n.content) {
+            Some(Content::File(f)) => f.hashes_blank = true,
+            Some(Content::Folder { .. }) => {
+                return Err(GraphError::invalid_request("Only files have hashes."));
+            }
+            None => return Err(GraphError::not_found("Item does not exist")),
         }
         self.get(id)
     }
@@ -874,6 +890,7 @@ impl Tree {
                     self.used += f.size;
                     Content::File(FileData {
                         blob_key: self.new_blob_key(),
+                        hashes_blank: false,
                         ..f
                     })
                 }
