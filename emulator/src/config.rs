@@ -74,6 +74,18 @@ pub struct Config {
     pub download_url_ttl: Duration,
     /// How long an async copy takes before the monitor reports `completed`.
     pub copy_delay: Duration,
+    /// The copy monitor answers 202 `inProgress` exactly this many times before the
+    /// outcome, however long the copy takes (the copy is made at the last of them if
+    /// `copy_delay` has not passed). `None`: 202 until `copy_delay` has passed. The
+    /// number of 202s is undefined on the service: OneDrive/onedrive-api-docs#852.
+    pub copy_monitor_polls: Option<u32>,
+    /// A completed copy's monitor answers `303 See Other` with `Location:` the new
+    /// driveItem (the older OneDrive doc; OneDrive/onedrive-api-docs#852, #80) instead
+    /// of 200.
+    pub copy_monitor_redirect: bool,
+    /// The copy's `202 Accepted` carries `Content-Encoding: gzip` and
+    /// `Content-Length: 0` (O365/python-o365#872).
+    pub copy_accepted_gzip: bool,
     /// Emit `sha1Hash` beside `quickXorHash` (older Personal drives).
     pub legacy_sha1: bool,
     /// 0-byte files report `"hashes": {}` (seen on OneDrive for Business, fixed later:
@@ -133,6 +145,9 @@ impl Default for Config {
             upload_session_expiry_status: 404,
             download_url_ttl: Duration::from_secs(3600),
             copy_delay: Duration::from_millis(200),
+            copy_monitor_polls: None,
+            copy_monitor_redirect: false,
+            copy_accepted_gzip: false,
             legacy_sha1: false,
             no_hashes_for_empty_files: false,
             mkdir_existing_ok: false,

@@ -84,6 +84,16 @@ struct Args {
     /// How long an asynchronous copy takes, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     copy_delay_ms: u64,
+    /// The copy monitor answers 202 exactly N times before the outcome, however long
+    /// the copy takes (default: 202 until the copy delay has passed).
+    #[arg(long, value_name = "N")]
+    copy_monitor_polls: Option<u32>,
+    /// A completed copy's monitor answers 303 See Other with Location: the new item.
+    #[arg(long)]
+    copy_monitor_redirect: bool,
+    /// The copy's 202 carries Content-Encoding: gzip and Content-Length: 0.
+    #[arg(long)]
+    copy_accepted_gzip: bool,
     /// Report sha1Hash beside quickXorHash (older Personal drives).
     #[arg(long)]
     legacy_sha1: bool,
@@ -210,6 +220,9 @@ impl Args {
             upload_session_expiry_status: self.upload_session_expiry_status,
             download_url_ttl: secs(self.download_url_ttl),
             copy_delay: Duration::from_millis(self.copy_delay_ms),
+            copy_monitor_polls: self.copy_monitor_polls,
+            copy_monitor_redirect: self.copy_monitor_redirect,
+            copy_accepted_gzip: self.copy_accepted_gzip,
             legacy_sha1: self.legacy_sha1,
             no_hashes_for_empty_files: self.no_hashes_for_empty_files,
             mkdir_existing_ok: self.mkdir_existing_ok,

@@ -48,7 +48,8 @@
 //!   first, then live items parents-first; paging sessions are kept for 64 rounds.
 //! - Copy keeps no mtime (observed on the service) and completes after
 //!   `config.copy_delay`; the monitor answers 202 `inProgress`, then 200 `completed`
-//!   (never 303). A copy into its own subtree is accepted and then fails.
+//!   (303 to the new item with `--copy-monitor-redirect`). A copy into its own subtree
+//!   is accepted and then fails.
 //! - PATCH applies every field or none (the service was seen applying part of one).
 //! - `createLink`'s URLs (`https://1drv.ms/...`) and `webUrl`s are not served.
 //! - Names: the support article's rules (invalid `" * : < > ? / \ |`, control
