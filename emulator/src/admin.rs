@@ -89,6 +89,7 @@ async fn reset(State(state): State<AppState>) -> StatusCode {
     state.store.reset();
     state.graph.reset();
     state.transfer.sessions.clear();
+    state.transfer.settling.clear();
     state.faults.clear_script();
     state.stats.reset();
     StatusCode::NO_CONTENT

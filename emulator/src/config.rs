@@ -110,6 +110,12 @@ pub struct Config {
     /// (`"value": []`) that carries a nextLink to it (OneDrive/onedrive-api-docs#516;
     /// microsoftgraph/microsoft-graph-docs#10289).
     pub empty_pages: bool,
+    /// After content is stored (simple upload or session commit) the item settles for
+    /// this long: a PATCH answers 412 `resourceModified` with `If-Match` (any value) or
+    /// 409 `resourceModified` without; afterwards its eTag has changed once more
+    /// (content unchanged). Zero: off. Seen on the service:
+    /// OneDrive/onedrive-api-docs#800.
+    pub etag_settle: Duration,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -155,6 +161,7 @@ impl Default for Config {
             delta_repeat_items: false,
             children_repeat_items: false,
             empty_pages: false,
+            etag_settle: Duration::ZERO,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

@@ -116,6 +116,10 @@ struct Args {
     /// An empty page with a nextLink before every following children or delta page.
     #[arg(long)]
     empty_pages: bool,
+    /// After an upload, the item "settles" for MS milliseconds: PATCH answers 412
+    /// (with If-Match) or 409 (without), then its eTag changes once more.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    etag_settle_ms: u64,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -230,6 +234,7 @@ impl Args {
             delta_repeat_items: self.delta_repeat_items,
             children_repeat_items: self.children_repeat_items,
             empty_pages: self.empty_pages,
+            etag_settle: Duration::from_millis(self.etag_settle_ms),
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),

@@ -515,6 +515,12 @@ impl Store {
         self.write(|t| t.special(name))
     }
 
+    /// Gives `id` a new eTag, nothing else changed (its cTag, content and times stay):
+    /// the service's eTag moving after an upload (`--etag-settle-ms`).
+    pub fn touch_etag(&self, id: &str) -> GraphResult<Item> {
+        self.write(|t| t.touch_etag(id))
+    }
+
     /// Makes the file `id` report `"hashes": {}` until its content changes (its tags
     /// do not change). 400 for a folder.
     pub fn blank_hashes(&self, id: &str) -> GraphResult<Item> {

@@ -664,6 +664,16 @@ impl Tree {
         self.get(id)
     }
 
+    pub fn touch_etag(&mut self, id: &str) -> GraphResult<Item> {
+        self.node(id)?;
+        let seq = self.bump();
+        if let Some(n) = self.nodes.get_mut(id) {
+            n.etag_seq = seq;
+            n.changed_seq = seq;
+        }
+        self.get(id)
+    }
+
     pub fn blank_hashes(&mut self, id: &str) -> GraphResult<Item> {
         match self.nodes.get_mut(id).map(|n| &mut n.content) {
             Some(Content::File(f)) => f.hashes_blank = true,

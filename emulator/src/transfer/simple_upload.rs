@@ -40,6 +40,7 @@ pub async fn simple_upload(
 ) -> Response {
     match run(state, target, conflict, headers, body).await {
         Ok((item, created)) => {
+            state.transfer.settling.start(state, &item.id);
             let status = if created {
                 StatusCode::CREATED
             } else {

@@ -741,6 +741,7 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
         None => item,
     };
     s.finished = None;
+    state.transfer.settling.start(state, &item.id);
     let status = if created {
         StatusCode::CREATED
     } else {
