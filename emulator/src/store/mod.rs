@@ -8,8 +8,9 @@
 //! - ids survive rename/move/content change; delete + recreate gives a new id. Ids are
 //!   Personal-style: the drive id is 16 uppercase hex digits, items are `{DRIVEID}!{n}`,
 //!   the root is `{DRIVEID}!101`.
-//! - names are unique per folder case-insensitively but keep their case; paths resolve
-//!   case-insensitively.
+//! - names are unique per folder case-insensitively and whatever their Unicode form
+//!   (NFC or NFD), but are stored as sent; paths resolve the same way
+//!   ([`names::name_key`], rclone/rclone#8634).
 //! - a folder's `size` is its whole subtree's.
 //! - `eTag` changes on content or metadata change, `cTag` on content change; a folder's
 //!   cTag also changes when any descendant changes, its eTag only with its own properties.
@@ -325,7 +326,8 @@ impl Store {
     }
 
     /// Resolves a decoded relative path (`a/b c/ü.txt`, segments split on `/`, empty
-    /// segments ignored) below `base`, case-insensitively. 404 when any segment is missing.
+    /// segments ignored) below `base`, names compared as [`names::name_key`] does. 404
+    /// when any segment is missing.
     pub fn resolve_path(&self, base: &str, path: &str) -> GraphResult<Item> {
         self.read().resolve_path(base, path)
     }
@@ -341,7 +343,8 @@ impl Store {
         self.read().find_special(name)
     }
 
-    /// The child of `parent` named `name` (case-insensitive). Err when `parent` is missing
+    /// The child of `parent` named `name` (compared as names are: case-insensitively,
+    /// Unicode forms alike). Err when `parent` is missing
     /// (404) or not a folder (400).
     pub fn child_by_name(&self, parent: &str, name: &str) -> GraphResult<Option<Item>> {
         let t = self.read();
@@ -425,8 +428,8 @@ impl Store {
         (t.epoch, t.seq)
     }
 
-    /// Items below `folder` whose name or description contains `query`
-    /// (case-insensitive), in tree pre-order.
+    /// Items below `folder` whose name or description contains `query` (compared as
+    /// names are: case-insensitively, Unicode forms alike), in tree pre-order.
     pub fn search(&self, folder: &str, query: &str) -> GraphResult<Vec<Item>> {
         self.read().search(folder, query)
     }

@@ -1,10 +1,33 @@
-//! Name and path rules of OneDrive (Graph notes §8.5), and the conflict-rename scheme.
+//! Name and path rules of OneDrive (Graph notes §8.5), how names are compared, and the
+//! conflict-rename scheme.
 //!
 //! The service rejects a bad name with `400 invalidRequest` (inner `invalidPath`), and a
 //! path whose decoded length reaches 400 characters with inner `pathIsTooLong`. The
 //! rules are the current ones for OneDrive (Personal, work/school and SharePoint Online).
 
+use unicode_normalization::UnicodeNormalization as _;
+
 use crate::error::GraphError;
+
+/// The form under which names are compared: two names are the same name when their
+/// keys are equal. The service compares names case-insensitively, and canonically
+/// equivalent Unicode forms (NFC `é` and NFD `e` + U+0301) count as the same name,
+/// while names are stored in the form sent (rclone/rclone#8634). So the key is the
+/// lowercase NFC form; names themselves are never rewritten.
+pub fn name_key(name: &str) -> String {
+    if name.is_ascii() {
+        // The common case: no normalization to do.
+        return name.to_ascii_lowercase();
+    }
+    name.to_lowercase().nfc().collect()
+}
+
+/// Whether two names are canonically equivalent (the same text in NFC and NFD, say)
+/// without being equal: a rename from one to the other does not take on the service
+/// (rclone/rclone#8634).
+pub fn same_text(a: &str, b: &str) -> bool {
+    a == b || a.nfc().eq(b.nfc())
+}
 
 /// Characters OneDrive refuses anywhere in a name (support article "Invalid file names
 /// and file types in OneDrive").
@@ -169,6 +192,22 @@ mod tests {
             assert_eq!(e.code, "invalidRequest");
             assert_eq!(e.inner_code.as_deref(), Some("invalidPath"));
         }
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_and_across_unicode_forms() {
+        assert_eq!(name_key("Caf\u{e9}.TXT"), name_key("cafe\u{301}.txt"));
+        assert_eq!(name_key("ABC.txt"), "abc.txt");
+        // KELVIN SIGN is canonically `K`.
+        assert_eq!(name_key("\u{212a}"), name_key("k"));
+        assert_ne!(name_key("cafe.txt"), name_key("caf\u{e9}.txt"));
+        assert!(same_text("Caf\u{e9}", "Cafe\u{301}"));
+        assert!(same_text("\u{212a}", "K"));
+        assert!(
+            !same_text("Caf\u{e9}", "caf\u{e9}"),
+            "case is not the same text"
+        );
+        assert!(!same_text("a", "b"));
     }
 
     #[test]

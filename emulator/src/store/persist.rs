@@ -154,7 +154,7 @@ impl Persist {
                 children_of
                     .entry(p.clone())
                     .or_default()
-                    .insert(n.name.to_lowercase(), n.id.clone());
+                    .insert(super::names::name_key(&n.name), n.id.clone());
             }
         }
         for n in saved.nodes {

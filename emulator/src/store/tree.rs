@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use jiff::Timestamp;
 
-use super::names::{numbered, validate_name, validate_path_len};
+use super::names::{name_key, numbered, same_text, validate_name, validate_path_len};
 use super::{
     Blob, Conflict, DeletedItem, DeltaBatch, DeltaEntry, DeltaItem, FileMeta, FsInfo, Item, ItemId,
     ItemKind, ItemPatch, PopulateSummary, Quota, SPECIAL_FOLDERS,
@@ -258,10 +258,7 @@ impl Tree {
     }
 
     pub fn child_id(&self, parent: &str, name: &str) -> GraphResult<Option<ItemId>> {
-        Ok(self
-            .folder_children(parent)?
-            .get(&name.to_lowercase())
-            .cloned())
+        Ok(self.folder_children(parent)?.get(&name_key(name)).cloned())
     }
 
     pub fn resolve_path(&self, base: &str, path: &str) -> GraphResult<Item> {
@@ -273,7 +270,7 @@ impl Tree {
         let mut cur = self.node(base)?;
         for seg in segs.iter().map(AsRef::as_ref) {
             let next = match &cur.content {
-                Content::Folder { children, .. } => children.get(&seg.to_lowercase()),
+                Content::Folder { children, .. } => children.get(&name_key(seg)),
                 Content::File(_) => None,
             };
             cur = match next.and_then(|id| self.nodes.get(id)) {
@@ -458,7 +455,7 @@ impl Tree {
     /// Adds a detached node under `parent` (already checked to be a free name).
     fn attach(&mut self, parent: &str, mut node: Node, seq: u64, t: Timestamp) {
         node.parent = Some(parent.to_owned());
-        let key = node.name.to_lowercase();
+        let key = name_key(&node.name);
         let size = node.size();
         let id = node.id.clone();
         self.nodes.insert(id.clone(), node);
@@ -475,7 +472,7 @@ impl Tree {
     /// Removes `id` from its parent's children (the node itself stays in `nodes`).
     fn detach(&mut self, id: &str, seq: u64, t: Timestamp) {
         let Some(n) = self.nodes.get(id) else { return };
-        let (key, size, parent) = (n.name.to_lowercase(), n.size(), n.parent.clone());
+        let (key, size, parent) = (name_key(&n.name), n.size(), n.parent.clone());
         if let Some(p) = parent {
             if let Some(Node {
                 content: Content::Folder { children, .. },
@@ -498,7 +495,7 @@ impl Tree {
         is_folder: bool,
     ) -> GraphResult<(String, Option<ItemId>)> {
         let children = self.folder_children(parent)?;
-        let Some(existing) = children.get(&name.to_lowercase()) else {
+        let Some(existing) = children.get(&name_key(name)) else {
             return Ok((name.to_owned(), None));
         };
         match conflict {
@@ -510,7 +507,7 @@ impl Tree {
                 let mut n = 1;
                 loop {
                     let candidate = numbered(name, n, is_folder);
-                    if !children.contains_key(&candidate.to_lowercase()) {
+                    if !children.contains_key(&name_key(&candidate)) {
                         return Ok((candidate, None));
                     }
                     n += 1;
@@ -705,7 +702,14 @@ impl Tree {
         let is_root = node.parent.is_none();
         let cur_parent = node.parent.clone();
         let cur_name = node.name.clone();
-        let name_change = patch.name.as_ref().filter(|n| **n != cur_name).cloned();
+        // A new name that is the same text in another Unicode form (NFC/NFD) does not
+        // take: the service counts both as one name (rclone/rclone#8634). A change of
+        // case does.
+        let name_change = patch
+            .name
+            .as_ref()
+            .filter(|n| !same_text(n, &cur_name))
+            .cloned();
         let parent_change = patch
             .parent_id
             .as_ref()
@@ -1169,17 +1173,17 @@ impl Tree {
 
     pub fn search(&self, folder: &str, query: &str) -> GraphResult<Vec<Item>> {
         self.folder_children(folder)?;
-        let q = query.to_lowercase();
+        let q = name_key(query);
         Ok(self
             .subtree(folder)
             .iter()
             .skip(1)
             .filter_map(|id| self.nodes.get(id))
             .filter(|n| {
-                n.name.to_lowercase().contains(&q)
+                name_key(&n.name).contains(&q)
                     || n.description
                         .as_ref()
-                        .is_some_and(|d| d.to_lowercase().contains(&q))
+                        .is_some_and(|d| name_key(d).contains(&q))
             })
             .map(|n| self.snapshot(n))
             .collect())
