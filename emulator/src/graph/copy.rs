@@ -173,7 +173,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(GraphError::invalid_request("'name' must be a string.")),
     };
-    crate::store::names::validate_name(&name)?;
+    crate::store::names::validate_item_name(&name, item.is_folder())?;
     // Synchronous rejections: a taken name (unless replaced or renamed), not enough space.
     if let Some(existing) = store.child_by_name(&parent_id, &name)? {
         let replaceable = conflict == Conflict::Replace && !existing.is_folder();

@@ -2,8 +2,25 @@
 //! conflict-rename scheme.
 //!
 //! The service rejects a bad name with `400 invalidRequest` (inner `invalidPath`), and a
-//! path whose decoded length reaches 400 characters with inner `pathIsTooLong`. The
-//! rules are the current ones for OneDrive (Personal, work/school and SharePoint Online).
+//! path whose decoded length reaches 400 characters with inner `pathIsTooLong`.
+//!
+//! Rules played (Microsoft support, "Restrictions and limitations in OneDrive and
+//! SharePoint" / "Invalid file names and file types", for OneDrive Personal, work or
+//! school and SharePoint in Microsoft 365; and Graph's "Addressing resources in a
+//! drive on OneDrive"), for files and folders alike unless said:
+//! - the characters `" * : < > ? / \ |` anywhere (support article), and control
+//!   characters (no printable name holds them; kept from before);
+//! - a leading or trailing space (support article);
+//! - the names `.lock`, `CON`, `PRN`, `AUX`, `NUL`, `COM0`-`COM9`, `LPT0`-`LPT9`,
+//!   `desktop.ini`, in any case (support article), and `.`, `..`;
+//! - a name starting with `~$`, and `_vti_` anywhere in a name (support article);
+//! - folders only: a name ending with a period (Graph addressing page: "Folder names
+//!   can't end with a period").
+//!
+//! Not played, as they are SharePoint/Business rules and the emulated drive is a
+//! Personal one: `forms` as a folder at a library's root, folder names (Business: any
+//! name) beginning with `~`, and the `#`/`%` ban of older SharePoint. No per-name
+//! length limit is documented.
 
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -71,7 +88,20 @@ fn invalid_name(message: String) -> GraphError {
     GraphError::invalid_request(message).inner("invalidPath")
 }
 
-/// Checks one item name; `Err` is the service's 400.
+/// Checks the name of a file or folder to be (kept or created); `Err` is the service's
+/// 400 `invalidRequest` inner `invalidPath`.
+pub fn validate_item_name(name: &str, is_folder: bool) -> Result<(), GraphError> {
+    validate_name(name)?;
+    if is_folder && name.ends_with('.') {
+        return Err(invalid_name(
+            "Folder names cannot end with a period.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the rules every item name follows, files and folders alike (see the module
+/// docs); `Err` is the service's 400 `invalidRequest` inner `invalidPath`.
 pub fn validate_name(name: &str) -> Result<(), GraphError> {
     if name.is_empty() {
         return Err(invalid_name("The name of an item cannot be empty.".into()));
@@ -208,6 +238,17 @@ mod tests {
             "case is not the same text"
         );
         assert!(!same_text("a", "b"));
+    }
+
+    #[test]
+    fn folders_cannot_end_with_a_period_files_can() {
+        for n in ["dir.", "a..", "x.y."] {
+            let e = validate_item_name(n, true).unwrap_err();
+            assert_eq!(e.inner_code.as_deref(), Some("invalidPath"));
+            assert!(validate_item_name(n, false).is_ok(), "{n}");
+        }
+        assert!(validate_item_name("dir.d", true).is_ok());
+        assert!(validate_item_name("CON", false).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use jiff::Timestamp;
 
-use super::names::{name_key, numbered, same_text, validate_name, validate_path_len};
+use super::names::{name_key, numbered, same_text, validate_item_name, validate_path_len};
 use super::{
     Blob, Conflict, DeletedItem, DeltaBatch, DeltaEntry, DeltaItem, FileMeta, FsInfo, Item, ItemId,
     ItemKind, ItemPatch, PopulateSummary, Quota, SPECIAL_FOLDERS,
@@ -555,7 +555,7 @@ impl Tree {
         name: &str,
         conflict: Conflict,
     ) -> GraphResult<(Item, bool)> {
-        validate_name(name)?;
+        validate_item_name(name, true)?;
         self.folder_children(parent)?;
         if let Some(existing) = self.child_id(parent, name)? {
             let n = self.node(&existing)?;
@@ -605,7 +605,7 @@ impl Tree {
         conflict: Conflict,
         fs: FsInfo,
     ) -> GraphResult<(Item, bool)> {
-        validate_name(name)?;
+        validate_item_name(name, false)?;
         self.folder_children(parent)?;
         let (name, replace) = self.settle_name(parent, name, conflict, false)?;
         if let Some(old) = replace {
@@ -700,6 +700,7 @@ impl Tree {
     pub fn update(&mut self, id: &str, patch: ItemPatch) -> GraphResult<Item> {
         let node = self.node(id)?;
         let is_root = node.parent.is_none();
+        let is_folder = node.is_folder();
         let cur_parent = node.parent.clone();
         let cur_name = node.name.clone();
         // A new name that is the same text in another Unicode form (NFC/NFD) does not
@@ -723,7 +724,7 @@ impl Tree {
         let target_parent = parent_change.clone().or(cur_parent.clone());
         let target_name = name_change.clone().unwrap_or_else(|| cur_name.clone());
         if name_change.is_some() || parent_change.is_some() {
-            validate_name(&target_name)?;
+            validate_item_name(&target_name, is_folder)?;
             let Some(tp) = target_parent.as_deref() else {
                 return Err(GraphError::invalid_request("The item has no parent."));
             };
@@ -856,7 +857,7 @@ impl Tree {
         let name = new_name
             .map(str::to_owned)
             .unwrap_or_else(|| src.name.clone());
-        validate_name(&name)?;
+        validate_item_name(&name, is_folder)?;
         if self.folder_children(new_parent).is_err() {
             self.node(new_parent)?;
             return Err(not_a_folder("The destination"));

@@ -119,6 +119,8 @@ fn precheck(
             }
         }
         UploadTarget::New { parent, name } => {
+            // A bad name is refused before the body is read.
+            crate::store::names::validate_item_name(name, false)?;
             let existing = state.store.child_by_name(parent, name)?;
             match existing {
                 Some(it) if it.is_folder() => {
