@@ -336,6 +336,15 @@ mod tests {
             "30",
             "--upload-session-expiry-status",
             "401",
+            "--children-repeat-items",
+            "--empty-pages",
+            "--no-hashes-for-empty-files",
+            "--copy-monitor-polls",
+            "3",
+            "--copy-monitor-redirect",
+            "--copy-accepted-gzip",
+            "--etag-settle-ms",
+            "250",
         ])
         .map(Args::into_config);
         let c = a.unwrap_or_else(|e| panic!("{e}"));
@@ -345,6 +354,17 @@ mod tests {
         assert!(!c.refresh_token_reuse);
         assert_eq!(c.latency, Duration::from_millis(30));
         assert_eq!(c.upload_session_expiry_status, 401);
+        assert!(c.children_repeat_items && c.empty_pages && c.no_hashes_for_empty_files);
+        assert_eq!(c.copy_monitor_polls, Some(3));
+        assert!(c.copy_monitor_redirect && c.copy_accepted_gzip);
+        assert_eq!(c.etag_settle, Duration::from_millis(250));
+        let d = Args::try_parse_from(["x"]).map(Args::into_config);
+        let d = d.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.upload_session_expiry_status, 404);
+        assert!(!d.children_repeat_items && !d.empty_pages && !d.no_hashes_for_empty_files);
+        assert_eq!(d.copy_monitor_polls, None);
+        assert!(!d.copy_monitor_redirect && !d.copy_accepted_gzip);
+        assert_eq!(d.etag_settle, Duration::ZERO);
         assert!(Args::try_parse_from(["x", "--fault-rate", "2"]).is_err());
         assert!(Args::try_parse_from(["x", "--upload-session-expiry-status", "403"]).is_err());
         assert!(Args::try_parse_from(["x", "--tls-cert", "a.pem"]).is_err());
