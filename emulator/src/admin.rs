@@ -9,6 +9,7 @@
 //! - `POST tokens`: a fresh access token without an OAuth flow (scripts, benchmarks).
 //! - `POST tokens/expire`: every access token issued so far expires now.
 //! - `POST corrupt`: change a file's stored bytes, keeping its advertised hashes.
+//! - `POST hashes`: make a file report `"hashes": {}` until its content changes.
 //! - `GET|PUT quota`: read or set the drive quota.
 //! - `GET  uploads`: the upload sessions in progress.
 
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/_emulator/tokens", post(tokens_mint))
         .route("/_emulator/tokens/expire", post(tokens_expire))
         .route("/_emulator/corrupt", post(corrupt))
+        .route("/_emulator/hashes", post(blank_hashes))
         .route("/_emulator/quota", get(quota_get).put(quota_put))
         .route("/_emulator/uploads", get(uploads))
 }
@@ -87,6 +89,7 @@ async fn reset(State(state): State<AppState>) -> StatusCode {
     state.store.reset();
     state.graph.reset();
     state.transfer.sessions.clear();
+    state.transfer.settling.clear();
     state.faults.clear_script();
     state.stats.reset();
     StatusCode::NO_CONTENT
@@ -209,25 +212,39 @@ async fn tokens_expire(State(state): State<AppState>) -> Response {
     reply(Ok(json!({ "expired": n })))
 }
 
+/// `{"id"}` or `{"path"}`: the item an admin route acts on.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CorruptReq {
+struct ItemReq {
     id: Option<String>,
     path: Option<String>,
 }
 
+impl ItemReq {
+    fn resolve(self, state: &AppState) -> GraphResult<Item> {
+        match (self.id, self.path) {
+            (Some(id), None) => state.store.get(&id),
+            (None, Some(p)) => state.store.resolve_path(&state.store.root_id(), &p),
+            _ => Err(GraphError::invalid_request(
+                "Give exactly one of \"id\" and \"path\".",
+            )),
+        }
+    }
+}
+
+/// `POST /_emulator/hashes`: the file reports `"hashes": {}` until its content changes
+/// (OneDrive/onedrive-api-docs#1704).
+async fn blank_hashes(State(state): State<AppState>, body: Bytes) -> Response {
+    reply((|| {
+        let item = parse::<ItemReq>(&body)?.resolve(&state)?;
+        let item = state.store.blank_hashes(&item.id)?;
+        Ok(json!({ "id": item.id, "hashes": {} }))
+    })())
+}
+
 async fn corrupt(State(state): State<AppState>, body: Bytes) -> Response {
     reply((|| {
-        let req: CorruptReq = parse(&body)?;
-        let item = match (req.id, req.path) {
-            (Some(id), None) => state.store.get(&id)?,
-            (None, Some(p)) => state.store.resolve_path(&state.store.root_id(), &p)?,
-            _ => {
-                return Err(GraphError::invalid_request(
-                    "Give exactly one of \"id\" and \"path\".",
-                ));
-            }
-        };
+        let item = parse::<ItemReq>(&body)?.resolve(&state)?;
         let Some(file) = item.file() else {
             return Err(GraphError::invalid_request("Only files can be corrupted."));
         };

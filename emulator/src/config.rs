@@ -74,8 +74,23 @@ pub struct Config {
     pub download_url_ttl: Duration,
     /// How long an async copy takes before the monitor reports `completed`.
     pub copy_delay: Duration,
+    /// The copy monitor answers 202 `inProgress` exactly this many times before the
+    /// outcome, however long the copy takes (the copy is made at the last of them if
+    /// `copy_delay` has not passed). `None`: 202 until `copy_delay` has passed. The
+    /// number of 202s is undefined on the service: OneDrive/onedrive-api-docs#852.
+    pub copy_monitor_polls: Option<u32>,
+    /// A completed copy's monitor answers `303 See Other` with `Location:` the new
+    /// driveItem (the older OneDrive doc; OneDrive/onedrive-api-docs#852, #80) instead
+    /// of 200.
+    pub copy_monitor_redirect: bool,
+    /// The copy's `202 Accepted` carries `Content-Encoding: gzip` and
+    /// `Content-Length: 0` (O365/python-o365#872).
+    pub copy_accepted_gzip: bool,
     /// Emit `sha1Hash` beside `quickXorHash` (older Personal drives).
     pub legacy_sha1: bool,
+    /// 0-byte files report `"hashes": {}` (seen on OneDrive for Business, fixed later:
+    /// OneDrive/onedrive-api-docs#1704).
+    pub no_hashes_for_empty_files: bool,
     /// `POST children` of an existing folder name answers 200 with the existing folder
     /// whatever the conflictBehavior (observed on Personal, 2019) instead of the
     /// documented `fail` → 409.
@@ -95,6 +110,12 @@ pub struct Config {
     /// (`"value": []`) that carries a nextLink to it (OneDrive/onedrive-api-docs#516;
     /// microsoftgraph/microsoft-graph-docs#10289).
     pub empty_pages: bool,
+    /// After content is stored (simple upload or session commit) the item settles for
+    /// this long: a PATCH answers 412 `resourceModified` with `If-Match` (any value) or
+    /// 409 `resourceModified` without; afterwards its eTag has changed once more
+    /// (content unchanged). Zero: off. Seen on the service:
+    /// OneDrive/onedrive-api-docs#800.
+    pub etag_settle: Duration,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -130,12 +151,17 @@ impl Default for Config {
             upload_session_expiry_status: 404,
             download_url_ttl: Duration::from_secs(3600),
             copy_delay: Duration::from_millis(200),
+            copy_monitor_polls: None,
+            copy_monitor_redirect: false,
+            copy_accepted_gzip: false,
             legacy_sha1: false,
+            no_hashes_for_empty_files: false,
             mkdir_existing_ok: false,
             delta_root_only: false,
             delta_repeat_items: false,
             children_repeat_items: false,
             empty_pages: false,
+            etag_settle: Duration::ZERO,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

@@ -84,9 +84,22 @@ struct Args {
     /// How long an asynchronous copy takes, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     copy_delay_ms: u64,
+    /// The copy monitor answers 202 exactly N times before the outcome, however long
+    /// the copy takes (default: 202 until the copy delay has passed).
+    #[arg(long, value_name = "N")]
+    copy_monitor_polls: Option<u32>,
+    /// A completed copy's monitor answers 303 See Other with Location: the new item.
+    #[arg(long)]
+    copy_monitor_redirect: bool,
+    /// The copy's 202 carries Content-Encoding: gzip and Content-Length: 0.
+    #[arg(long)]
+    copy_accepted_gzip: bool,
     /// Report sha1Hash beside quickXorHash (older Personal drives).
     #[arg(long)]
     legacy_sha1: bool,
+    /// 0-byte files report "hashes": {} (seen on Business).
+    #[arg(long)]
+    no_hashes_for_empty_files: bool,
     /// Creating a folder whose name exists answers 200 with it (observed on Personal)
     /// instead of the documented 409.
     #[arg(long)]
@@ -103,6 +116,10 @@ struct Args {
     /// An empty page with a nextLink before every following children or delta page.
     #[arg(long)]
     empty_pages: bool,
+    /// After an upload, the item "settles" for MS milliseconds: PATCH answers 412
+    /// (with If-Match) or 409 (without), then its eTag changes once more.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    etag_settle_ms: u64,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -207,12 +224,17 @@ impl Args {
             upload_session_expiry_status: self.upload_session_expiry_status,
             download_url_ttl: secs(self.download_url_ttl),
             copy_delay: Duration::from_millis(self.copy_delay_ms),
+            copy_monitor_polls: self.copy_monitor_polls,
+            copy_monitor_redirect: self.copy_monitor_redirect,
+            copy_accepted_gzip: self.copy_accepted_gzip,
             legacy_sha1: self.legacy_sha1,
+            no_hashes_for_empty_files: self.no_hashes_for_empty_files,
             mkdir_existing_ok: self.mkdir_existing_ok,
             delta_root_only: self.delta_root_only,
             delta_repeat_items: self.delta_repeat_items,
             children_repeat_items: self.children_repeat_items,
             empty_pages: self.empty_pages,
+            etag_settle: Duration::from_millis(self.etag_settle_ms),
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),
@@ -314,6 +336,15 @@ mod tests {
             "30",
             "--upload-session-expiry-status",
             "401",
+            "--children-repeat-items",
+            "--empty-pages",
+            "--no-hashes-for-empty-files",
+            "--copy-monitor-polls",
+            "3",
+            "--copy-monitor-redirect",
+            "--copy-accepted-gzip",
+            "--etag-settle-ms",
+            "250",
         ])
         .map(Args::into_config);
         let c = a.unwrap_or_else(|e| panic!("{e}"));
@@ -323,6 +354,17 @@ mod tests {
         assert!(!c.refresh_token_reuse);
         assert_eq!(c.latency, Duration::from_millis(30));
         assert_eq!(c.upload_session_expiry_status, 401);
+        assert!(c.children_repeat_items && c.empty_pages && c.no_hashes_for_empty_files);
+        assert_eq!(c.copy_monitor_polls, Some(3));
+        assert!(c.copy_monitor_redirect && c.copy_accepted_gzip);
+        assert_eq!(c.etag_settle, Duration::from_millis(250));
+        let d = Args::try_parse_from(["x"]).map(Args::into_config);
+        let d = d.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.upload_session_expiry_status, 404);
+        assert!(!d.children_repeat_items && !d.empty_pages && !d.no_hashes_for_empty_files);
+        assert_eq!(d.copy_monitor_polls, None);
+        assert!(!d.copy_monitor_redirect && !d.copy_accepted_gzip);
+        assert_eq!(d.etag_settle, Duration::ZERO);
         assert!(Args::try_parse_from(["x", "--fault-rate", "2"]).is_err());
         assert!(Args::try_parse_from(["x", "--upload-session-expiry-status", "403"]).is_err());
         assert!(Args::try_parse_from(["x", "--tls-cert", "a.pem"]).is_err());

@@ -75,13 +75,12 @@ fn early_answer(req: Request, mut resp: Response, early: Option<Early>) -> Respo
         // As before: the body is dropped unread (hyper reads what it has buffered and,
         // when more is coming, closes the connection after the answer).
         None => {}
-        Some(Early::Close) => {
-            // HTTP/2 has no Connection header: the unread stream is reset instead.
-            if req.version() < Version::HTTP_2 {
-                resp.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
+        // HTTP/2 has no Connection header: the unread stream is reset instead.
+        Some(Early::Close) if req.version() < Version::HTTP_2 => {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        Some(Early::Close) => {}
         Some(Early::Drain) => {
             // Read on in the background while hyper writes the answer.
             tokio::spawn(drain(req.into_body()));

@@ -5,8 +5,17 @@
 //! copy then runs asynchronously (here: after `config.copy_delay`). The monitor is polled
 //! with a plain GET and NO Authorization (a bearer sent there is refused with 401, as
 //! SharePoint's monitor does); it answers `202` with `inProgress` until done, then `200`
-//! with `status: completed` and `resourceId` (the observed current behaviour; the older
-//! OneDrive doc's `303 See Other` is not emulated), or `failed` with `errorCode`.
+//! with `status: completed` and `resourceId` (the observed current behaviour), or
+//! `failed` with `errorCode`, `statusDescription` and an `error` object
+//! (`{"code","message"}`).
+//!
+//! Variants seen on the service, each behind a flag (OneDrive/onedrive-api-docs#852,
+//! #80; O365/python-o365#872): `--copy-monitor-polls N` (exactly N 202s before the
+//! outcome, however long the copy takes: the number of 202s is undefined),
+//! `--copy-monitor-redirect` (the older OneDrive doc's `303 See Other` with `Location:`
+//! the new driveItem when done), `--copy-accepted-gzip` (the copy's 202 says
+//! `Content-Encoding: gzip` with `Content-Length: 0`); and the `copy_fail` scripted
+//! fault (the job ends `failed`).
 //!
 //! `@microsoft.graph.conflictBehavior` (query; default `fail`): the doc says it is "not
 //! supported for OneDrive Consumer", yet widely used clients (rclone) send `replace` to
@@ -40,30 +49,86 @@ enum JobStatus {
     Failed { code: String, message: String },
 }
 
+/// One copy job: where it stands, how often its monitor was polled, and the copy
+/// itself while nobody has made it yet.
+struct Job {
+    status: JobStatus,
+    polls: u32,
+    /// Taken by whoever makes the copy first: the timer (`config.copy_delay`), or the
+    /// monitor poll that ends the 202s with `--copy-monitor-polls`.
+    pending: Option<PendingCopy>,
+}
+
+/// What a copy job copies.
+struct PendingCopy {
+    source: String,
+    parent_id: String,
+    name: String,
+    conflict: Conflict,
+    /// A `copy_fail` fault: the job ends `failed`.
+    fails: bool,
+}
+
 /// Copy jobs by monitor id.
 #[derive(Default)]
 pub struct CopyJobs {
-    jobs: Arc<Mutex<HashMap<String, JobStatus>>>,
+    jobs: Arc<Mutex<HashMap<String, Job>>>,
 }
 
 impl CopyJobs {
     pub fn clear(&self) {
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.lock().clear();
     }
 
-    fn set(&self, id: &str, s: JobStatus) {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_owned(), s);
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(&self, id: &str) -> Option<JobStatus> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()
+    fn insert(&self, id: &str, pending: PendingCopy) {
+        self.lock().insert(
+            id.to_owned(),
+            Job {
+                status: JobStatus::InProgress,
+                polls: 0,
+                pending: Some(pending),
+            },
+        );
+    }
+
+    /// Makes the copy of job `id` unless it was made already (or the job is gone).
+    fn run(&self, state: &AppState, id: &str) {
+        let Some(p) = self.lock().get_mut(id).and_then(|j| j.pending.take()) else {
+            return;
+        };
+        let result = if p.fails {
+            Err(GraphError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "generalException",
+                "The copy failed (emulated fault).",
+            ))
+        } else {
+            state
+                .store
+                .copy(&p.source, &p.parent_id, Some(&p.name), p.conflict)
+        };
+        let status = match result {
+            Ok(new) => JobStatus::Completed(new.id),
+            Err(e) => JobStatus::Failed {
+                code: e.code,
+                message: e.message,
+            },
+        };
+        if let Some(j) = self.lock().get_mut(id) {
+            j.status = status;
+        }
+    }
+
+    /// Counts one poll of job `id`; its status and the number of polls so far.
+    fn poll(&self, id: &str) -> Option<(JobStatus, u32)> {
+        let mut g = self.lock();
+        let j = g.get_mut(id)?;
+        j.polls = j.polls.saturating_add(1);
+        Some((j.status.clone(), j.polls))
     }
 }
 
@@ -108,7 +173,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(GraphError::invalid_request("'name' must be a string.")),
     };
-    crate::store::names::validate_name(&name)?;
+    crate::store::names::validate_item_name(&name, item.is_folder())?;
     // Synchronous rejections: a taken name (unless replaced or renamed), not enough space.
     if let Some(existing) = store.child_by_name(&parent_id, &name)? {
         let replaceable = conflict == Conflict::Replace && !existing.is_folder();
@@ -120,34 +185,35 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     }
     store.check_quota(item.size)?;
     let job = new_job_id();
-    ctx.state.graph.copies.set(&job, JobStatus::InProgress);
+    ctx.state.graph.copies.insert(
+        &job,
+        PendingCopy {
+            source: item.id.clone(),
+            parent_id,
+            name,
+            conflict,
+            fails: ctx.copy_fails,
+        },
+    );
     let state = ctx.state.clone();
-    let (source, job_id, delay) = (item.id.clone(), job.clone(), ctx.state.config.copy_delay);
-    let fails = ctx.copy_fails;
+    let (job_id, delay) = (job.clone(), ctx.state.config.copy_delay);
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        let result = if fails {
-            Err(GraphError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "generalException",
-                "The copy failed (emulated fault).",
-            ))
-        } else {
-            state.store.copy(&source, &parent_id, Some(&name), conflict)
-        };
-        let status = match result {
-            Ok(new) => JobStatus::Completed(new.id),
-            Err(e) => JobStatus::Failed {
-                code: e.code,
-                message: e.message,
-            },
-        };
-        state.graph.copies.set(&job_id, status);
+        state.graph.copies.run(&state, &job_id);
     });
     let location = format!("{}{}{}", ctx.state.transfer_url, MONITOR_PREFIX, job);
     let mut resp = StatusCode::ACCEPTED.into_response();
+    let h = resp.headers_mut();
     if let Ok(v) = header::HeaderValue::from_str(&location) {
-        resp.headers_mut().insert(header::LOCATION, v);
+        h.insert(header::LOCATION, v);
+    }
+    if ctx.state.config.copy_accepted_gzip {
+        // Seen once (O365/python-o365#872): an empty 202 that says it is gzipped.
+        h.insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+        h.insert(header::CONTENT_LENGTH, header::HeaderValue::from(0u32));
     }
     Ok(resp)
 }
@@ -161,19 +227,56 @@ pub async fn monitor(State(state): State<AppState>, Path(id): Path<String>) -> R
 }
 
 fn monitor_inner(state: &AppState, id: &str) -> Response {
-    match state.graph.copies.get(id) {
-        None => GraphError::not_found("The monitor does not exist.").into_response(),
-        Some(JobStatus::InProgress) => json_response(
+    let copies = &state.graph.copies;
+    let Some((mut status, polls)) = copies.poll(id) else {
+        return GraphError::not_found("The monitor does not exist.").into_response();
+    };
+    if let Some(n) = state.config.copy_monitor_polls {
+        if polls <= n {
+            // `--copy-monitor-polls`: this many 202s, however long the copy takes.
+            status = JobStatus::InProgress;
+        } else if matches!(status, JobStatus::InProgress) {
+            // The 202s are used up: the copy is done now.
+            copies.run(state, id);
+            status = copies
+                .lock()
+                .get(id)
+                .map_or(JobStatus::InProgress, |j| j.status.clone());
+        }
+    }
+    match status {
+        JobStatus::InProgress => json_response(
             StatusCode::ACCEPTED,
             json!({"operation": "ItemCopy", "percentageComplete": 0.0, "status": "inProgress"}),
         ),
-        Some(JobStatus::Completed(rid)) => json_response(
+        JobStatus::Completed(rid) => {
+            let body = json!({"operation": "ItemCopy", "percentageComplete": 100.0, "resourceId": rid, "status": "completed"});
+            if !state.config.copy_monitor_redirect {
+                return json_response(StatusCode::OK, body);
+            }
+            // The OneDrive doc's answer: 303 to the new item (on Graph: it needs a
+            // token there), with the status body too.
+            let mut resp = json_response(StatusCode::SEE_OTHER, body);
+            let url = format!(
+                "{}/v1.0/drives/{}/items/{rid}",
+                state.public_url,
+                state.store.drive_id()
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&url) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            resp
+        }
+        JobStatus::Failed { code, message } => json_response(
             StatusCode::OK,
-            json!({"operation": "ItemCopy", "percentageComplete": 100.0, "resourceId": rid, "status": "completed"}),
-        ),
-        Some(JobStatus::Failed { code, message }) => json_response(
-            StatusCode::OK,
-            json!({"operation": "ItemCopy", "percentageComplete": 0.0, "status": "failed", "errorCode": code, "statusDescription": message}),
+            json!({
+                "operation": "ItemCopy",
+                "percentageComplete": 0.0,
+                "status": "failed",
+                "errorCode": code,
+                "statusDescription": message,
+                "error": {"code": code, "message": message},
+            }),
         ),
     }
 }

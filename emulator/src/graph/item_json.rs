@@ -226,15 +226,22 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
             && want("file")
         {
             // `{"hashes":{"quickXorHash","sha1Hash"?},"mimeType"}` (`sha1Hash` only in
-            // legacy-Personal mode).
+            // legacy-Personal mode); `"hashes":{}` for a file whose hashes were blanked,
+            // or an empty one with `--no-hashes-for-empty-files`
+            // (OneDrive/onedrive-api-docs#1704).
+            let blank =
+                it.hashes_blank() || (r.state.config.no_hashes_for_empty_files && it.size() == 0);
             let out = o.key("file");
-            out.extend_from_slice(b"{\"hashes\":{\"quickXorHash\":");
-            own(out, qxh);
-            if r.state.config.legacy_sha1
-                && let Some(sha1) = sha1
-            {
-                out.extend_from_slice(b",\"sha1Hash\":");
-                own(out, sha1);
+            out.extend_from_slice(b"{\"hashes\":{");
+            if !blank {
+                out.extend_from_slice(b"\"quickXorHash\":");
+                own(out, qxh);
+                if r.state.config.legacy_sha1
+                    && let Some(sha1) = sha1
+                {
+                    out.extend_from_slice(b",\"sha1Hash\":");
+                    own(out, sha1);
+                }
             }
             out.extend_from_slice(b"},\"mimeType\":");
             text(out, mime);

@@ -179,6 +179,11 @@ pub fn resolve_parent_ref(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
 /// `PATCH {item}`: 200 with the updated item.
 pub async fn patch(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> {
     let o = as_object(query::read_json(body).await?)?;
+    // Just uploaded, with `--etag-settle-ms`: 412/409 for a while (onedrive-api-docs#800).
+    ctx.state
+        .transfer
+        .settling
+        .check_patch(&item.id, &ctx.headers)?;
     query::check_preconditions(&ctx.headers, item)?;
     let mut patch = ItemPatch::default();
     for k in o.keys() {

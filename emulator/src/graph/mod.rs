@@ -48,12 +48,15 @@
 //!   first, then live items parents-first; paging sessions are kept for 64 rounds.
 //! - Copy keeps no mtime (observed on the service) and completes after
 //!   `config.copy_delay`; the monitor answers 202 `inProgress`, then 200 `completed`
-//!   (never 303). A copy into its own subtree is accepted and then fails.
+//!   (303 to the new item with `--copy-monitor-redirect`). A copy into its own subtree
+//!   is accepted and then fails.
 //! - PATCH applies every field or none (the service was seen applying part of one).
 //! - `createLink`'s URLs (`https://1drv.ms/...`) and `webUrl`s are not served.
 //! - Names: the support article's rules (invalid `" * : < > ? / \ |`, control
-//!   characters, leading/trailing spaces, reserved names, `~$`, `_vti_`) and a decoded
-//!   path < 400 characters; no per-name length limit and no trailing-dot rule.
+//!   characters, leading/trailing spaces, reserved names, `~$`, `_vti_`), folder names
+//!   not ending with `.` (Graph addressing page), and a decoded path < 400 characters;
+//!   no per-name length limit; the SharePoint-only rules (`forms` at a library root,
+//!   names starting with `~`) are not played (see `store::names`).
 //! - A folder `replace` conflict removes the existing item and creates a new folder.
 //! - `@microsoft.graph.sourceUrl` commits (`PUT` of a parent path with a JSON body) are
 //!   not routed yet: 405.
@@ -322,6 +325,8 @@ fn upload_target(ctx: &Ctx, base: &Item, path: Option<&[String]>) -> GraphResult
     let Some((name, dirs)) = path.and_then(<[String]>::split_last) else {
         return Ok(UploadTarget::Existing(base.id.clone()));
     };
+    // A bad file name is refused before any missing parent folder is made.
+    crate::store::names::validate_item_name(name, false)?;
     let parent = if dirs.is_empty() {
         base.id.clone()
     } else {

@@ -8,8 +8,9 @@
 //! - ids survive rename/move/content change; delete + recreate gives a new id. Ids are
 //!   Personal-style: the drive id is 16 uppercase hex digits, items are `{DRIVEID}!{n}`,
 //!   the root is `{DRIVEID}!101`.
-//! - names are unique per folder case-insensitively but keep their case; paths resolve
-//!   case-insensitively.
+//! - names are unique per folder case-insensitively and whatever their Unicode form
+//!   (NFC or NFD), but are stored as sent; paths resolve the same way
+//!   ([`names::name_key`], rclone/rclone#8634).
 //! - a folder's `size` is its whole subtree's.
 //! - `eTag` changes on content or metadata change, `cTag` on content change; a folder's
 //!   cTag also changes when any descendant changes, its eTag only with its own properties.
@@ -88,6 +89,10 @@ pub struct FileMeta {
     pub mime_type: String,
     pub quick_xor_hash: String,
     pub sha1_hash: Option<String>,
+    /// `file.hashes` is reported as `{}` (admin `POST /_emulator/hashes`; seen on
+    /// Business for 0-byte files, OneDrive/onedrive-api-docs#1704), until the content
+    /// changes.
+    pub hashes_blank: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -321,7 +326,8 @@ impl Store {
     }
 
     /// Resolves a decoded relative path (`a/b c/ü.txt`, segments split on `/`, empty
-    /// segments ignored) below `base`, case-insensitively. 404 when any segment is missing.
+    /// segments ignored) below `base`, names compared as [`names::name_key`] does. 404
+    /// when any segment is missing.
     pub fn resolve_path(&self, base: &str, path: &str) -> GraphResult<Item> {
         self.read().resolve_path(base, path)
     }
@@ -337,7 +343,8 @@ impl Store {
         self.read().find_special(name)
     }
 
-    /// The child of `parent` named `name` (case-insensitive). Err when `parent` is missing
+    /// The child of `parent` named `name` (compared as names are: case-insensitively,
+    /// Unicode forms alike). Err when `parent` is missing
     /// (404) or not a folder (400).
     pub fn child_by_name(&self, parent: &str, name: &str) -> GraphResult<Option<Item>> {
         let t = self.read();
@@ -421,8 +428,8 @@ impl Store {
         (t.epoch, t.seq)
     }
 
-    /// Items below `folder` whose name or description contains `query`
-    /// (case-insensitive), in tree pre-order.
+    /// Items below `folder` whose name or description contains `query` (compared as
+    /// names are: case-insensitively, Unicode forms alike), in tree pre-order.
     pub fn search(&self, folder: &str, query: &str) -> GraphResult<Vec<Item>> {
         self.read().search(folder, query)
     }
@@ -509,6 +516,18 @@ impl Store {
             return Ok(i);
         }
         self.write(|t| t.special(name))
+    }
+
+    /// Gives `id` a new eTag, nothing else changed (its cTag, content and times stay):
+    /// the service's eTag moving after an upload (`--etag-settle-ms`).
+    pub fn touch_etag(&self, id: &str) -> GraphResult<Item> {
+        self.write(|t| t.touch_etag(id))
+    }
+
+    /// Makes the file `id` report `"hashes": {}` until its content changes (its tags
+    /// do not change). 400 for a folder.
+    pub fn blank_hashes(&self, id: &str) -> GraphResult<Item> {
+        self.write(|t| t.blank_hashes(id))
     }
 
     /// Replaces a file's bytes WITHOUT touching its recorded size, hashes or tags (the

@@ -1,10 +1,50 @@
-//! Name and path rules of OneDrive (Graph notes §8.5), and the conflict-rename scheme.
+//! Name and path rules of OneDrive (Graph notes §8.5), how names are compared, and the
+//! conflict-rename scheme.
 //!
 //! The service rejects a bad name with `400 invalidRequest` (inner `invalidPath`), and a
-//! path whose decoded length reaches 400 characters with inner `pathIsTooLong`. The
-//! rules are the current ones for OneDrive (Personal, work/school and SharePoint Online).
+//! path whose decoded length reaches 400 characters with inner `pathIsTooLong`.
+//!
+//! Rules played (Microsoft support, "Restrictions and limitations in OneDrive and
+//! SharePoint" / "Invalid file names and file types", for OneDrive Personal, work or
+//! school and SharePoint in Microsoft 365; and Graph's "Addressing resources in a
+//! drive on OneDrive"), for files and folders alike unless said:
+//! - the characters `" * : < > ? / \ |` anywhere (support article), and control
+//!   characters (no printable name holds them; kept from before);
+//! - a leading or trailing space (support article);
+//! - the names `.lock`, `CON`, `PRN`, `AUX`, `NUL`, `COM0`-`COM9`, `LPT0`-`LPT9`,
+//!   `desktop.ini`, in any case (support article), and `.`, `..`;
+//! - a name starting with `~$`, and `_vti_` anywhere in a name (support article);
+//! - folders only: a name ending with a period (Graph addressing page: "Folder names
+//!   can't end with a period").
+//!
+//! Not played, as they are SharePoint/Business rules and the emulated drive is a
+//! Personal one: `forms` as a folder at a library's root, folder names (Business: any
+//! name) beginning with `~`, and the `#`/`%` ban of older SharePoint. No per-name
+//! length limit is documented.
+
+use unicode_normalization::UnicodeNormalization as _;
 
 use crate::error::GraphError;
+
+/// The form under which names are compared: two names are the same name when their
+/// keys are equal. The service compares names case-insensitively, and canonically
+/// equivalent Unicode forms (NFC `é` and NFD `e` + U+0301) count as the same name,
+/// while names are stored in the form sent (rclone/rclone#8634). So the key is the
+/// lowercase NFC form; names themselves are never rewritten.
+pub fn name_key(name: &str) -> String {
+    if name.is_ascii() {
+        // The common case: no normalization to do.
+        return name.to_ascii_lowercase();
+    }
+    name.to_lowercase().nfc().collect()
+}
+
+/// Whether two names are canonically equivalent (the same text in NFC and NFD, say)
+/// without being equal: a rename from one to the other does not take on the service
+/// (rclone/rclone#8634).
+pub fn same_text(a: &str, b: &str) -> bool {
+    a == b || a.nfc().eq(b.nfc())
+}
 
 /// Characters OneDrive refuses anywhere in a name (support article "Invalid file names
 /// and file types in OneDrive").
@@ -48,7 +88,20 @@ fn invalid_name(message: String) -> GraphError {
     GraphError::invalid_request(message).inner("invalidPath")
 }
 
-/// Checks one item name; `Err` is the service's 400.
+/// Checks the name of a file or folder to be (kept or created); `Err` is the service's
+/// 400 `invalidRequest` inner `invalidPath`.
+pub fn validate_item_name(name: &str, is_folder: bool) -> Result<(), GraphError> {
+    validate_name(name)?;
+    if is_folder && name.ends_with('.') {
+        return Err(invalid_name(
+            "Folder names cannot end with a period.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the rules every item name follows, files and folders alike (see the module
+/// docs); `Err` is the service's 400 `invalidRequest` inner `invalidPath`.
 pub fn validate_name(name: &str) -> Result<(), GraphError> {
     if name.is_empty() {
         return Err(invalid_name("The name of an item cannot be empty.".into()));
@@ -169,6 +222,33 @@ mod tests {
             assert_eq!(e.code, "invalidRequest");
             assert_eq!(e.inner_code.as_deref(), Some("invalidPath"));
         }
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_and_across_unicode_forms() {
+        assert_eq!(name_key("Caf\u{e9}.TXT"), name_key("cafe\u{301}.txt"));
+        assert_eq!(name_key("ABC.txt"), "abc.txt");
+        // KELVIN SIGN is canonically `K`.
+        assert_eq!(name_key("\u{212a}"), name_key("k"));
+        assert_ne!(name_key("cafe.txt"), name_key("caf\u{e9}.txt"));
+        assert!(same_text("Caf\u{e9}", "Cafe\u{301}"));
+        assert!(same_text("\u{212a}", "K"));
+        assert!(
+            !same_text("Caf\u{e9}", "caf\u{e9}"),
+            "case is not the same text"
+        );
+        assert!(!same_text("a", "b"));
+    }
+
+    #[test]
+    fn folders_cannot_end_with_a_period_files_can() {
+        for n in ["dir.", "a..", "x.y."] {
+            let e = validate_item_name(n, true).unwrap_err();
+            assert_eq!(e.inner_code.as_deref(), Some("invalidPath"));
+            assert!(validate_item_name(n, false).is_ok(), "{n}");
+        }
+        assert!(validate_item_name("dir.d", true).is_ok());
+        assert!(validate_item_name("CON", false).is_err());
     }
 
     #[test]

@@ -66,6 +66,8 @@ struct SavedFile {
     size: u64,
     quick_xor_hash: String,
     sha1_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    hashes_blank: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -152,7 +154,7 @@ impl Persist {
                 children_of
                     .entry(p.clone())
                     .or_default()
-                    .insert(n.name.to_lowercase(), n.id.clone());
+                    .insert(super::names::name_key(&n.name), n.id.clone());
             }
         }
         for n in saved.nodes {
@@ -168,6 +170,7 @@ impl Persist {
                         size: f.size,
                         quick_xor_hash: f.quick_xor_hash,
                         sha1_hash: f.sha1_hash,
+                        hashes_blank: f.hashes_blank,
                     })
                 }
                 None => Content::Folder {
@@ -257,6 +260,7 @@ impl Persist {
                             size: f.size,
                             quick_xor_hash: f.quick_xor_hash.clone(),
                             sha1_hash: f.sha1_hash.clone(),
+                            hashes_blank: f.hashes_blank,
                         })
                     }
                 };

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use jiff::Timestamp;
 
-use super::names::{numbered, validate_name, validate_path_len};
+use super::names::{name_key, numbered, same_text, validate_item_name, validate_path_len};
 use super::{
     Blob, Conflict, DeletedItem, DeltaBatch, DeltaEntry, DeltaItem, FileMeta, FsInfo, Item, ItemId,
     ItemKind, ItemPatch, PopulateSummary, Quota, SPECIAL_FOLDERS,
@@ -36,6 +36,9 @@ pub(crate) struct FileData {
     pub size: u64,
     pub quick_xor_hash: String,
     pub sha1_hash: Option<String>,
+    /// Hashes reported as `{}` until the content changes (see
+    /// [`super::FileMeta::hashes_blank`]).
+    pub hashes_blank: bool,
 }
 
 #[derive(Clone)]
@@ -227,6 +230,7 @@ impl Tree {
                     mime_type: f.mime_type.clone(),
                     quick_xor_hash: f.quick_xor_hash.clone(),
                     sha1_hash: f.sha1_hash.clone(),
+                    hashes_blank: f.hashes_blank,
                 }),
                 0,
             ),
@@ -254,10 +258,7 @@ impl Tree {
     }
 
     pub fn child_id(&self, parent: &str, name: &str) -> GraphResult<Option<ItemId>> {
-        Ok(self
-            .folder_children(parent)?
-            .get(&name.to_lowercase())
-            .cloned())
+        Ok(self.folder_children(parent)?.get(&name_key(name)).cloned())
     }
 
     pub fn resolve_path(&self, base: &str, path: &str) -> GraphResult<Item> {
@@ -269,7 +270,7 @@ impl Tree {
         let mut cur = self.node(base)?;
         for seg in segs.iter().map(AsRef::as_ref) {
             let next = match &cur.content {
-                Content::Folder { children, .. } => children.get(&seg.to_lowercase()),
+                Content::Folder { children, .. } => children.get(&name_key(seg)),
                 Content::File(_) => None,
             };
             cur = match next.and_then(|id| self.nodes.get(id)) {
@@ -454,7 +455,7 @@ impl Tree {
     /// Adds a detached node under `parent` (already checked to be a free name).
     fn attach(&mut self, parent: &str, mut node: Node, seq: u64, t: Timestamp) {
         node.parent = Some(parent.to_owned());
-        let key = node.name.to_lowercase();
+        let key = name_key(&node.name);
         let size = node.size();
         let id = node.id.clone();
         self.nodes.insert(id.clone(), node);
@@ -471,7 +472,7 @@ impl Tree {
     /// Removes `id` from its parent's children (the node itself stays in `nodes`).
     fn detach(&mut self, id: &str, seq: u64, t: Timestamp) {
         let Some(n) = self.nodes.get(id) else { return };
-        let (key, size, parent) = (n.name.to_lowercase(), n.size(), n.parent.clone());
+        let (key, size, parent) = (name_key(&n.name), n.size(), n.parent.clone());
         if let Some(p) = parent {
             if let Some(Node {
                 content: Content::Folder { children, .. },
@@ -494,7 +495,7 @@ impl Tree {
         is_folder: bool,
     ) -> GraphResult<(String, Option<ItemId>)> {
         let children = self.folder_children(parent)?;
-        let Some(existing) = children.get(&name.to_lowercase()) else {
+        let Some(existing) = children.get(&name_key(name)) else {
             return Ok((name.to_owned(), None));
         };
         match conflict {
@@ -506,7 +507,7 @@ impl Tree {
                 let mut n = 1;
                 loop {
                     let candidate = numbered(name, n, is_folder);
-                    if !children.contains_key(&candidate.to_lowercase()) {
+                    if !children.contains_key(&name_key(&candidate)) {
                         return Ok((candidate, None));
                     }
                     n += 1;
@@ -541,6 +542,7 @@ impl Tree {
             size: blob.len(),
             quick_xor_hash: blob.quick_xor_hash().to_owned(),
             sha1_hash: blob.sha1_hex().map(str::to_owned),
+            hashes_blank: false,
             blob,
         }
     }
@@ -553,7 +555,7 @@ impl Tree {
         name: &str,
         conflict: Conflict,
     ) -> GraphResult<(Item, bool)> {
-        validate_name(name)?;
+        validate_item_name(name, true)?;
         self.folder_children(parent)?;
         if let Some(existing) = self.child_id(parent, name)? {
             let n = self.node(&existing)?;
@@ -603,7 +605,7 @@ impl Tree {
         conflict: Conflict,
         fs: FsInfo,
     ) -> GraphResult<(Item, bool)> {
-        validate_name(name)?;
+        validate_item_name(name, false)?;
         self.folder_children(parent)?;
         let (name, replace) = self.settle_name(parent, name, conflict, false)?;
         if let Some(old) = replace {
@@ -659,6 +661,27 @@ impl Tree {
         self.get(id)
     }
 
+    pub fn touch_etag(&mut self, id: &str) -> GraphResult<Item> {
+        self.node(id)?;
+        let seq = self.bump();
+        if let Some(n) = self.nodes.get_mut(id) {
+            n.etag_seq = seq;
+            n.changed_seq = seq;
+        }
+        self.get(id)
+    }
+
+    pub fn blank_hashes(&mut self, id: &str) -> GraphResult<Item> {
+        match self.nodes.get_mut(id).map(|n| &mut n.content) {
+            Some(Content::File(f)) => f.hashes_blank = true,
+            Some(Content::Folder { .. }) => {
+                return Err(GraphError::invalid_request("Only files have hashes."));
+            }
+            None => return Err(GraphError::not_found("Item does not exist")),
+        }
+        self.get(id)
+    }
+
     pub fn set_blob_unchecked(&mut self, id: &str, blob: Blob) -> GraphResult<()> {
         let key = self.new_blob_key();
         match self.nodes.get_mut(id).map(|n| &mut n.content) {
@@ -677,9 +700,17 @@ impl Tree {
     pub fn update(&mut self, id: &str, patch: ItemPatch) -> GraphResult<Item> {
         let node = self.node(id)?;
         let is_root = node.parent.is_none();
+        let is_folder = node.is_folder();
         let cur_parent = node.parent.clone();
         let cur_name = node.name.clone();
-        let name_change = patch.name.as_ref().filter(|n| **n != cur_name).cloned();
+        // A new name that is the same text in another Unicode form (NFC/NFD) does not
+        // take: the service counts both as one name (rclone/rclone#8634). A change of
+        // case does.
+        let name_change = patch
+            .name
+            .as_ref()
+            .filter(|n| !same_text(n, &cur_name))
+            .cloned();
         let parent_change = patch
             .parent_id
             .as_ref()
@@ -693,7 +724,7 @@ impl Tree {
         let target_parent = parent_change.clone().or(cur_parent.clone());
         let target_name = name_change.clone().unwrap_or_else(|| cur_name.clone());
         if name_change.is_some() || parent_change.is_some() {
-            validate_name(&target_name)?;
+            validate_item_name(&target_name, is_folder)?;
             let Some(tp) = target_parent.as_deref() else {
                 return Err(GraphError::invalid_request("The item has no parent."));
             };
@@ -826,7 +857,7 @@ impl Tree {
         let name = new_name
             .map(str::to_owned)
             .unwrap_or_else(|| src.name.clone());
-        validate_name(&name)?;
+        validate_item_name(&name, is_folder)?;
         if self.folder_children(new_parent).is_err() {
             self.node(new_parent)?;
             return Err(not_a_folder("The destination"));
@@ -874,6 +905,7 @@ impl Tree {
                     self.used += f.size;
                     Content::File(FileData {
                         blob_key: self.new_blob_key(),
+                        hashes_blank: false,
                         ..f
                     })
                 }
@@ -1142,17 +1174,17 @@ impl Tree {
 
     pub fn search(&self, folder: &str, query: &str) -> GraphResult<Vec<Item>> {
         self.folder_children(folder)?;
-        let q = query.to_lowercase();
+        let q = name_key(query);
         Ok(self
             .subtree(folder)
             .iter()
             .skip(1)
             .filter_map(|id| self.nodes.get(id))
             .filter(|n| {
-                n.name.to_lowercase().contains(&q)
+                name_key(&n.name).contains(&q)
                     || n.description
                         .as_ref()
-                        .is_some_and(|d| d.to_lowercase().contains(&q))
+                        .is_some_and(|d| name_key(d).contains(&q))
             })
             .map(|n| self.snapshot(n))
             .collect())

@@ -23,6 +23,8 @@ pub trait ItemFields {
     fn file(&self) -> Option<(&str, &str, Option<&str>)>;
     /// A folder's number of children.
     fn child_count(&self) -> Option<u64>;
+    /// A file whose `hashes` are reported as `{}` (see [`super::FileMeta::hashes_blank`]).
+    fn hashes_blank(&self) -> bool;
     fn created(&self) -> Timestamp;
     fn modified(&self) -> Timestamp;
     fn fs_created(&self) -> Timestamp;
@@ -56,6 +58,9 @@ impl ItemFields for Item {
     }
     fn child_count(&self) -> Option<u64> {
         self.is_folder().then_some(self.child_count)
+    }
+    fn hashes_blank(&self) -> bool {
+        self.file().is_some_and(|f| f.hashes_blank)
     }
     fn created(&self) -> Timestamp {
         self.created
@@ -116,6 +121,9 @@ impl ItemFields for NodeView<'_> {
             Content::Folder { children, .. } => Some(children.len() as u64),
             Content::File(_) => None,
         }
+    }
+    fn hashes_blank(&self) -> bool {
+        matches!(&self.node.content, Content::File(f) if f.hashes_blank)
     }
     fn created(&self) -> Timestamp {
         self.node.created

@@ -10,6 +10,7 @@
 pub mod body;
 pub mod download;
 pub mod range;
+pub mod settle;
 pub mod signing;
 pub mod simple_upload;
 pub mod upload_session;
@@ -32,10 +33,11 @@ pub const DOWNLOAD_PREFIX: &str = "/_dl/";
 /// Path prefix of upload-session URLs.
 pub const UPLOAD_PREFIX: &str = "/_up/";
 
-/// Download-URL signing, upload sessions.
+/// Download-URL signing, upload sessions, items settling after an upload.
 pub struct TransferState {
     pub signer: signing::Signer,
     pub sessions: upload_session::Sessions,
+    pub settling: settle::Settling,
 }
 
 impl TransferState {
@@ -43,6 +45,7 @@ impl TransferState {
         Self {
             signer: signing::Signer::new(),
             sessions: upload_session::Sessions::new(config.upload_session_expiry_status == 401),
+            settling: settle::Settling::default(),
         }
     }
 }

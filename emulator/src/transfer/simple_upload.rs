@@ -40,6 +40,7 @@ pub async fn simple_upload(
 ) -> Response {
     match run(state, target, conflict, headers, body).await {
         Ok((item, created)) => {
+            state.transfer.settling.start(state, &item.id);
             let status = if created {
                 StatusCode::CREATED
             } else {
@@ -118,6 +119,8 @@ fn precheck(
             }
         }
         UploadTarget::New { parent, name } => {
+            // A bad name is refused before the body is read.
+            crate::store::names::validate_item_name(name, false)?;
             let existing = state.store.child_by_name(parent, name)?;
             match existing {
                 Some(it) if it.is_folder() => {

@@ -379,6 +379,8 @@ fn create(
                     "The name in the request body does not match the name in the path.",
                 ));
             }
+            // A bad name is refused at once, not after the upload.
+            crate::store::names::validate_item_name(path_name, false)?;
             let parent_item = state.store.get(parent)?;
             if !parent_item.is_folder() {
                 return Err(GraphError::invalid_request(
@@ -741,6 +743,7 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
         None => item,
     };
     s.finished = None;
+    state.transfer.settling.start(state, &item.id);
     let status = if created {
         StatusCode::CREATED
     } else {
