@@ -418,3 +418,191 @@ fn pages_that_repeat_items_or_come_empty_list_each_item_once() {
         assert_same(&lines(&quirky, walk), &expected, &format!("{walk:?}"));
     }
 }
+
+#[test]
+fn empty_hashes_are_checked_by_size_and_never_taken_for_corruption() {
+    // OneDrive/onedrive-api-docs#1704: `hashes: {}` for 0-byte files on Business.
+    let env = Env::with_config(onedrive_emulator::Config {
+        no_hashes_for_empty_files: true,
+        ..common::test_config()
+    });
+    let empty = env.write_local("empty.txt", b"");
+    env.cmd().arg("put").arg(&empty).assert().success();
+    let dst = env.local("got-empty.txt");
+    env.cmd()
+        .args(["get", "empty.txt"])
+        .arg(&dst)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&dst).unwrap(), b"");
+    // A chosen item whose hashes are blank: checked by size, downloaded whole.
+    let data = bytes(100_000, 29);
+    let id = env.seed_file("blank.bin", &data);
+    env.emu.state.store.blank_hashes(&id).unwrap();
+    let dst = env.local("blank.bin");
+    let out = env
+        .cmd()
+        .args(["get", "blank.bin"])
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    // The upload side: a stored item answered without hashes is checked by size.
+    let up = env.write_local("up.bin", &bytes(50_000, 30));
+    env.cmd().arg("put").arg(&up).assert().success();
+}
+
+#[test]
+fn copy_monitors_are_followed_however_they_answer() {
+    // OneDrive/onedrive-api-docs#852, #80: any number of 202s, a 303 to the new item;
+    // O365/python-o365#872: a 202 with `Content-Encoding: gzip` and no body.
+    let variants: [(&str, onedrive_emulator::Config); 3] = [
+        (
+            "several 202s",
+            onedrive_emulator::Config {
+                copy_monitor_polls: Some(4),
+                ..common::test_config()
+            },
+        ),
+        (
+            "303 when done",
+            onedrive_emulator::Config {
+                copy_monitor_redirect: true,
+                ..common::test_config()
+            },
+        ),
+        (
+            "gzip 202",
+            onedrive_emulator::Config {
+                copy_accepted_gzip: true,
+                ..common::test_config()
+            },
+        ),
+    ];
+    for (what, config) in variants {
+        let env = Env::with_config(config);
+        let data = bytes(10_000, 31);
+        env.seed_file("a.bin", &data);
+        env.seed_folder("to");
+        let out = env.cmd().args(["cp", "a.bin", "to"]).output().unwrap();
+        assert!(out.status.success(), "{what}: {}", stderr_of(&out));
+        assert_eq!(env.content("to/a.bin"), data, "{what}");
+    }
+}
+
+#[test]
+fn a_copy_that_fails_says_why_in_one_line() {
+    let env = Env::new();
+    env.seed_file("a.bin", b"abc");
+    env.seed_folder("to");
+    env.script([ScriptedFault {
+        copy_fail: true,
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env.cmd().args(["cp", "a.bin", "to"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("copy failed"), "{err}");
+    assert!(!env.exists("to/a.bin"));
+}
+
+#[test]
+fn an_etag_that_moves_after_the_upload_still_gets_the_modification_time() {
+    // OneDrive/onedrive-api-docs#800: 412 (with If-Match) / 409 (without) right after
+    // an upload, "later it worked".
+    let env = Env::with_config(onedrive_emulator::Config {
+        etag_settle: Duration::from_millis(800),
+        ..common::test_config()
+    });
+    let f = env.write_local("old.txt", b"written long ago");
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000); // 2001-09-09
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    let out = env.cmd().arg("put").arg(&f).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+    let item = env.item("old.txt").unwrap();
+    assert_eq!(
+        item.fs_modified.to_string(),
+        "2001-09-09T01:46:40Z",
+        "{item:?}"
+    );
+}
+
+#[test]
+fn two_unicode_forms_of_one_name_are_one_item() {
+    // rclone/rclone#8634: stored as sent, compared canonically.
+    let env = Env::new();
+    let nfc = "Caf\u{e9}.txt";
+    let nfd = "Cafe\u{301}.txt";
+    env.seed_file(nfc, b"old");
+    let f = env.write_local(nfd, b"new content");
+    env.cmd().arg("put").arg(&f).assert().success();
+    assert_eq!(
+        env.children(""),
+        vec![nfc.to_owned()],
+        "replaced, not a second file"
+    );
+    assert_eq!(env.content(nfc), b"new content");
+    // Either form of the path finds it.
+    let out = env.cmd().args(["get", nfd, "-"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(out.stdout, b"new content");
+    // A rename to the other form is answered 200 and does not take: not a success.
+    let out = env
+        .cmd()
+        .args(["info_set", nfc, &format!("{{\"name\": \"{nfd}\"}}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1);
+    assert!(
+        stderr_of(&out).contains("kept the name"),
+        "{}",
+        stderr_of(&out)
+    );
+    // put -r of a tree named in the other form finds what is there.
+    let tree = env.local("t");
+    std::fs::create_dir_all(tree.join(nfd.replace(".txt", ""))).unwrap();
+    std::fs::write(tree.join(nfd), b"same").unwrap();
+    env.cmd().args(["put", "-r"]).arg(&tree).assert().success();
+    let again = env.cmd().args(["put", "-r"]).arg(&tree).output().unwrap();
+    assert!(again.status.success(), "{}", stderr_of(&again));
+    assert!(
+        stderr_of(&again).contains("0 done") || stderr_of(&again).contains("skipped"),
+        "{}",
+        stderr_of(&again)
+    );
+}
+
+#[test]
+fn names_the_service_refuses_are_reported_with_its_reason() {
+    let env = Env::new();
+    for bad in ["a:b.txt", "CON", " lead.txt", "~$lock.docx", "x_vti_y"] {
+        let f = env.write_local(bad, b"x");
+        let out = env.cmd().arg("put").arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{bad:?}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("invalidPath") || err.contains("name"), "{err}");
+    }
+    // In a tree, the refused name fails alone: the rest goes up, exit 7 (partial).
+    let tree = env.local("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("ok.txt"), b"ok").unwrap();
+    std::fs::write(tree.join("bad:name.txt"), b"bad").unwrap();
+    let out = env.cmd().args(["put", "-r"]).arg(&tree).output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    assert_eq!(env.content("tree/ok.txt"), b"ok");
+    assert!(
+        stderr_of(&out).contains("bad:name.txt"),
+        "{}",
+        stderr_of(&out)
+    );
+}

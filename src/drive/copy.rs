@@ -52,10 +52,24 @@ pub async fn copy(
             return Ok(graph.get_item(&ItemRef::Id(id)).await?);
         }
         if job.is_failed() {
-            let why = job
-                .error_code
-                .or(job.status_description)
-                .unwrap_or_else(|| "no reason given".into());
+            // The monitor's `error` object (Graph's error shape) says most; older
+            // monitors give only `errorCode` / `statusDescription`.
+            let message = job
+                .extra
+                .get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(|m| m.as_str())
+                .map(str::to_owned);
+            let why = [job.error_code, message.or(job.status_description)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ");
+            let why = if why.is_empty() {
+                "no reason given".into()
+            } else {
+                why
+            };
             return Err(DriveError::Protocol(format!("copy failed: {why}")));
         }
         if started.elapsed() > max_wait {

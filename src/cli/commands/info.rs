@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{CommandResult, Ctx, fail, fail_http, to_value};
 use crate::cli::args::{InfoArgs, InfoSetArgs, LinkArgs, LinkScope, LinkType};
+use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::resolve::resolve;
 use crate::graph;
 
@@ -22,6 +23,23 @@ pub async fn info_set(ctx: &Ctx, a: &InfoSetArgs, data: Value) -> CommandResult 
         .update_item(&obj.item_ref(), &data, None)
         .await
         .map_err(fail_http("info_set", &a.object))?;
+    // The service answers 200 to a rename it does not make: to another Unicode form of
+    // the same name (it compares names canonically, rclone/rclone#8634). Never report
+    // success for a name the item does not have.
+    if let Some(wanted) = data.get("name").and_then(Value::as_str)
+        && item.name() != wanted
+    {
+        return Err(Failure::new(
+            ExitCode::Conflict,
+            format!(
+                "info_set '{}': the service kept the name {:?} instead of {:?} (it counts \
+                 both as the same name; rename to another name first)",
+                a.object,
+                item.name(),
+                wanted
+            ),
+        ));
+    }
     ctx.result(item)
 }
 
