@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::{GraphError, GraphResult};
-use crate::faults::ScriptedFault;
+use crate::faults::ScriptEntry;
 use crate::state::AppState;
 use crate::store::{Blob, Conflict, Item};
 
@@ -107,8 +107,8 @@ async fn faults_list(State(state): State<AppState>) -> Response {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
-    Many(Vec<ScriptedFault>),
-    One(ScriptedFault),
+    Many(Vec<ScriptEntry>),
+    One(ScriptEntry),
 }
 
 async fn faults_add(State(state): State<AppState>, body: Bytes) -> Response {
@@ -119,7 +119,7 @@ async fn faults_add(State(state): State<AppState>, body: Bytes) -> Response {
         };
         state
             .faults
-            .add_script(list)
+            .add_entries(list)
             .map_err(GraphError::invalid_request)?;
         Ok(json!({ "pending": state.faults.pending() }))
     })())

@@ -8,7 +8,7 @@
 //! - `--fault-rate P` picks a fraction P of the eligible requests (Graph calls, upload
 //!   fragments, downloads) with a ChaCha RNG seeded by `--seed`: the same seed and the
 //!   same sequence of requests give the same faults;
-//! - `POST /_emulator/faults` queues scripted faults ([`ScriptedFault`]) that take
+//! - `POST /_emulator/faults` queues scripted faults ([`ScriptEntry`]) that take
 //!   precedence (and consume no randomness): "the next 3 fragment PUTs answer 503 with
 //!   Retry-After: 1", "cut the next download after 1 MiB", and the behaviours of the
 //!   service's public bug reports (an answer lost after the work was done, a fragment
@@ -104,14 +104,66 @@ pub enum DownloadAnswer {
     Html,
 }
 
-/// A fault script entry (`POST /_emulator/faults` takes one or a list).
-///
-/// Exactly one kind: `status`, `cut_after`, `stall_after`, `drop_session`, `answer` or
-/// `copy_fail`; the other fields refine it or select the requests it applies to (see
-/// [`ScriptedFault::validate`] for the combinations refused).
+/// A fault script entry in the basic form: a status (with `Retry-After`) or a cut, on
+/// some requests. Kept as it was for code that builds entries in Rust (struct literals
+/// naming every field); [`ScriptEntry`] is the full form, with the other kinds and
+/// options, that `POST /_emulator/faults` takes. Every `ScriptedFault` converts into a
+/// `ScriptEntry` with the same meaning.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptedFault {
+    pub route: FaultRoute,
+    /// How many matching requests fail (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Answer this status (400..=599) instead of serving the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Retry-After` seconds to send with `status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// Cut the connection after this many body bytes (response body for downloads and
+    /// other GETs, request body for uploads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_after: Option<u64>,
+    /// Only requests with this method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only requests whose path contains this string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_contains: Option<String>,
+}
+
+impl From<ScriptedFault> for ScriptEntry {
+    fn from(f: ScriptedFault) -> Self {
+        Self {
+            count: f.count,
+            status: f.status,
+            retry_after: f.retry_after,
+            cut_after: f.cut_after,
+            method: f.method,
+            path_contains: f.path_contains,
+            ..Self::new(f.route)
+        }
+    }
+}
+
+impl ScriptedFault {
+    /// See [`ScriptEntry::validate`].
+    pub fn validate(&self) -> Result<(), String> {
+        ScriptEntry::from(self.clone()).validate()
+    }
+}
+
+/// A fault script entry, as `POST /_emulator/faults` takes it (one or a list) and
+/// `GET /_emulator/faults` lists it.
+///
+/// Exactly one kind: `status`, `cut_after`, `stall_after`, `drop_session`, `answer` or
+/// `copy_fail`; the other fields refine it or select the requests it applies to (see
+/// [`ScriptEntry::validate`] for the combinations refused).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptEntry {
     pub route: FaultRoute,
     /// How many matching requests fail (default 1).
     #[serde(default = "one")]
@@ -173,7 +225,7 @@ fn one() -> u32 {
     1
 }
 
-impl ScriptedFault {
+impl ScriptEntry {
     /// An entry for `route` with no kind yet (to fill in; `count` 1).
     pub fn new(route: FaultRoute) -> Self {
         Self {
@@ -326,7 +378,7 @@ pub struct CopyFails;
 pub struct Faults {
     rate: f64,
     rng: Mutex<ChaCha8Rng>,
-    script: Mutex<VecDeque<ScriptedFault>>,
+    script: Mutex<VecDeque<ScriptEntry>>,
     injected: AtomicU64,
     /// Stall faults whose request or response is still held.
     stalled: Arc<AtomicU64>,
@@ -347,18 +399,25 @@ impl Faults {
         }
     }
 
-    /// Queues scripted faults (after validating every one).
+    /// Queues scripted faults in the basic form (after validating every one; none is
+    /// queued when one is refused).
     pub fn add_script(&self, faults: Vec<ScriptedFault>) -> Result<(), String> {
-        for f in &faults {
+        self.add_entries(faults.into_iter().map(ScriptEntry::from).collect())
+    }
+
+    /// Queues script entries (after validating every one; none is queued when one is
+    /// refused).
+    pub fn add_entries(&self, entries: Vec<ScriptEntry>) -> Result<(), String> {
+        for f in &entries {
             f.validate()?;
         }
         let mut q = lock(&self.script);
-        q.extend(faults.into_iter().filter(|f| f.count > 0));
+        q.extend(entries.into_iter().filter(|f| f.count > 0));
         Ok(())
     }
 
     /// Scripted faults not yet used up.
-    pub fn pending(&self) -> Vec<ScriptedFault> {
+    pub fn pending(&self) -> Vec<ScriptEntry> {
         lock(&self.script).iter().cloned().collect()
     }
 
@@ -526,10 +585,13 @@ mod tests {
     fn script_precedes_and_runs_out() {
         let f = faults(0.0, 0);
         f.add_script(vec![ScriptedFault {
+            route: FaultRoute::Fragment,
             count: 2,
             status: Some(503),
             retry_after: Some(1),
-            ..ScriptedFault::new(FaultRoute::Fragment)
+            cut_after: None,
+            method: None,
+            path_contains: None,
         }])
         .unwrap_or_default();
         assert_eq!(f.decide(FaultRoute::Graph, &Method::GET, "/v1.0/me"), None);
