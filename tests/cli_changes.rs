@@ -179,7 +179,7 @@ fn a_410_starts_over_and_compares_with_the_last_known_state() {
     // The service can no longer serve the link: 410 Gone, then a full enumeration.
     env.emu.state.store.delete(&env.id_of("w/old.txt")).unwrap();
     env.seed_file("w/fresh.txt", b"f");
-    env.script([onedrive_emulator::faults::ScriptedFault {
+    env.script([onedrive_emulator::faults::ScriptEntry {
         status: Some(410),
         path_contains: Some("delta".into()),
         ..common::fault(onedrive_emulator::faults::FaultRoute::Graph)

@@ -4,13 +4,13 @@
 mod common;
 
 use common::{Env, bytes, fault, stderr_of};
-use onedrive_emulator::faults::{FaultRoute, ScriptedFault};
+use onedrive_emulator::faults::{FaultRoute, ScriptEntry};
 
 #[test]
 fn throttled_graph_call_is_retried() {
     let env = Env::new();
     env.seed_file("t.txt", b"t");
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         status: Some(503),
         retry_after: Some(0),
         ..fault(FaultRoute::Graph)
@@ -25,7 +25,7 @@ fn upload_session_survives_a_broken_fragment() {
     let data = bytes(4 * 327_680 + 99, 11);
     let f = env.write_local("resume.bin", &data);
     // the second fragment's connection breaks after 1000 bytes
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(1000),
         path_contains: None,
         ..fault(FaultRoute::Fragment)
@@ -46,7 +46,7 @@ fn upload_session_survives_server_errors_on_fragments() {
     let env = Env::new();
     let data = bytes(3 * 327_680, 12);
     let f = env.write_local("s.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         status: Some(500),
         count: 2,
         ..fault(FaultRoute::Fragment)
@@ -64,7 +64,7 @@ fn a_broken_download_is_retried() {
     let env = Env::new();
     let data = bytes(200_000, 13);
     env.seed_file("d.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(5000),
         ..fault(FaultRoute::Download)
     }]);
@@ -141,7 +141,7 @@ fn a_download_broken_mid_body_is_resumed_with_ranges() {
     let data = bytes(600_000, 14);
     env.seed_file("m.bin", &data);
     // twice: the body stops after 150,000 bytes (headers long sent)
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(150_000),
         count: 2,
         ..fault(FaultRoute::Download)

@@ -9,11 +9,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Env, bytes, fault, stderr_of};
-use onedrive_emulator::faults::{DownloadAnswer, Early, FaultRoute, ScriptedFault};
+use onedrive_emulator::faults::{DownloadAnswer, Early, FaultRoute, ScriptEntry};
 
 /// A 429 with `Retry-After` sent before the upload's body is read.
-fn early_429(early: Early, count: u32, method: &str) -> ScriptedFault {
-    ScriptedFault {
+fn early_429(early: Early, count: u32, method: &str) -> ScriptEntry {
+    ScriptEntry {
         status: Some(429),
         retry_after: Some(1),
         early: Some(early),
@@ -55,7 +55,7 @@ fn an_early_answer_that_closes_the_connection_is_survived() {
         });
         let data = bytes(3_000_000, 2);
         let f = env.write_local("closed.bin", &data);
-        env.script([ScriptedFault {
+        env.script([ScriptEntry {
             early,
             ..early_429(Early::Close, 2, "PUT")
         }]);
@@ -72,7 +72,7 @@ fn early_answers_to_fragments_are_waited_for_or_survived() {
         let env = Env::new();
         let data = bytes(4 * 327_680 + 7, 3 + i as u8);
         let f = env.write_local("frag.bin", &data);
-        env.script([ScriptedFault {
+        env.script([ScriptEntry {
             route: FaultRoute::Fragment,
             ..early_429(early, 2, "PUT")
         }]);
@@ -106,7 +106,7 @@ fn a_fragment_cut_with_a_kept_prefix_resumes_where_the_session_says() {
     let env = Env::new();
     let data = bytes(4 * 327_680 + 7, 21);
     let f = env.write_local("prefix.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(100_000),
         keep: true,
         ..fault(FaultRoute::Fragment)
@@ -126,7 +126,7 @@ fn fragments_stored_but_answered_with_an_error_are_not_lost_or_doubled() {
         let env = Env::new();
         let data = bytes(3 * 327_680 + 11, 22);
         let f = env.write_local(name, &data);
-        env.script([ScriptedFault {
+        env.script([ScriptEntry {
             status: Some(503),
             after: true,
             count,
@@ -144,7 +144,7 @@ fn a_vanished_upload_session_is_replaced_by_a_new_one() {
     let env = Env::new();
     let data = bytes(3 * 327_680 + 5, 23);
     let f = env.write_local("vanish.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         drop_session: true,
         ..fault(FaultRoute::Fragment)
     }]);
@@ -194,7 +194,7 @@ fn get_with_answer(
     let env = Env::new();
     let data = bytes(len, 25);
     env.seed_file("f.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         answer: Some(answer),
         ..fault(FaultRoute::Download)
     }]);
@@ -220,11 +220,11 @@ fn a_resume_answered_with_the_whole_file_keeps_the_file_right() {
     let data = bytes(3 * 1024 * 1024, 26);
     env.seed_file("r.bin", &data);
     env.script([
-        ScriptedFault {
+        ScriptEntry {
             cut_after: Some(1024 * 1024),
             ..fault(FaultRoute::Download)
         },
-        ScriptedFault {
+        ScriptEntry {
             answer: Some(DownloadAnswer::Whole),
             ..fault(FaultRoute::Download)
         },
@@ -260,7 +260,7 @@ fn an_empty_or_html_answer_is_never_written_as_content() {
         assert!(out.stdout.is_empty(), "{answer:?}: nothing on stdout");
 
         let dst = env.local("f.bin");
-        env.script([ScriptedFault {
+        env.script([ScriptEntry {
             answer: Some(answer),
             ..fault(FaultRoute::Download)
         }]);
@@ -282,7 +282,7 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
     let data = bytes(2 * 1024 * 1024, 27);
     env.seed_file("s.bin", &data);
     // A download that stops after 100 KB without closing.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         stall_after: Some(100_000),
         ..fault(FaultRoute::Download)
     }]);
@@ -297,7 +297,7 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     // A Graph call that never answers.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         stall_after: Some(0),
         ..fault(FaultRoute::Graph)
     }]);
@@ -312,7 +312,7 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
     // A fragment whose body the service stops reading.
     let up = bytes(3 * 327_680 + 1, 28);
     let f = env.write_local("up.bin", &up);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         stall_after: Some(1000),
         ..fault(FaultRoute::Fragment)
     }]);
@@ -334,7 +334,7 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.content("up.bin"), up);
     // Without retries, a stall is one line naming what happened.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         stall_after: Some(0),
         ..fault(FaultRoute::Graph)
     }]);
@@ -496,7 +496,7 @@ fn a_copy_that_fails_says_why_in_one_line() {
     let env = Env::new();
     env.seed_file("a.bin", b"abc");
     env.seed_folder("to");
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         copy_fail: true,
         ..fault(FaultRoute::Graph)
     }]);

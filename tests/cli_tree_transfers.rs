@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use common::{Env, bytes, fault, stderr_of, sum_requests, wait_until};
-use onedrive_emulator::faults::{FaultRoute, ScriptedFault};
+use onedrive_emulator::faults::{FaultRoute, ScriptEntry};
 
 /// 2021-03-04 05:06:07.89 UTC: a time with a fraction, stored at whole seconds.
 const MTIME_MS: u64 = 1_614_834_367_890;
@@ -298,7 +298,7 @@ fn a_redownload_keeps_the_file_mode_and_the_partial_is_private() {
     assert_eq!(mode, 0o600, "a re-download must not widen permissions");
 
     // A download that keeps breaking leaves its .partial, 0600, for the next run.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(200_000),
         count: 20,
         ..fault(FaultRoute::Download)
@@ -364,7 +364,7 @@ fn a_refused_download_url_is_fetched_again_and_is_not_an_auth_problem() {
     let env = Env::new();
     env.seed_file("r.bin", &bytes(300_000, 4));
     // The pre-authenticated URL answers 401 (expired): the item is read again.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         status: Some(401),
         ..fault(FaultRoute::Download)
     }]);
@@ -373,7 +373,7 @@ fn a_refused_download_url_is_fetched_again_and_is_not_an_auth_problem() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(std::fs::read(&dst).unwrap(), bytes(300_000, 4));
     // Refused every time: an error, but exit 1, never 4 ("sign in again").
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         status: Some(401),
         count: 10,
         ..fault(FaultRoute::Download)
@@ -412,7 +412,7 @@ fn a_simple_upload_cut_while_sending_reports_the_services_answer() {
     let f = env.write_local("taken.bin", &data);
     // The connection breaks while the body is sent, as when the service answers 409
     // early and closes: the answer must still be reported, and fast.
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(10_000),
         count: 10,
         method: Some("PUT".into()),
@@ -510,7 +510,7 @@ fn throttled_fragments_wait_for_retry_after_then_continue() {
     let env = Env::new();
     let data = bytes(4 * 327_680, 13);
     let f = env.write_local("t.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         status: Some(429),
         retry_after: Some(1),
         count: 2,
@@ -596,7 +596,7 @@ fn a_killed_get_resumes_its_partial() {
     const CUT: u64 = 8_000_000;
     let data = bytes(SIZE, 21);
     env.seed_file("k.bin", &data);
-    env.script([ScriptedFault {
+    env.script([ScriptEntry {
         cut_after: Some(CUT),
         ..fault(FaultRoute::Download)
     }]);

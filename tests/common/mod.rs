@@ -150,14 +150,11 @@ impl Env {
 
     /// Bytes of request bodies the emulator has received so far.
     /// Queues scripted emulator faults (see [`fault`]).
-    pub fn script(
-        &self,
-        faults: impl IntoIterator<Item = onedrive_emulator::faults::ScriptedFault>,
-    ) {
+    pub fn script(&self, faults: impl IntoIterator<Item = onedrive_emulator::faults::ScriptEntry>) {
         self.emu
             .state
             .faults
-            .add_script(faults.into_iter().collect())
+            .add_entries(faults.into_iter().collect())
             .expect("valid scripted faults");
     }
 
@@ -314,7 +311,7 @@ pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) 
 /// default there), so new fault kinds need no change here.
 pub fn fault(
     route: onedrive_emulator::faults::FaultRoute,
-) -> onedrive_emulator::faults::ScriptedFault {
+) -> onedrive_emulator::faults::ScriptEntry {
     serde_json::from_value(serde_json::json!({ "route": route, "count": 1 }))
         .expect("a fault with only a route")
 }

@@ -57,8 +57,11 @@ impl Emu {
         let running = onedrive_emulator::start(config)
             .await
             .expect("start emulator");
+        // Raw answers: in a workspace build another crate may turn on reqwest's gzip
+        // feature, which would decode bodies and drop `Content-Encoding`.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
             .build()
             .expect("client");
         let token = access_token(&running);
