@@ -606,3 +606,42 @@ fn names_the_service_refuses_are_reported_with_its_reason() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn retries_stop_at_the_retry_budget_with_one_line() {
+    // A service that keeps throttling: the client gives up when --retry-max-time is
+    // spent, not after --retries, and says what the service answered.
+    let env = Env::new();
+    env.script([ScriptEntry {
+        status: Some(503),
+        retry_after: Some(1),
+        count: 1000,
+        ..fault(FaultRoute::Graph)
+    }]);
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .args(["ls", "--retries", "100", "--retry-max-time", "3"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("503"), "{}", stderr_of(&out));
+    let tries = env.emu.state.faults.injected();
+    // 1 s apart within 3 s: the first try and at most 3 retries.
+    assert!((2..=4).contains(&tries), "{tries} requests");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // And --retries bounds it when it is the smaller.
+    env.emu.state.faults.clear_script();
+    env.script([ScriptEntry {
+        status: Some(503),
+        retry_after: Some(0),
+        count: 1000,
+        ..fault(FaultRoute::Graph)
+    }]);
+    let before = env.emu.state.faults.injected();
+    let out = env.cmd().args(["--retries", "2", "ls"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(env.emu.state.faults.injected() - before, 3);
+}
