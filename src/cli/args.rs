@@ -1,8 +1,9 @@
 //! Command-line arguments: every command and option of python-onedrive's `onedrive-cli`,
 //! plus the new ones the Graph port needs (`auth --device`, `put --rename`, `--json`, ...).
 //!
-//! Global options go *before* the command, as in the original: `mkdir -p` (parents) and
-//! `-p/--path` (force path reading) share a letter, so they cannot both be global.
+//! Global options may come before or after the command (`ls Docs --json`), except
+//! `-p/--path` and `-i/--id`, which go before it as in the original: `mkdir -p`
+//! (parents) and `-p/--path` (force path reading) share a letter.
 
 use std::path::PathBuf;
 
@@ -32,32 +33,50 @@ reading.";
 #[command(name = "onedrive-cli", version, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     /// Writable state file (YAML) holding the client id and tokens [default: ~/.lcrc]
-    #[arg(short = 'c', long, value_name = "PATH", env = "ONEDRIVE_CLI_CONFIG")]
+    #[arg(
+        short = 'c',
+        long,
+        value_name = "PATH",
+        env = "ONEDRIVE_CLI_CONFIG",
+        global = true
+    )]
     pub config: Option<PathBuf>,
 
-    /// Read object arguments only as paths, never as ids
+    /// Read object arguments only as paths, never as ids (before the command: `mkdir -p`
+    /// means parents)
     #[arg(short = 'p', long = "path", conflicts_with = "id")]
     pub path: bool,
 
-    /// Read object arguments only as ids, never as paths
+    /// Read object arguments only as ids, never as paths (before the command)
     #[arg(short = 'i', long = "id")]
     pub id: bool,
 
     /// Print only this key of each result object, or a template such as
     /// '{id} {name} {parentReference.path}'; objects missing a key are skipped
-    #[arg(short = 'k', long = "object-key", value_name = "TEMPLATE")]
+    #[arg(
+        short = 'k',
+        long = "object-key",
+        value_name = "TEMPLATE",
+        global = true
+    )]
     pub object_key: Option<String>,
 
     /// Accepted for compatibility; input and output are always UTF-8
-    #[arg(short = 'e', long, value_name = "ENC", default_value = "utf-8")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "ENC",
+        default_value = "utf-8",
+        global = true
+    )]
     pub encoding: String,
 
     /// Machine output: the result as one JSON document
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
 
     /// Trace requests on stderr (tokens and codes are redacted)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub debug: bool,
 
     #[command(flatten)]
@@ -401,10 +420,18 @@ pub struct MvArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Files and folders alike go to the recycle bin, as in the original. An argument that ends \
+with '/' (as \"$DIR/$FILE\" does when $FILE is empty) names a whole folder: it is refused \
+unless -r is given. The drive root is never removed. A missing object is reported and the \
+others are still deleted; if some were deleted and some failed, the exit code is 7.")]
 pub struct RmArgs {
     /// Objects to delete; a missing one is reported and the others still deleted
     #[arg(required = true)]
     pub objects: Vec<String>,
+    /// Allow arguments that end with '/' (a folder named as a folder)
+    #[arg(short = 'r', long = "recursive")]
+    pub recursive: bool,
 }
 
 #[derive(Args, Debug)]

@@ -168,6 +168,9 @@ fn drive_failure_line(what: &str, object: Option<&str>, err: &crate::drive::Driv
             f
         }
         D::Http(h) => Failure::new(exit_for_kind(h.kind()), format!("{prefix}: {h}")),
+        D::Destination(inner) => {
+            drive_failure_line(&format!("{what}: destination folder"), None, inner)
+        }
         D::Local { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             Failure::new(ExitCode::NotFound, format!("{prefix}: {err}"))
         }

@@ -71,7 +71,22 @@ fn usage_line(e: &clap::Error) -> String {
     } else {
         msg
     };
-    format!("{msg} (see --help)")
+    match suggestion(e) {
+        Some(s) => format!("{msg}; did you mean '{s}'? (see --help)"),
+        None => format!("{msg} (see --help)"),
+    }
+}
+
+/// clap's "a similar subcommand/argument exists" for an unknown one (`lst`, `--objets`).
+fn suggestion(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg]
+        .into_iter()
+        .find_map(|k| match e.get(k)? {
+            ContextValue::String(s) => Some(s.clone()),
+            ContextValue::Strings(v) => v.first().cloned(),
+            _ => None,
+        })
 }
 
 /// Prints one failure line on stderr.

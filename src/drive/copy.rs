@@ -39,7 +39,9 @@ pub async fn copy(
     folder: &ItemRef,
     max_wait: Duration,
 ) -> Result<DriveItem> {
-    let dest = folder_parent_ref(graph, folder).await?;
+    let dest = folder_parent_ref(graph, folder)
+        .await
+        .map_err(DriveError::destination)?;
     let monitor = graph.copy_item(item, &dest, None, None).await?;
     let started = std::time::Instant::now();
     let mut attempt = 0;
@@ -99,7 +101,12 @@ pub async fn move_to(graph: &GraphClient, item: &ItemRef, folder: &ItemRef) -> R
             other => Ok::<_, DriveError>(other.clone()),
         }
     };
-    let (dest, item) = tokio::try_join!(folder_parent_ref(graph, folder), by_id)?;
+    let dest = async {
+        folder_parent_ref(graph, folder)
+            .await
+            .map_err(DriveError::destination)
+    };
+    let (dest, item) = tokio::try_join!(dest, by_id)?;
     let dest = ParentRef {
         drive_id: None,
         id: dest.id,

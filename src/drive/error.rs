@@ -32,9 +32,19 @@ pub enum DriveError {
     /// The service answered something inconsistent (e.g. a copy that never finished).
     #[error("{0}")]
     Protocol(String),
+    /// The destination folder of a copy, move or new folder could not be used (missing,
+    /// a file, …): the failure is about it, not about the object being copied or moved,
+    /// and an error line must name it.
+    #[error("destination folder: {0}")]
+    Destination(Box<DriveError>),
 }
 
 impl DriveError {
+    /// Marks a failure as the destination folder's (see [`DriveError::Destination`]).
+    pub fn destination(e: impl Into<DriveError>) -> Self {
+        DriveError::Destination(Box::new(e.into()))
+    }
+
     pub fn local(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         DriveError::Local {
             path: path.into(),

@@ -23,7 +23,25 @@ pub fn split_name(name: &str) -> (Option<String>, String) {
 
 /// Creates `name` (which may contain a path) in `parent`. With `parents`, missing
 /// intermediate folders are created and an existing folder is success.
+///
+/// A 404 can only be about where the folder goes (the new name does not exist yet):
+/// it comes back as [`DriveError::Destination`].
 pub async fn mkdir(
+    graph: &GraphClient,
+    parent: &ItemRef,
+    name: &str,
+    parents: bool,
+    metadata: Option<&Value>,
+) -> Result<DriveItem> {
+    create(graph, parent, name, parents, metadata)
+        .await
+        .map_err(|e| match e {
+            DriveError::Http(h) if h.kind() == ErrorKind::NotFound => DriveError::destination(h),
+            e => e,
+        })
+}
+
+async fn create(
     graph: &GraphClient,
     parent: &ItemRef,
     name: &str,

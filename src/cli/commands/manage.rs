@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{CommandResult, Ctx, fail, fail_http};
+use super::{CommandResult, Ctx, fail_http};
 use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
+use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
+use crate::drive::DriveError;
 use crate::drive::{copy, mkdir as mk};
 
 /// How long `cp` waits for the service's asynchronous copy.
@@ -14,34 +16,91 @@ const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
 
 pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> CommandResult {
     let parent = ctx.object(a.folder.as_deref());
+    // Where the folder goes: the FOLDER argument, and the path inside NAME.
+    let (dir, _) = mk::split_name(&a.name);
+    let place = match (a.folder.as_deref(), dir) {
+        (Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
+        (Some(f), None) => f.to_owned(),
+        (None, Some(d)) => d,
+        (None, None) => "/".to_owned(),
+    };
+    // -p creates the missing folders of NAME's path, never the FOLDER argument.
+    let hint = if !a.parents && a.folder.is_none() && place != "/" {
+        " (-p creates missing parents)"
+    } else {
+        ""
+    };
     let item = mk::mkdir(&ctx.graph, &parent.item_ref(), &a.name, a.parents, metadata)
         .await
-        .map_err(fail("mkdir", &a.name))?;
+        .map_err(fail_into("mkdir", &a.name, &place, hint))?;
     ctx.result(item)
 }
 
 pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
     let src = ctx.object(Some(&a.file));
     let dst = ctx.object(a.folder.as_deref());
+    let place = a.folder.as_deref().unwrap_or("/");
     let item = copy::copy(&ctx.graph, &src.item_ref(), &dst.item_ref(), COPY_MAX_WAIT)
         .await
-        .map_err(fail("cp", &a.file))?;
+        .map_err(fail_into("cp", &a.file, place, "; cp copies into a folder"))?;
     ctx.result(item)
 }
 
 pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
     let src = ctx.object(Some(&a.object));
     let dst = ctx.object(a.folder.as_deref());
+    let place = a.folder.as_deref().unwrap_or("/");
+    let hint = "; mv moves into a folder (to rename, use info_set OBJECT '{\"name\": \"NEW\"}')";
     let item = copy::move_to(&ctx.graph, &src.item_ref(), &dst.item_ref())
         .await
-        .map_err(fail("mv", &a.object))?;
+        .map_err(fail_into("mv", &a.object, place, hint))?;
     ctx.result(item)
+}
+
+/// The failure line of a command that puts `object` into the folder `place`: a failure
+/// of the destination names the destination (with `hint` on what the command does),
+/// any other names the object.
+fn fail_into<'a>(
+    what: &'a str,
+    object: &'a str,
+    place: &'a str,
+    hint: &'a str,
+) -> impl Fn(DriveError) -> Failure + 'a {
+    move |e| match e {
+        DriveError::Destination(inner) => {
+            let mut f = match *inner {
+                DriveError::NotAFolder => Failure::new(
+                    ExitCode::Error,
+                    format!("{what}: destination '{place}' is a file, not a folder"),
+                ),
+                inner => drive_failure(&format!("{what}: destination folder"), Some(place), &inner),
+            };
+            f.message.push_str(hint);
+            f
+        }
+        e => drive_failure(what, Some(object), &e),
+    }
 }
 
 /// Deletes every object; a failure is reported and the others are still deleted. The
 /// exit code is the failure's own when all failures agree (e.g. 3 for missing objects),
 /// else 1.
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
+    // Every argument is checked before anything is deleted.
+    for o in &a.objects {
+        let obj = ctx.object(Some(o));
+        if matches!(obj.item_ref(), crate::graph::ItemRef::Root) {
+            return Err(Failure::usage(format!(
+                "rm '{o}': the drive root cannot be removed"
+            )));
+        }
+        if !a.recursive && names_a_folder(o) {
+            return Err(Failure::usage(format!(
+                "rm '{o}': ends with '/', which names a whole folder (an empty variable \
+                 after the '/'?); add -r to remove the folder"
+            )));
+        }
+    }
     let mut failures: Vec<Failure> = Vec::new();
     let mut deleted = Vec::new();
     for o in &a.objects {
@@ -54,7 +113,10 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     let Some(last) = failures.pop() else {
         return ctx.result(deleted);
     };
-    let code = if failures.iter().all(|f| f.code == last.code) {
+    let code = if !deleted.is_empty() {
+        // Some were deleted: a script must not read this as "nothing happened".
+        ExitCode::Partial
+    } else if failures.iter().all(|f| f.code == last.code) {
         last.code
     } else {
         ExitCode::Error
@@ -62,5 +124,17 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     for f in &failures {
         crate::cli::report(f);
     }
+    if !deleted.is_empty() && ctx.show_results {
+        // What was deleted goes to stdout (as on success), what failed to stderr.
+        if let Some(out) = ctx.result(deleted)? {
+            crate::cli::commands::print_partial(ctx, out)?;
+        }
+    }
     Err(Failure::new(code, last.message))
+}
+
+/// An argument naming a folder as a folder: a trailing '/' (or an empty last
+/// component), which is what `"$DIR/$FILE"` gives when `$FILE` is empty.
+fn names_a_folder(arg: &str) -> bool {
+    arg.ends_with('/')
 }

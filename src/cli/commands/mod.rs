@@ -71,6 +71,13 @@ impl Ctx {
     }
 }
 
+/// Prints the result of a multi-object command that partly failed (its failures go to
+/// stderr and set exit 7): what was done stays visible on stdout, as on success.
+pub fn print_partial(ctx: &Ctx, out: Out) -> Result<(), Failure> {
+    let text = crate::cli::output::render(&out.value, &ctx.output);
+    crate::cli::output::print(&text).map(|_| ())
+}
+
 pub fn to_value(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
