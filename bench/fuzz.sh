@@ -12,13 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CASES=${CASES:-100000}
 SECS=${SECS:-120}
-cargo test --release --test fuzz_parsers --no-run
-props=$(cargo test --release --test fuzz_parsers -- --list 2>/dev/null | sed -n 's/: test$//p')
+# The test binary itself, so that `timeout` stops the property, not only cargo.
+bin=$(cargo test --release --test fuzz_parsers --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*fuzz_parsers[^"]*\)".*/\1/p' | tail -n1)
+[ -x "$bin" ] || { echo "cannot build tests/fuzz_parsers.rs" >&2; exit 1; }
+props=$("$bin" --list 2>/dev/null | sed -n 's/: test$//p')
 status=0
 for p in $props; do
     start=$(date +%s)
     if PROPTEST_CASES=$CASES timeout "$SECS" \
-        cargo test -q --release --test fuzz_parsers -- --exact "$p" >/tmp/fuzz-$$.log 2>&1; then
+        "$bin" -q --exact "$p" >/tmp/fuzz-$$.log 2>&1; then
         echo "$p: $CASES cases passed in $(( $(date +%s) - start )) s"
     elif [ $? -eq 124 ]; then
         echo "$p: no failure within ${SECS} s (time limit before $CASES cases)"

@@ -194,6 +194,15 @@ struct Fake {
 }
 
 fn fake(answer: fn(&str) -> Response) -> Fake {
+    fake_with_headers(answer, |_, _| None)
+}
+
+/// A server answering `special(path, headers)` where it gives an answer, else
+/// `answer(path)`.
+fn fake_with_headers(
+    answer: fn(&str) -> Response,
+    special: fn(&str, &axum::http::HeaderMap) -> Option<Response>,
+) -> Fake {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -203,7 +212,9 @@ fn fake(answer: fn(&str) -> Response) -> Fake {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().fallback(move |uri: Uri| async move { answer(uri.path()) });
+    let app = Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| async move {
+        special(uri.path(), &headers).unwrap_or_else(|| answer(uri.path()))
+    });
     rt.spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -452,4 +463,134 @@ fn a_full_local_disk_keeps_the_partial_and_leaves_the_destination_alone() {
         .success();
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     assert!(env.bytes_out() - before <= data.len() as u64 - kept + 65_536);
+}
+
+/// A 1,000-byte file without a download URL: its bytes come from `…/content`, which
+/// the fakes below answer directly (as a server may; no redirect).
+fn item_with_download_url(path: &str) -> Response {
+    let _ = path;
+    json(
+        StatusCode::OK,
+        r#"{"id":"F!1","name":"a.bin","size":1000,"file":{"mimeType":"application/octet-stream"},"parentReference":{"path":"/drive/root:"}}"#,
+    )
+}
+
+/// The 1,000 bytes the fake serves: byte i is i % 251.
+fn thousand() -> Vec<u8> {
+    (0..1000u32).map(|i| (i % 251) as u8).collect()
+}
+
+/// The `a-b` of a `Range: bytes=a-b` header.
+fn range_of(headers: &axum::http::HeaderMap) -> Option<(usize, usize)> {
+    let v = headers
+        .get("range")?
+        .to_str()
+        .ok()?
+        .strip_prefix("bytes=")?;
+    let (a, b) = v.split_once('-')?;
+    if a.is_empty() {
+        let n: usize = b.parse().ok()?;
+        return Some((1000 - n.min(1000), 999));
+    }
+    let a: usize = a.parse().ok()?;
+    let b: usize = if b.is_empty() { 999 } else { b.parse().ok()? };
+    Some((a, b.min(999)))
+}
+
+fn get_from(f: &Fake, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_for(dir.path(), f);
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&path)
+        .args(args)
+        .current_dir(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+#[test]
+fn a_chunked_html_page_is_never_written_as_content() {
+    // OneDrive/onedrive-api-docs#133: an HTML error page with 200, here without a
+    // Content-Length (chunked), so only its type tells it from the file.
+    let f = fake_with_headers(item_with_download_url, |path, _| {
+        path.ends_with("/content").then(|| {
+            let page =
+                futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+                    b"<!DOCTYPE html><html><body>Sorry, something went wrong</body></html>",
+                ))]);
+            (
+                [("content-type", "text/html; charset=utf-8")],
+                axum::body::Body::from_stream(page),
+            )
+                .into_response()
+        })
+    });
+    let (out, dir) = get_from(&f, &["get", "a.bin", "out.bin"]);
+    assert_fails(&out, 1, "HTML");
+    assert!(!dir.path().join("out.bin").exists());
+    let (out, _) = get_from(&f, &["get", "-b", "0-99", "a.bin"]);
+    assert_fails(&out, 1, "HTML");
+}
+
+#[test]
+fn a_206_wider_or_shorter_than_asked_gives_exactly_the_range() {
+    // Wider: the whole file as a 206.
+    let wide = fake_with_headers(item_with_download_url, |path, _| {
+        path.ends_with("/content").then(|| {
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [("content-range", "bytes 0-999/1000")],
+                thousand(),
+            )
+                .into_response()
+        })
+    });
+    let (out, _) = get_from(&wide, &["get", "-b", "100-199", "a.bin"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(out.stdout, &thousand()[100..200]);
+    // Shorter: at most 100 bytes per answer; the rest is asked for.
+    let short = fake_with_headers(item_with_download_url, |path, headers| {
+        if !path.ends_with("/content") {
+            return None;
+        }
+        let (a, b) = range_of(headers).unwrap_or((0, 999));
+        let end = b.min(a + 99);
+        Some(
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [("content-range", format!("bytes {a}-{end}/1000"))],
+                thousand()[a..=end].to_vec(),
+            )
+                .into_response(),
+        )
+    });
+    for (range, from, to) in [("0-499", 0, 500), ("200-", 200, 1000), ("-250", 750, 1000)] {
+        let (out, _) = get_from(&short, &["get", "-b", range, "a.bin"]);
+        assert!(out.status.success(), "{range}: {}", stderr_of(&out));
+        assert_eq!(out.stdout, &thousand()[from..to], "{range}");
+    }
+    // A server that ignores a suffix range and sends the file's start as a 206: the
+    // bytes before the range are skipped, the rest asked for.
+    let start_only = fake_with_headers(item_with_download_url, |path, _| {
+        path.ends_with("/content").then(|| {
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [("content-range", "bytes 0-99/1000")],
+                thousand()[..100].to_vec(),
+            )
+                .into_response()
+        })
+    });
+    let (out, _) = get_from(&start_only, &["get", "-b", "-250", "a.bin"]);
+    assert_fails(&out, 1, "a.bin");
+    let (out, dir) = get_from(&short, &["get", "a.bin", "whole.bin"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        std::fs::read(dir.path().join("whole.bin")).unwrap(),
+        thousand()
+    );
 }

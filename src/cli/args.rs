@@ -52,7 +52,9 @@ pub struct Cli {
     pub id: bool,
 
     /// Print only this key of each result object, or a template such as
-    /// '{id} {name} {parentReference.path}'; objects missing a key are skipped
+    /// '{id} {name} {parentReference.path}'; objects missing a key are skipped (with a
+    /// warning when none has it). Lists keep the original's '- ' layout: add --raw for
+    /// bare values (e.g. to pipe ids into xargs)
     #[arg(
         short = 'k',
         long = "object-key",
@@ -74,6 +76,11 @@ pub struct Cli {
     /// Machine output: the result as one JSON document
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Values only, one per line, nothing around them (for xargs and while-read): list
+    /// elements, or each object's -k line; a mapping gives 'key<TAB>value' lines
+    #[arg(long, global = true, conflicts_with = "json")]
+    pub raw: bool,
 
     /// Trace requests on stderr (tokens and codes are redacted)
     #[arg(long, global = true)]

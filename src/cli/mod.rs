@@ -120,6 +120,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let opts = OutputOptions {
         json: cli.json,
         template,
+        raw: cli.raw,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -128,6 +129,14 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         .map_err(|e| Failure::new(ExitCode::Error, format!("cannot start runtime: {e}")))?;
     let result = rt.block_on(commands::run(cli))?;
     if let Some(out) = result {
+        if let Some(t) = &opts.template {
+            warn_if_unmatched(
+                &out.value,
+                out.human_value.as_ref(),
+                t,
+                cli.object_key.as_deref(),
+            );
+        }
         let text = match (out.human, out.human_value) {
             (Some(h), _) if !opts.json && opts.template.is_none() => h,
             (_, Some(hv)) if !opts.json => output::render(&hv, &opts),
@@ -136,6 +145,35 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         output::print(&text)?;
     }
     Ok(())
+}
+
+/// `-k` with a key no result object has would print nothing and exit 0, which reads
+/// as "nothing there": say so on stderr (a typo such as `-k nmae`).
+fn warn_if_unmatched(
+    value: &serde_json::Value,
+    human: Option<&serde_json::Value>,
+    t: &Template,
+    spec: Option<&str>,
+) {
+    use serde_json::Value;
+    let objects = |v: &Value| -> Vec<Value> {
+        match v {
+            Value::Object(_) => vec![v.clone()],
+            Value::Array(items) => items.iter().filter(|i| i.is_object()).cloned().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut candidates = objects(value);
+    if let Some(h) = human {
+        candidates.extend(objects(h));
+    }
+    if !candidates.is_empty() && candidates.iter().all(|o| t.render(o).is_none()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "onedrive-cli: warning: -k {}: no result has these keys",
+            spec.unwrap_or("")
+        );
+    }
 }
 
 fn init_tracing(debug: bool) {

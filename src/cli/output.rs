@@ -217,6 +217,8 @@ pub fn print(text: &str) -> Result<bool, crate::cli::exit::Failure> {
 pub struct OutputOptions {
     pub json: bool,
     pub template: Option<Template>,
+    /// `--raw`: values only, one per line (see [`to_raw`]).
+    pub raw: bool,
 }
 
 /// Writes a list one element at a time, exactly as [`render`] writes the whole list
@@ -254,6 +256,9 @@ impl<'o, W: std::io::Write> ListWriter<'o, W> {
                 self.out.write_all(sep.as_bytes())?;
                 let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
                 self.out.write_all(indented.join("\n").as_bytes())?;
+            } else if self.opts.raw {
+                self.out
+                    .write_all(to_raw(&Value::Array(vec![e])).as_bytes())?;
             } else {
                 self.out
                     .write_all(to_human(&Value::Array(vec![e])).as_bytes())?;
@@ -296,9 +301,51 @@ pub fn render(data: &Value, opts: &OutputOptions) -> String {
         let mut s = serde_json::to_string_pretty(data).unwrap_or_else(|_| "null".into());
         s.push('\n');
         s
+    } else if opts.raw {
+        to_raw(data)
     } else {
         to_human(data)
     }
+}
+
+/// `--raw`: one value per line with nothing around it, for `xargs`, `while read` and
+/// `cut`: a list gives its elements (after `-k`, each object's line), a mapping its
+/// `key<TAB>value` pairs (keys sorted), a scalar itself. Nested values are compact
+/// JSON on their line. A value that holds a newline stays one line (`\n` escaped),
+/// so a line is always one value.
+pub fn to_raw(data: &Value) -> String {
+    fn one(v: &Value) -> String {
+        let s = match v {
+            Value::String(s) => s.clone(),
+            Value::Array(_) | Value::Object(_) => v.to_string(),
+            other => other.to_string(),
+        };
+        s.replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+    }
+    let mut out = String::new();
+    match data {
+        Value::Array(items) => {
+            for v in items {
+                out.push_str(&one(v));
+                out.push('\n');
+            }
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for k in keys {
+                let _ = writeln!(out, "{k}\t{}", one(&map[k]));
+            }
+        }
+        Value::Null => {}
+        other => {
+            out.push_str(&one(other));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Human units as the original prints quota: one decimal and the largest unit of B, K,
@@ -332,14 +379,17 @@ mod tests {
             OutputOptions {
                 json: true,
                 template: None,
+                raw: false,
             },
             OutputOptions {
                 json: false,
                 template: Some(Template::parse("name").unwrap()),
+                ..Default::default()
             },
             OutputOptions {
                 json: true,
                 template: Some(Template::parse("{id}:{name}").unwrap()),
+                ..Default::default()
             },
         ];
         for opts in &opts_all {
@@ -412,7 +462,8 @@ mod tests {
                 &objs,
                 &OutputOptions {
                     json: false,
-                    template: Some(t)
+                    template: Some(t),
+                    ..Default::default()
                 }
             ),
             "- a\n- b\n"
@@ -424,7 +475,8 @@ mod tests {
                 &objs,
                 &OutputOptions {
                     json: false,
-                    template: Some(t)
+                    template: Some(t),
+                    ..Default::default()
                 }
             ),
             "- 1 a /drive/root:\n"
@@ -441,6 +493,7 @@ mod tests {
         let opts = OutputOptions {
             json: false,
             template: Some(t),
+            ..Default::default()
         };
         assert_eq!(render(&json!({"name": "x"}), &opts), "");
         assert_eq!(render(&json!({"size": 5}), &opts), "5\n");
@@ -460,6 +513,7 @@ mod tests {
         let opts = OutputOptions {
             json: true,
             template: None,
+            ..Default::default()
         };
         let s = render(&json!({"b": 1, "a": [1, 2]}), &opts);
         let back: Value = serde_json::from_str(&s).unwrap();

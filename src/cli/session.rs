@@ -67,6 +67,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         // Already checked by `run` before any request.
         output: super::output::OutputOptions {
             json: cli.json,
+            raw: cli.raw,
             template: cli
                 .object_key
                 .as_deref()

@@ -47,8 +47,9 @@ pub use state_dir::StateDir;
 const STATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Longest wait for the refresh lock: its holder is refreshing the token over the
-/// network, retries included.
-const REFRESH_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+/// network, retries included (up to `--retry-max-time`, 600 s by default, plus the
+/// idle limit of its last attempt).
+const REFRESH_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(900);
 
 /// Environment variable that shortens or lengthens both lock waits (seconds), for
 /// scripts that would rather fail fast, and for tests.

@@ -71,9 +71,14 @@ pub struct DownloadOptions {
     /// Set the local file's modification time to the item's (default in the CLI).
     pub preserve_mtime: bool,
     pub partials: Option<PartialRegistry>,
+    /// Stdout is a terminal the user did not ask for by name (`get X`, not `get X -`):
+    /// content that is not text is refused before its first byte is written
+    /// ([`DriveError::BinaryToTerminal`]), as curl does.
+    pub refuse_binary: bool,
 }
 
-/// How often a download broken mid-body is resumed (with `Range`) before giving up.
+/// How often in a row a download broken mid-body (or ended short) is resumed with
+/// `Range` without receiving a byte before giving up.
 const MAX_RESUMES: u32 = 5;
 /// How often the item is read again for a fresh download URL (expired, or changed).
 const MAX_REFRESHES: u32 = 2;
@@ -83,7 +88,9 @@ fn parse_content_range(v: &str) -> Option<(u64, u64)> {
     let spec = v.trim().strip_prefix("bytes")?.trim();
     let (range, _total) = spec.split_once('/')?;
     let (a, b) = range.split_once('-')?;
-    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+    let (a, b): (u64, u64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    // A range that ends before it starts, or at the last u64, is no range.
+    (a <= b && b < u64::MAX).then_some((a, b))
 }
 
 /// Downloads `object` to `dst`: reads the item, then [`download_item`].
@@ -147,6 +154,14 @@ struct Stdout {
     out: std::io::StdoutLock<'static>,
     len: u64,
     hasher: QuickXorHash,
+    /// See [`DownloadOptions::refuse_binary`].
+    refuse_binary: bool,
+}
+
+/// Whether the first bytes of a file are not text: a NUL, or bytes that are not UTF-8
+/// (a character cut at the end of the chunk is fine).
+fn looks_binary(first: &[u8]) -> bool {
+    first.contains(&0) || std::str::from_utf8(first).is_err_and(|e| e.error_len().is_some())
 }
 
 impl Sink for Stdout {
@@ -157,6 +172,9 @@ impl Sink for Stdout {
         &self.hasher
     }
     fn write(&mut self, data: &[u8]) -> Result<bool> {
+        if self.len == 0 && self.refuse_binary && looks_binary(data) {
+            return Err(DriveError::BinaryToTerminal);
+        }
         match self.out.write_all(data) {
             Ok(()) => {
                 self.hasher.update(data);
@@ -190,6 +208,7 @@ async fn to_stdout(
         out: std::io::stdout().lock(),
         len: 0,
         hasher: QuickXorHash::new(),
+        refuse_binary: opts.refuse_binary,
     };
     let got = receive(graph, item, &mut out, opts).await?;
     if got.complete {
@@ -446,7 +465,10 @@ async fn receive(
     // Absolute offset of the sink's first byte: 0 for the file, the first byte the
     // service sent for a user range (`-b -500` is only known from its answer).
     let mut base: Option<u64> = opts.range.is_none().then_some(0);
+    // Resumes in a row that brought no byte (reset by progress), and where the last
+    // one started.
     let mut resumes = 0u32;
+    let mut resumed_at = 0u64;
     let mut refreshes = 0u32;
     let mut written = 0u64;
     let mut ask = missing_range(sink, opts)?;
@@ -501,10 +523,19 @@ async fn receive(
         // The first byte wanted: after what the sink holds; for the first answer to a
         // user range, the range's first byte (only known from a 206, or from the size
         // when the service ignored Range and sent the whole file).
+        // The user range's bytes, when the file's length is known (from the item, or
+        // the `/N` of a Content-Range): never more than those are written, whatever a
+        // 200 or 206 answer covers. A 206 to a suffix range of unknown length (`/*`)
+        // is the only answer taken as it comes.
+        let user = match (opts.range, total) {
+            (Some(_), Some(_)) => Some(user_range_bounds(opts.range, total)?),
+            (Some(_), None) if dl.is_partial() => None,
+            (Some(_), None) => return Err(user_range_bounds(opts.range, None).unwrap_err()),
+            (None, _) => None,
+        };
         let base_now = match base {
             Some(b) => b,
-            None if dl.is_partial() => start,
-            None => user_range_bounds(opts.range, total)?.0,
+            None => user.map_or(start, |u| u.0),
         };
         base = Some(base_now);
         let want = base_now + sink.len();
@@ -514,26 +545,53 @@ async fn receive(
             )));
         }
         if start < want {
-            // A 200 to a ranged request (OneDrive/onedrive-api-docs#62, #133): the
-            // service sent from an earlier byte; what was asked for is cut out of it.
-            tracing::debug!("the service ignored Range; skipping {} bytes", want - start);
+            // A 200 to a ranged request (OneDrive/onedrive-api-docs#62, #133), or a
+            // 206 that starts earlier: what was asked for is cut out of it.
+            tracing::debug!(
+                "the service sent {} bytes before the range; skipping them",
+                want - start
+            );
         }
         let mut skip = want - start;
         // The last byte wanted: the user range's, else the file's.
-        let wanted_end = match opts.range {
-            Some(_) if dl.is_partial() => body_end,
-            Some(_) => Some(user_range_bounds(opts.range, total)?.1),
-            None => body_end,
+        let wanted_end = match user {
+            Some(u) => Some(u.1),
+            None if opts.range.is_some() => body_end,
+            None => total.and_then(|t| t.checked_sub(1)).or(body_end),
         };
         let expected_end = match (wanted_end, body_end) {
             (Some(w), Some(b)) => Some(w.min(b)),
             (w, b) => w.or(b),
         };
-        let span = expected_end.map(|e| e + 1 - base_now).unwrap_or(0);
+        let span = expected_end.map_or(0, |e| (e + 1).saturating_sub(base_now));
         let mut stream = Box::pin(dl.into_stream());
         loop {
             match stream.next().await {
-                None => break 'fetching,
+                None => {
+                    // An answer that ended before what was wanted (a short 206): ask for
+                    // the rest rather than end short.
+                    let next = base_now + sink.len();
+                    if next > resumed_at {
+                        // Progress since the last resume: the limit is on resumes
+                        // that bring nothing.
+                        resumes = 0;
+                        resumed_at = next;
+                    }
+                    match wanted_end.filter(|end| next <= *end) {
+                        Some(end) if resumes < MAX_RESUMES => {
+                            resumes += 1;
+                            tracing::debug!("the answer ended at byte {next}; asking for the rest");
+                            ask = Some(crate::graph::ByteRange::FromTo(next, end));
+                            continue 'fetching;
+                        }
+                        Some(_) => {
+                            return Err(DriveError::Protocol(format!(
+                                "the service kept ending its answers early (at byte {next})"
+                            )));
+                        }
+                        None => break 'fetching,
+                    }
+                }
                 Some(Ok(chunk)) => {
                     let mut data = &chunk[..];
                     let dropped = skip.min(data.len() as u64) as usize;
@@ -554,7 +612,7 @@ async fn receive(
                     }
                     written += data.len() as u64;
                     opts.progress.report(sink.len(), span.max(sink.len()));
-                    if expected_end.is_some_and(|end| base_now + sink.len() > end) {
+                    if wanted_end.is_some_and(|end| base_now + sink.len() > end) {
                         break 'fetching;
                     }
                 }
@@ -563,6 +621,10 @@ async fn receive(
                     let Some(end) = expected_end.filter(|end| next <= *end) else {
                         return Err(e.into());
                     };
+                    if next > resumed_at {
+                        resumes = 0;
+                        resumed_at = next;
+                    }
                     if resumes >= MAX_RESUMES {
                         return Err(e.into());
                     }
@@ -742,6 +804,12 @@ mod tests {
         assert_eq!(parse_content_range("bytes 10-10/*"), Some((10, 10)));
         assert_eq!(parse_content_range("items 1-2/3"), None);
         assert_eq!(parse_content_range("bytes */2048"), None);
+        assert_eq!(parse_content_range("bytes 9-3/2048"), None);
+        assert_eq!(
+            parse_content_range("bytes 0-18446744073709551615/*"),
+            None,
+            "no overflow later"
+        );
     }
 
     #[test]

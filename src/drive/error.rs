@@ -37,6 +37,11 @@ pub enum DriveError {
     /// and an error line must name it.
     #[error("destination folder: {0}")]
     Destination(Box<DriveError>),
+    /// Content that is not text, about to go to a terminal nobody asked for by name.
+    #[error(
+        "binary content is not written to a terminal; give a destination file, or '-' to write it here anyway"
+    )]
+    BinaryToTerminal,
 }
 
 impl DriveError {

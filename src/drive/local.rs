@@ -20,8 +20,10 @@ pub const READ_CHUNK: usize = 1 << 20;
 
 /// A request body streaming `len` bytes of `path` from `offset`, read `READ_CHUNK` at a
 /// time on the blocking pool; each chunk is also handed to `observe` (hashing) before
-/// it is sent. A file that became shorter ends the stream with an error, so a changed
-/// file can never be sent as a fragment of the wrong length.
+/// it is sent. A file that became shorter, or whose size or modification time changed
+/// since the body was opened (checked after every chunk, on the open file), ends the
+/// stream with an error: the request then cannot complete, so a fragment never carries
+/// bytes of two versions (and a last fragment never commits them).
 pub fn file_body(
     path: &Path,
     offset: u64,
@@ -31,9 +33,13 @@ pub fn file_body(
     let mut file = std::fs::File::open(path).map_err(|e| DriveError::local(path, e))?;
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| DriveError::local(path, e))?;
+    let opened = file
+        .metadata()
+        .map(|m| (m.len(), m.modified().ok()))
+        .map_err(|e| DriveError::local(path, e))?;
     let state = (Some(file), offset, offset + len, observe);
     let stream =
-        futures_util::stream::try_unfold(state, |(file, pos, end, mut observe)| async move {
+        futures_util::stream::try_unfold(state, move |(file, pos, end, mut observe)| async move {
             let Some(mut file) = file else {
                 return Ok(None);
             };
@@ -43,7 +49,14 @@ pub fn file_body(
             let want = ((end - pos) as usize).min(READ_CHUNK);
             let (file, buf) = tokio::task::spawn_blocking(move || {
                 let mut buf = vec![0u8; want];
-                let r = file.read_exact(&mut buf).map(|_| buf);
+                let r = file.read_exact(&mut buf).and_then(|()| {
+                    let now = file.metadata().map(|m| (m.len(), m.modified().ok()))?;
+                    if now == opened {
+                        Ok(buf)
+                    } else {
+                        Err(std::io::Error::other("the file changed while it was read"))
+                    }
+                });
                 (file, r)
             })
             .await

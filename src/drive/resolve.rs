@@ -61,7 +61,11 @@ impl Object {
         }
     }
 
+    /// A path from the root. The form the service gives in `parentReference.path`
+    /// (`/drive/root:/Documents`, which this tool prints too) is read as the same path.
     fn path(arg: &str) -> Object {
+        let arg = arg.trim_start_matches('/');
+        let arg = arg.strip_prefix("drive/root:").unwrap_or(arg);
         let p = arg.trim_matches('/');
         if p.is_empty() {
             Object::Root

@@ -315,7 +315,16 @@ async fn set_modified_after_upload(
                     "eTag moved after the upload ({e}); reading the item again in {d:?}"
                 );
                 tokio::time::sleep(d).await;
-                etag = graph.get_item(&id).await?.e_tag;
+                etag = match graph.get_item(&id).await {
+                    Ok(fresh) => fresh.e_tag,
+                    Err(e) => {
+                        tracing::warn!(
+                            "{}: uploaded, but its modification time could not be set ({e})",
+                            item.name()
+                        );
+                        return Ok(item);
+                    }
+                };
             }
             Err(e) => return Err(e.into()),
         }
@@ -546,6 +555,9 @@ impl SessionUpload<'_> {
             let err = match outcome {
                 Ok(FragmentOutcome::Completed(item)) => {
                     opts.progress.report(size, size);
+                    // A change after the last bytes were read and before the service
+                    // committed them: the stored file is not the local one.
+                    file.still_as_read()?;
                     catch_up_hash(file.path, &hasher, size)?;
                     let local = lock(&hasher)?.finish_base64();
                     return verified(*item, &local, size);

@@ -294,7 +294,9 @@ impl std::fmt::Debug for HttpClient {
 /// (`--retries`, `--retry-max-time`, `--connect-timeout`, `--read-timeout`).
 #[derive(Clone, Debug, Default)]
 pub struct Network {
+    /// How often and how long one request is retried.
     pub retry: RetryPolicy,
+    /// Connect and idle limits.
     pub timeouts: Timeouts,
 }
 
@@ -433,7 +435,18 @@ impl HttpClient {
     /// Sends `req`, retrying throttled and transient failures, and refreshing the token
     /// once on a 401. Success is any 1xx/2xx/3xx status (redirects are returned, not
     /// followed); 4xx/5xx become [`Error::Api`] or [`Error::OAuth`].
-    pub async fn send(&self, mut req: Request) -> Result<reqwest::Response, Error> {
+    pub async fn send(&self, req: Request) -> Result<reqwest::Response, Error> {
+        let mut backoff = self.inner.retry.backoff();
+        self.send_with(req, &mut backoff).await
+    }
+
+    /// [`send`](Self::send) counting retries in `backoff`, so that a caller that repeats
+    /// the request itself (a body cut while read) stays within one request's bounds.
+    async fn send_with(
+        &self,
+        mut req: Request,
+        backoff: &mut super::retry::Backoff<'_>,
+    ) -> Result<reqwest::Response, Error> {
         let method_s = req.method.to_string();
         let shown = req.shown_url();
         let policy = &self.inner.retry;
@@ -446,7 +459,6 @@ impl HttpClient {
             req.headers
                 .insert(HeaderName::from_static("client-request-id"), v);
         }
-        let mut backoff = policy.backoff();
         let mut rejected: Option<String> = None;
         let mut reauthenticated = false;
         loop {
@@ -557,7 +569,7 @@ impl HttpClient {
         let mut backoff = self.inner.retry.backoff();
         loop {
             let again = if repeatable { next.try_clone() } else { None };
-            let resp = self.send(next).await?;
+            let resp = self.send_with(next, &mut backoff).await?;
             match read_body(resp, &method, &shown).await {
                 Err(e @ Error::Transport { .. }) => match (again, backoff.next(None)) {
                     (Some(r), Some(d)) => {
@@ -605,7 +617,13 @@ impl HttpClient {
                 if let Some(ct) = content_type {
                     h.entry(header::CONTENT_TYPE).or_insert(ct.clone());
                 }
-                *r.body_mut() = Some(reqwest::Body::from(data.clone()));
+                // A large in-memory body (a simple upload) is handed over in pieces so
+                // that the idle limit sees its progress; small ones (JSON) go whole.
+                *r.body_mut() = Some(if data.len() > TRACKED_BODY_CHUNK {
+                    activity.track(chunked_body(data.clone()))
+                } else {
+                    reqwest::Body::from(data.clone())
+                });
             }
             Body::Stream {
                 body,
@@ -665,6 +683,37 @@ impl HttpClient {
             resp.version(),
             format_headers(resp.headers()));
     }
+}
+
+/// Pieces a large in-memory body is handed to the connection in (see `build_attempt`).
+const TRACKED_BODY_CHUNK: usize = 64 * 1024;
+
+/// `data` as a body of [`TRACKED_BODY_CHUNK`] pieces with its exact length known (so it
+/// is sent with `Content-Length`, never chunked).
+fn chunked_body(data: Bytes) -> reqwest::Body {
+    struct Pieces(Bytes);
+    impl http_body::Body for Pieces {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            let n = self.0.len().min(TRACKED_BODY_CHUNK);
+            if n == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            let piece = self.0.split_to(n);
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(piece))))
+        }
+        fn is_end_stream(&self) -> bool {
+            self.0.is_empty()
+        }
+        fn size_hint(&self) -> http_body::SizeHint {
+            http_body::SizeHint::with_exact(self.0.len() as u64)
+        }
+    }
+    reqwest::Body::wrap(Pieces(data))
 }
 
 /// A random GUID-shaped id.

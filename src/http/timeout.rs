@@ -64,6 +64,7 @@ pub fn timed_out(idle: Duration) -> std::io::Error {
 pub struct SendActivity(Arc<Mutex<Instant>>);
 
 impl SendActivity {
+    /// Progress as of now (the request is about to be sent).
     pub fn new() -> Self {
         Self(Arc::new(Mutex::new(Instant::now())))
     }

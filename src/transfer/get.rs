@@ -88,6 +88,7 @@ async fn get_one(
         resume: opts.resume.clone(),
         preserve_mtime: true,
         partials: Some(opts.partials.clone()),
+        refuse_binary: false,
     };
     let r = download::download_item(graph, job.item.clone(), &job.local, &o).await;
     bar.finish();

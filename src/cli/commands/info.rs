@@ -59,5 +59,33 @@ pub async fn link(ctx: &Ctx, a: &LinkArgs) -> CommandResult {
         .create_link(&obj.item_ref(), t, scope)
         .await
         .map_err(fail_http("link", &a.object))?;
-    Ok(Some(to_value(perm).into()))
+    // As the original printed it: `link: URL` (view and edit), `embed_html: <iframe…>`
+    // (embed); `--json` keeps Graph's whole permission object, `-k link` gives the URL.
+    let value = to_value(&perm);
+    let url = value.pointer("/link/webUrl").cloned();
+    let html = value.pointer("/link/webHtml").cloned();
+    let mut shown = serde_json::Map::new();
+    if let Some(u) = url {
+        shown.insert("link".into(), u);
+    }
+    if let Some(h) = html {
+        shown.insert("embed_html".into(), h);
+    }
+    if shown.is_empty() {
+        return Ok(Some(value.into()));
+    }
+    let key = if a.link_type == LinkType::Embed && shown.contains_key("embed_html") {
+        "embed_html"
+    } else {
+        "link"
+    };
+    let human = shown
+        .get(key)
+        .map(|v| format!("{key}: {}\n", v.as_str().unwrap_or_default()))
+        .unwrap_or_default();
+    Ok(Some(super::Out {
+        value,
+        human: Some(human),
+        human_value: Some(Value::Object(shown)),
+    }))
 }

@@ -17,17 +17,19 @@ use crate::graph::DriveItem;
 pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
+    // `-k` picks from objects, so it needs them as `-o` does.
+    let objects = a.objects || ctx.output.template.is_some();
     // Names only: a page a fifth of its full size (id comes anyway).
-    let select = (!a.objects).then_some("name");
+    let select = (!objects).then_some("name");
     let pages = ctx
         .graph
         .children_pages(&obj.item_ref(), select)
         .map_err(fail_http("ls", &shown))?;
     let mut pages = std::pin::pin!(pages);
     if a.unsorted {
-        return ls_unsorted(ctx, &mut pages, range, a.objects, &shown).await;
+        return ls_unsorted(ctx, &mut pages, range, objects, &shown).await;
     }
-    let out: Vec<Value> = if a.objects {
+    let out: Vec<Value> = if objects {
         let mut items = Vec::new();
         while let Some(page) = pages.next().await {
             items.extend(page.map_err(fail_http("ls", &shown))?);
@@ -119,21 +121,36 @@ fn write_failure(e: std::io::Error) -> WriteOrFail {
 }
 
 /// `{root name: {child: type | {…}}}`; with `-o` a file is `[type, object]` (a list, so
-/// files stay distinguishable from folders, as in the original).
+/// files stay distinguishable from folders, as in the original). With `-k`, the list of
+/// every item's object (the folder first, then depth-first by name), which the template
+/// turns into one line each.
 pub async fn tree(ctx: &Ctx, a: &TreeArgs) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
     let mut opts = a.walk.options();
-    if !a.objects {
+    let flat = ctx.output.template.is_some();
+    if !a.objects && !flat {
         // Names and type words only: smaller pages (objects need every property).
         opts.select = Some(walk::TREE_FIELDS);
     }
     let root = walk::walk(&ctx.graph, &obj.item_ref(), opts)
         .await
         .map_err(fail("tree", &shown))?;
+    if flat {
+        let mut items = Vec::new();
+        preorder(&root, &mut items);
+        return Ok(Some(Value::Array(items).into()));
+    }
     let mut top = Map::new();
     top.insert(root.item.name().to_owned(), node_value(&root, a.objects));
     Ok(Some(Value::Object(top).into()))
+}
+
+fn preorder(node: &TreeNode, out: &mut Vec<Value>) {
+    out.push(to_value(&node.item));
+    for c in &node.children {
+        preorder(c, out);
+    }
 }
 
 fn node_value(node: &TreeNode, objects: bool) -> Value {

@@ -108,6 +108,7 @@ async fn get_single(
     partials: &PartialRegistry,
 ) -> CommandResult {
     let obj = ctx.object(Some(object));
+    let named_stdout = dst == Some("-");
     let dst = match dst {
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(PathBuf::from(p)),
@@ -124,6 +125,7 @@ async fn get_single(
         resume,
         preserve_mtime: range.is_none(),
         partials: Some(partials.clone()),
+        refuse_binary: to_terminal && !named_stdout,
     };
     let result = download::download(&ctx.graph, &obj.item_ref(), &dst, &opts).await;
     bar.finish();

@@ -1,0 +1,368 @@
+//! Command-line ergonomics (issue #10): errors that name the argument that failed,
+//! options after the command, a safe `rm`, `--raw` and `-k` for scripts, no binary on a
+//! terminal nobody asked for, the original's `link` output.
+
+mod common;
+
+use common::{Env, stderr_of, stdout_of};
+
+fn one_line(out: &std::process::Output) -> String {
+    let err = stderr_of(out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    err
+}
+
+#[test]
+fn a_missing_or_wrong_destination_is_named_not_the_source() {
+    let env = Env::new();
+    env.seed_file("Documents/small.txt", b"hi");
+    env.seed_file("Documents/other.txt", b"x");
+    env.seed_folder("Projects");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["mv", "Documents/small.txt", "Documents/hello.txt"],
+            3,
+            "mv: destination folder 'Documents/hello.txt': itemNotFound",
+        ),
+        (
+            &["mv", "Documents/small.txt", "Documents/other.txt"],
+            1,
+            "mv: destination 'Documents/other.txt' is a file, not a folder",
+        ),
+        (
+            &["cp", "Documents/small.txt", "Documents/copy.bin"],
+            3,
+            "cp: destination folder 'Documents/copy.bin'",
+        ),
+        (
+            &["mkdir", "Documents", "NewFolder"],
+            3,
+            "mkdir: destination folder 'NewFolder'",
+        ),
+        (&["mkdir", "a/b"], 3, "mkdir: destination folder 'a'"),
+        (
+            &["put", "/etc/hostname", "Documnets"],
+            3,
+            "put: destination folder 'Documnets'",
+        ),
+        (
+            &["mv", "Documents/nope.txt", "Projects"],
+            3,
+            "mv 'Documents/nope.txt'",
+        ),
+    ];
+    for (args, code, what) in cases {
+        let out = env.cmd().args(*args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?}: {}",
+            stderr_of(&out)
+        );
+        let err = one_line(&out);
+        assert!(err.contains(what), "{args:?}: {what:?} in {err}");
+    }
+    // The hints say what the command does.
+    let out = env
+        .cmd()
+        .args(["mv", "Documents/small.txt", "Documents/hello.txt"])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).contains("info_set"), "{}", stderr_of(&out));
+    let out = env.cmd().args(["mkdir", "a/b"]).output().unwrap();
+    assert!(stderr_of(&out).contains("-p"), "{}", stderr_of(&out));
+    // Nothing moved or made.
+    assert!(env.exists("Documents/small.txt"));
+    assert!(!env.exists("a"));
+}
+
+#[test]
+fn global_options_work_after_the_command() {
+    let env = Env::new();
+    env.seed_file("Documents/a.txt", b"a");
+    let out = env
+        .cmd()
+        .args(["ls", "Documents", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!(["a.txt"])
+    );
+    let id = env.id_of("Documents");
+    let out = env
+        .cmd()
+        .args(["info", "Documents", "-k", "id"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), format!("{id}\n"));
+    let out = env
+        .cmd()
+        .args(["info", "--debug", "Documents"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr_of(&out).contains("GET"),
+        "a trace: {}",
+        stderr_of(&out)
+    );
+    // -c after the command too.
+    let out = env
+        .bare_cmd()
+        .args(["ls", "Documents", "-c"])
+        .arg(&env.config)
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
+    // `mkdir -p` after the command still means parents.
+    env.cmd().args(["mkdir", "-p", "x/y/z"]).assert().success();
+    assert!(env.exists("x/y/z"));
+}
+
+#[test]
+fn unknown_commands_and_options_get_a_suggestion() {
+    let env = Env::new();
+    let out = env.cmd().arg("lst").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        one_line(&out).contains("did you mean 'ls'"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env.cmd().args(["ls", "--objets"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_line(&out).contains("--objects"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn rm_refuses_a_folder_named_by_an_empty_variable_and_the_root() {
+    let env = Env::new();
+    for i in 0..3 {
+        env.seed_file(&format!("Sort/f{i}.txt"), b"x");
+    }
+    // DIR=Sort; FILE=; rm "$DIR/$FILE"
+    for arg in ["Sort/", "Sort//"] {
+        let out = env.cmd().args(["rm", arg]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{arg}: {}", stderr_of(&out));
+        assert!(one_line(&out).contains("-r"), "{}", stderr_of(&out));
+        assert_eq!(env.children("Sort").len(), 3, "nothing deleted");
+    }
+    for root in ["/", "root"] {
+        for extra in [&[][..], &["-r"]] {
+            let out = env.cmd().arg("rm").args(extra).arg(root).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{root}: {}", stderr_of(&out));
+            assert!(one_line(&out).contains("root"), "{}", stderr_of(&out));
+        }
+    }
+    // The original's behaviour stays: rm removes a folder named without the slash.
+    env.cmd().args(["rm", "-r", "Sort/"]).assert().success();
+    assert!(!env.exists("Sort"));
+}
+
+#[test]
+fn a_partial_rm_says_what_was_deleted_and_exits_7() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"a");
+    env.seed_file("b.txt", b"b");
+    let out = env
+        .cmd()
+        .args(["--json", "rm", "a.txt", "nope", "b.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!(["a.txt", "b.txt"])
+    );
+    assert!(one_line(&out).contains("rm 'nope'"), "{}", stderr_of(&out));
+    assert!(!env.exists("a.txt") && !env.exists("b.txt"));
+    // All failed alike: their own code.
+    let out = env.cmd().args(["rm", "nope", "nope2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn raw_output_is_one_bare_value_per_line() {
+    let env = Env::new();
+    env.seed_file("Scratch/-", b"a dash");
+    env.seed_file("Scratch/two words.txt", b"x");
+    let ids: Vec<String> = ["Scratch/-", "Scratch/two words.txt"]
+        .iter()
+        .map(|p| env.id_of(p))
+        .collect();
+    let out = env
+        .cmd()
+        .args(["-k", "id", "--raw", "ls", "-o", "Scratch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{}\n{}\n", ids[0], ids[1]));
+    // Without --raw the original's layout stays (and -k's help points to --raw).
+    let out = env
+        .cmd()
+        .args(["-k", "id", "ls", "Scratch"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), format!("- {}\n- {}\n", ids[0], ids[1]));
+    let help = env.cmd().arg("--help").output().unwrap();
+    assert!(stdout_of(&help).contains("--raw"));
+    // ls -U streams the same bare lines.
+    let out = env
+        .cmd()
+        .args(["ls", "-U", "--raw", "Scratch"])
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    assert_eq!(lines, vec!["-", "two words.txt"]);
+    // A mapping: key<TAB>value.
+    let out = env
+        .cmd()
+        .args(["--raw", "info", "Scratch/-"])
+        .output()
+        .unwrap();
+    assert!(stdout_of(&out).contains("name\t-\n"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn k_reads_the_objects_it_needs_and_warns_when_nothing_has_the_key() {
+    let env = Env::new();
+    env.seed_file("Documents/a.txt", b"abc");
+    // ls without -o: -k still sees the objects.
+    let out = env
+        .cmd()
+        .args(["-k", "{name} {size}", "ls", "Documents"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt 3\n", "{}", stderr_of(&out));
+    // tree: one line per item, the folder first.
+    let out = env
+        .cmd()
+        .args(["--raw", "-k", "name", "tree", "Documents"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "Documents\na.txt\n", "{}", stderr_of(&out));
+    // A key nothing has: a warning, not silence.
+    let out = env
+        .cmd()
+        .args(["-k", "nmae", "info", "Documents"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout_of(&out), "");
+    assert!(
+        stderr_of(&out).contains("warning: -k nmae"),
+        "{}",
+        stderr_of(&out)
+    );
+    // A key some have: no warning.
+    let out = env
+        .cmd()
+        .args(["-k", "file.mimeType", "ls", "-o"])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn link_prints_the_originals_keys() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"a");
+    let out = env.cmd().args(["link", "a.txt"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.starts_with("link: http"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let out = env
+        .cmd()
+        .args(["-k", "link", "link", "a.txt"])
+        .output()
+        .unwrap();
+    assert!(stdout_of(&out).starts_with("http"), "{}", stdout_of(&out));
+    let out = env
+        .cmd()
+        .args(["link", "-t", "embed", "a.txt"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout_of(&out).starts_with("embed_html: <iframe"),
+        "{}",
+        stdout_of(&out)
+    );
+    // --json keeps Graph's permission object.
+    let out = env
+        .cmd()
+        .args(["--json", "link", "a.txt"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["link"]["webUrl"].is_string(), "{v}");
+    assert!(v["id"].is_string(), "{v}");
+}
+
+#[test]
+fn the_parent_reference_path_form_is_a_path() {
+    let env = Env::new();
+    env.seed_file("Documents/a.txt", b"a");
+    let out = env
+        .cmd()
+        .args(["-k", "name", "info", "/drive/root:/Documents"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "Documents\n", "{}", stderr_of(&out));
+    let out = env
+        .cmd()
+        .args(["ls", "/drive/root:/Documents"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
+}
+
+/// Runs the CLI with stdout (and stderr) on a pseudo-terminal (util-linux `script`):
+/// the exit code and what the terminal showed.
+fn on_a_terminal(env: &Env, args: &str) -> (Option<i32>, String) {
+    let cli = assert_cmd::cargo::cargo_bin("onedrive-cli");
+    let cmd = format!("'{}' -c '{}' {args}", cli.display(), env.config.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("ONEDRIVE_CLI_CONFIG")
+        .output()
+        .expect("util-linux `script` runs the command on a terminal");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn binary_content_is_not_dumped_on_a_terminal_unless_asked() {
+    let env = Env::new();
+    let mut binary = vec![0u8, 159, 146, 150];
+    binary.extend(common::bytes(100_000, 3));
+    env.seed_file("m1.bin", &binary);
+    env.seed_file("notes.txt", "héllo, terminal\n".as_bytes());
+    let (code, shown) = on_a_terminal(&env, "get m1.bin");
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(
+        shown.contains("binary content is not written to a terminal"),
+        "{shown}"
+    );
+    assert!(
+        shown.len() < 1000,
+        "no bytes dumped: {} bytes shown",
+        shown.len()
+    );
+    // Text is printed; '-' forces binary out.
+    let (code, shown) = on_a_terminal(&env, "get notes.txt");
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("héllo, terminal"), "{shown}");
+    let (code, shown) = on_a_terminal(&env, "get m1.bin -");
+    assert_eq!(code, Some(0), "{}", &shown[..shown.len().min(200)]);
+    assert!(shown.len() > 50_000);
+    // Not a terminal: bytes go to the pipe as always.
+    let out = env.cmd().args(["get", "m1.bin"]).output().unwrap();
+    assert_eq!(out.stdout, binary);
+}
