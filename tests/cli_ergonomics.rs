@@ -261,7 +261,7 @@ fn k_reads_the_objects_it_needs_and_warns_when_nothing_has_the_key() {
     // A key some have: no warning.
     let out = env
         .cmd()
-        .args(["-k", "file.mimeType", "ls", "-o"])
+        .args(["-k", "file.mimeType", "ls", "-o", "Documents"])
         .output()
         .unwrap();
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));

@@ -299,8 +299,8 @@ fn a_redownload_keeps_the_file_mode_and_the_partial_is_private() {
 
     // A download that keeps breaking leaves its .partial, 0600, for the next run.
     env.script([ScriptEntry {
-        cut_after: Some(200_000),
-        count: 20,
+        cut_after: Some(50_000),
+        count: 100,
         ..fault(FaultRoute::Download)
     }]);
     let dst = env.local("big.bin");

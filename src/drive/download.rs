@@ -78,8 +78,11 @@ pub struct DownloadOptions {
 }
 
 /// How often in a row a download broken mid-body (or ended short) is resumed with
-/// `Range` without receiving a byte before giving up.
+/// `Range` without receiving a byte before giving up ([`MAX_RESUMES_TOTAL`] bounds the
+/// resumes that do bring bytes).
 const MAX_RESUMES: u32 = 5;
+/// Resumes of one download in all: a service that cuts every answer short still ends.
+const MAX_RESUMES_TOTAL: u32 = 32;
 /// How often the item is read again for a fresh download URL (expired, or changed).
 const MAX_REFRESHES: u32 = 2;
 
@@ -468,6 +471,7 @@ async fn receive(
     // Resumes in a row that brought no byte (reset by progress), and where the last
     // one started.
     let mut resumes = 0u32;
+    let mut resumes_total = 0u32;
     let mut resumed_at = 0u64;
     let mut refreshes = 0u32;
     let mut written = 0u64;
@@ -578,8 +582,9 @@ async fn receive(
                         resumed_at = next;
                     }
                     match wanted_end.filter(|end| next <= *end) {
-                        Some(end) if resumes < MAX_RESUMES => {
+                        Some(end) if resumes < MAX_RESUMES && resumes_total < MAX_RESUMES_TOTAL => {
                             resumes += 1;
+                            resumes_total += 1;
                             tracing::debug!("the answer ended at byte {next}; asking for the rest");
                             ask = Some(crate::graph::ByteRange::FromTo(next, end));
                             continue 'fetching;
@@ -625,10 +630,11 @@ async fn receive(
                         resumes = 0;
                         resumed_at = next;
                     }
-                    if resumes >= MAX_RESUMES {
+                    if resumes >= MAX_RESUMES || resumes_total >= MAX_RESUMES_TOTAL {
                         return Err(e.into());
                     }
                     resumes += 1;
+                    resumes_total += 1;
                     tracing::debug!("download broke ({e}); resuming at byte {next}");
                     ask = Some(crate::graph::ByteRange::FromTo(next, end));
                     continue 'fetching;
