@@ -15,24 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use common::{Env, bytes, stderr_of};
-
-/// Asserts the failure shape every case shares: `code`, one line naming `what`.
-fn assert_fails(out: &std::process::Output, code: i32, what: &str) {
-    let err = stderr_of(out);
-    assert_eq!(out.status.code(), Some(code), "{what:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("onedrive-cli: "), "{err}");
-    assert!(
-        err.to_lowercase().contains(&what.to_lowercase()),
-        "{what:?} in {err}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
+use common::{Env, assert_failure_line, bytes, stderr_of};
 
 fn state_cases() -> Vec<(&'static str, Vec<u8>, i32, &'static str)> {
     vec![
@@ -83,7 +66,7 @@ fn every_broken_state_file_gives_one_line_and_stays_as_it_was() {
                 .env_remove("ONEDRIVE_CLI_CONFIG")
                 .output()
                 .unwrap();
-            assert_fails(&out, code, what);
+            assert_failure_line(&out, code, what);
             assert!(
                 stderr_of(&out).contains(&path.display().to_string()),
                 "{name}"
@@ -104,7 +87,7 @@ fn a_missing_state_file_leaves_nothing_behind() {
         .arg("ls")
         .output()
         .unwrap();
-    assert_fails(&out, 1, "does not exist");
+    assert_failure_line(&out, 1, "does not exist");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
@@ -121,7 +104,7 @@ fn a_state_file_that_is_a_directory() {
         .arg("ls")
         .output()
         .unwrap();
-    assert_fails(&out, 1, "directory");
+    assert_failure_line(&out, 1, "directory");
 }
 
 #[test]
@@ -146,7 +129,7 @@ fn a_state_file_locked_for_long_fails_instead_of_hanging() {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_fails(&child, 1, "locked by another process");
+    assert_failure_line(&child, 1, "locked by another process");
     drop(holder);
     assert_eq!(env.state_text(), before);
     child = env.cmd().arg("ls").output().unwrap();
@@ -274,7 +257,7 @@ fn answers_that_are_not_json_or_cut_short_give_one_line() {
     for f in [&html, &truncated, &not_an_item] {
         for args in [&["info", "a.txt"][..], &["ls"], &["quota"]] {
             let (out, before, after) = run_against(f, args);
-            assert_fails(&out, 1, "invalid JSON");
+            assert_failure_line(&out, 1, "invalid JSON");
             assert_eq!(before, after);
         }
     }
@@ -291,7 +274,7 @@ fn an_error_status_with_a_body_that_is_not_graphs_still_gives_its_status() {
             .into_response()
     });
     let (out, before, after) = run_against(&f, &["info", "a.txt"]);
-    assert_fails(&out, 1, "400");
+    assert_failure_line(&out, 1, "400");
     assert_eq!(before, after);
 }
 
@@ -313,7 +296,7 @@ fn a_content_length_longer_than_the_body_is_a_cut_answer() {
             .into_response()
     });
     let (out, before, after) = run_against(&f, &["info", "a.txt"]);
-    assert_fails(&out, 1, "a.txt");
+    assert_failure_line(&out, 1, "a.txt");
     assert_eq!(before, after);
 }
 
@@ -340,7 +323,7 @@ fn a_redirect_loop_on_download_ends_with_one_line_and_no_file() {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_fails(&out, 1, "redirects");
+    assert_failure_line(&out, 1, "redirects");
     assert!(!dir.path().join("out.txt").exists());
 }
 
@@ -383,21 +366,13 @@ fn a_file_changed_during_its_upload_is_not_committed() {
     });
     let data = bytes(12 * 327_680, 5);
     let f = env.write_local("moving.bin", &data);
-    let child = env.spawn([
-        "put".as_ref(),
-        "--chunk-size".as_ref(),
-        "320K".as_ref(),
-        f.as_os_str(),
-    ]);
-    common::wait_until("the upload has started", Duration::from_secs(20), || {
-        env.bytes_in() >= 327_680
-    });
+    let child = env.spawn_put_in_fragments(&f);
     std::thread::sleep(Duration::from_millis(400));
     let mut changed = data.clone();
     changed[0] ^= 0xff;
     std::fs::write(&f, &changed).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_fails(&out, 1, "changed while it was read");
+    assert_failure_line(&out, 1, "changed while it was read");
     assert!(!env.exists("moving.bin"), "nothing committed");
     // The new version goes up whole on the next run.
     env.cmd().arg("put").arg(&f).assert().success();
@@ -412,18 +387,10 @@ fn a_file_that_vanishes_during_its_upload_is_one_line() {
     });
     let data = bytes(12 * 327_680, 6);
     let f = env.write_local("vanishing.bin", &data);
-    let child = env.spawn([
-        "put".as_ref(),
-        "--chunk-size".as_ref(),
-        "320K".as_ref(),
-        f.as_os_str(),
-    ]);
-    common::wait_until("the upload has started", Duration::from_secs(20), || {
-        env.bytes_in() >= 327_680
-    });
+    let child = env.spawn_put_in_fragments(&f);
     std::fs::remove_file(&f).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_fails(&out, 3, "vanishing.bin");
+    assert_failure_line(&out, 3, "vanishing.bin");
     assert!(!env.exists("vanishing.bin"));
 }
 
@@ -449,7 +416,7 @@ fn a_full_local_disk_keeps_the_partial_and_leaves_the_destination_alone() {
         .env_remove("ONEDRIVE_CLI_CONFIG")
         .output()
         .unwrap();
-    assert_fails(&out, 1, "big.bin");
+    assert_failure_line(&out, 1, "big.bin");
     assert_eq!(std::fs::read(&dst).unwrap(), b"the old version");
     let partial = onedrive_cli::drive::download::partial_path(&dst);
     let kept = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
@@ -530,10 +497,10 @@ fn a_chunked_html_page_is_never_written_as_content() {
         })
     });
     let (out, dir) = get_from(&f, &["get", "a.bin", "out.bin"]);
-    assert_fails(&out, 1, "HTML");
+    assert_failure_line(&out, 1, "HTML");
     assert!(!dir.path().join("out.bin").exists());
     let (out, _) = get_from(&f, &["get", "-b", "0-99", "a.bin"]);
-    assert_fails(&out, 1, "HTML");
+    assert_failure_line(&out, 1, "HTML");
 }
 
 #[test]
@@ -586,7 +553,7 @@ fn a_206_wider_or_shorter_than_asked_gives_exactly_the_range() {
         })
     });
     let (out, _) = get_from(&start_only, &["get", "-b", "-250", "a.bin"]);
-    assert_fails(&out, 1, "a.bin");
+    assert_failure_line(&out, 1, "a.bin");
     let (out, dir) = get_from(&short, &["get", "a.bin", "whole.bin"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(

@@ -30,12 +30,7 @@ fn upload_session_survives_a_broken_fragment() {
         path_contains: None,
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = env
-        .cmd()
-        .args(["put", "--chunk-size", "320K"])
-        .arg(&f)
-        .output()
-        .unwrap();
+    let out = env.put_in_fragments(&f);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.emu.state.faults.injected(), 1);
     assert_eq!(env.content("resume.bin"), data);

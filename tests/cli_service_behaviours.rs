@@ -77,12 +77,7 @@ fn early_answers_to_fragments_are_waited_for_or_survived() {
             ..early_429(early, 2, "PUT")
         }]);
         let started = Instant::now();
-        let out = env
-            .cmd()
-            .args(["put", "--chunk-size", "320K"])
-            .arg(&f)
-            .output()
-            .unwrap();
+        let out = env.put_in_fragments(&f);
         assert!(out.status.success(), "{early:?}: {}", stderr_of(&out));
         assert_eq!(env.emu.state.faults.injected(), 2);
         if matches!(early, Early::Drain) {
@@ -90,14 +85,6 @@ fn early_answers_to_fragments_are_waited_for_or_survived() {
         }
         assert_eq!(env.content("frag.bin"), data);
     }
-}
-
-fn put_in_fragments(env: &Env, f: &std::path::Path) -> std::process::Output {
-    env.cmd()
-        .args(["put", "--chunk-size", "320K"])
-        .arg(f)
-        .output()
-        .unwrap()
 }
 
 #[test]
@@ -111,7 +98,7 @@ fn a_fragment_cut_with_a_kept_prefix_resumes_where_the_session_says() {
         keep: true,
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = put_in_fragments(&env, &f);
+    let out = env.put_in_fragments(&f);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.emu.state.faults.injected(), 1);
     assert_eq!(env.content("prefix.bin"), data);
@@ -132,7 +119,7 @@ fn fragments_stored_but_answered_with_an_error_are_not_lost_or_doubled() {
             count,
             ..fault(FaultRoute::Fragment)
         }]);
-        let out = put_in_fragments(&env, &f);
+        let out = env.put_in_fragments(&f);
         assert!(out.status.success(), "{name}: {}", stderr_of(&out));
         assert_eq!(env.content(name), data, "{name}");
         assert_eq!(env.children(""), vec![name.to_owned()], "one file, no copy");
@@ -148,7 +135,7 @@ fn a_vanished_upload_session_is_replaced_by_a_new_one() {
         drop_session: true,
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = put_in_fragments(&env, &f);
+    let out = env.put_in_fragments(&f);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.content("vanish.bin"), data);
 }
@@ -166,20 +153,12 @@ fn an_expired_session_answering_401_starts_a_new_one_without_refreshing_the_toke
     let data = bytes(8 * 327_680, 24);
     let f = env.write_local("expiring.bin", &data);
     // A first run is killed after its first fragment: its session is recorded.
-    let mut child = env.spawn([
-        "put".as_ref(),
-        "--chunk-size".as_ref(),
-        "320K".as_ref(),
-        f.as_os_str(),
-    ]);
-    common::wait_until("a fragment arrived", Duration::from_secs(20), || {
-        env.bytes_in() >= 327_680
-    });
+    let mut child = env.spawn_put_in_fragments(&f);
     child.kill().unwrap();
     let _ = child.wait();
     std::thread::sleep(Duration::from_millis(1200));
     let state_before = env.state_text();
-    let out = put_in_fragments(&env, &f);
+    let out = env.put_in_fragments(&f);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.content("expiring.bin"), data);
     assert_eq!(env.state_text(), state_before, "no token refresh");

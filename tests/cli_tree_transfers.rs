@@ -517,12 +517,7 @@ fn throttled_fragments_wait_for_retry_after_then_continue() {
         ..fault(FaultRoute::Fragment)
     }]);
     let start = std::time::Instant::now();
-    let out = env
-        .cmd()
-        .args(["put", "--chunk-size", "320K"])
-        .arg(&f)
-        .output()
-        .unwrap();
+    let out = env.put_in_fragments(&f);
     assert!(out.status.success(), "{}", stderr_of(&out));
     // Sleeping never ends early, so this lower bound holds on any machine.
     assert!(

@@ -162,6 +162,29 @@ impl Env {
         self.stats()["bytes_in"].as_u64().unwrap_or(0)
     }
 
+    /// `put --chunk-size 320K FILE`: an upload session in 320 KiB fragments.
+    pub fn put_in_fragments(&self, file: &Path) -> std::process::Output {
+        self.cmd()
+            .args(["put", "--chunk-size", "320K"])
+            .arg(file)
+            .output()
+            .unwrap()
+    }
+
+    /// The same in the background, returned once its first fragment has arrived.
+    pub fn spawn_put_in_fragments(&self, file: &Path) -> std::process::Child {
+        let child = self.spawn([
+            "put".as_ref(),
+            "--chunk-size".as_ref(),
+            "320K".as_ref(),
+            file.as_os_str(),
+        ]);
+        wait_until("the upload has started", Duration::from_secs(20), || {
+            self.bytes_in() >= 327_680
+        });
+        child
+    }
+
     /// Bytes of response bodies the emulator has sent so far.
     pub fn bytes_out(&self) -> u64 {
         self.stats()["bytes_out"].as_u64().unwrap_or(0)
@@ -314,6 +337,24 @@ pub fn fault(
 ) -> onedrive_emulator::faults::ScriptEntry {
     serde_json::from_value(serde_json::json!({ "route": route, "count": 1 }))
         .expect("a fault with only a route")
+}
+
+/// Asserts the shape every failure shares: exit `code`, one line on stderr that starts
+/// with `onedrive-cli: ` and contains `what` (case-insensitively), nothing on stdout.
+pub fn assert_failure_line(out: &std::process::Output, code: i32, what: &str) {
+    let err = stderr_of(out);
+    assert_eq!(out.status.code(), Some(code), "{what:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("onedrive-cli: "), "{err}");
+    assert!(
+        err.to_lowercase().contains(&what.to_lowercase()),
+        "{what:?} in {err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 pub fn now_unix() -> f64 {
