@@ -149,7 +149,7 @@ fn malformed_arguments_are_usage_errors_before_any_request() {
         (&["ls", "-r", "a-b"], "range"),
         (&["-k", "{name", "ls"], "template"),
         (&["-k", "", "ls"], "template"),
-        (&["put", "--chunk-size", "1000", "/etc/hostname"], "320 KiB"),
+        (&["put", "--chunk-size", "10X", "/etc/hostname"], "bad size"),
         (&["--retries", "-1", "ls"], "'-1'"),
         (&["--retries", "101", "ls"], "retries"),
         (&["--read-timeout", "0", "ls"], "read-timeout"),

@@ -51,7 +51,7 @@ fn usage_errors_exit_2_before_any_request() {
         vec!["info_set", "f", "{not json"],
         vec!["info_set", "f", "[1, 2]"],
         vec!["mkdir", "-m", "nope", "d"],
-        vec!["put", "--chunk-size", "100K", "f"],
+        vec!["put", "--chunk-size", "100Q", "f"],
         vec!["put", "-", "/"],
         vec!["put", "-n", "--rename", "f"],
         vec!["nosuchcommand"],

@@ -366,3 +366,39 @@ fn binary_content_is_not_dumped_on_a_terminal_unless_asked() {
     let out = env.cmd().args(["get", "m1.bin"]).output().unwrap();
     assert_eq!(out.stdout, binary);
 }
+
+#[test]
+fn a_local_file_in_the_way_of_a_download_folder_is_named() {
+    let env = Env::new();
+    env.seed_file("x.txt", b"x");
+    let part = env.write_local("part.bin", b"a file");
+    let dst = part.join("x.txt");
+    let out = env.cmd().args(["get", "x.txt"]).arg(&dst).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let err = one_line(&out);
+    assert!(err.contains("part.bin: is a file, not a folder"), "{err}");
+}
+
+#[test]
+fn an_argument_read_as_an_id_that_is_not_found_hints_at_p() {
+    let env = Env::new();
+    // A folder whose name looks like a Graph id.
+    env.seed_file("ABCDEF0123456789!999/a.txt", b"a");
+    let out = env
+        .cmd()
+        .args(["ls", "ABCDEF0123456789!999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        one_line(&out).contains("-p reads it as a path"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env
+        .cmd()
+        .args(["-p", "ls", "ABCDEF0123456789!999"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
+}

@@ -389,19 +389,26 @@ fn a_refused_download_url_is_fetched_again_and_is_not_an_auth_problem() {
 }
 
 #[test]
-fn fragments_of_60_mib_are_refused_before_any_request() {
+fn fragment_sizes_follow_one_rule_for_both_options() {
+    // Rounded down to a multiple of 320 KiB (1M is 960 KiB), as --bits-frag-bytes
+    // always did; the unit tests cover the bounds (60M becomes 59.6875M).
     let env = Env::new();
-    let f = env.write_local("x.bin", b"x");
-    let before = env.graph_requests();
-    let out = env
-        .cmd()
-        .args(["put", "--chunk-size", "60M"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("under 60 MiB"));
-    assert_eq!(env.graph_requests(), before);
+    let data = bytes(2_000_000, 4);
+    let f = env.write_local("x.bin", &data);
+    for option in ["--chunk-size", "--bits-frag-bytes"] {
+        let out = env
+            .cmd()
+            .args(["--debug", "put", option, "1M"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{option}: {}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("bytes 0-983039/2000000"),
+            "{option}: fragments of 960 KiB"
+        );
+        assert_eq!(env.content("x.bin"), data);
+    }
 }
 
 #[test]

@@ -380,15 +380,17 @@ pub struct PutArgs {
     /// Always use an upload session (python-onedrive's BITS option)
     #[arg(short = 'b', long = "bits")]
     pub bits: bool,
-    /// Upload-session fragment size in bytes, rounded down to a multiple of 320 KiB
-    /// (python-onedrive's option; --chunk-size is the new name)
+    /// Upload-session fragment size (python-onedrive's option; --chunk-size is the new
+    /// name, with the same rule)
     #[arg(
         long = "bits-frag-bytes",
         value_name = "BYTES",
         conflicts_with = "chunk_size"
     )]
     pub bits_frag_bytes: Option<String>,
-    /// Use an upload session with fragments of this size (multiple of 320 KiB; e.g. 10M)
+    /// Use an upload session with fragments of this size, e.g. 10M (K, M, G: KiB, MiB,
+    /// GiB), rounded down to a multiple of 320 KiB, at least 320 KiB, at most 59.6875M
+    /// (Graph's fragments are multiples of 320 KiB under 60 MiB)
     #[arg(long = "chunk-size", value_name = "SIZE")]
     pub chunk_size: Option<String>,
     /// Accepted for compatibility; not needed on Microsoft Graph

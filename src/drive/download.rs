@@ -353,7 +353,17 @@ pub async fn download_item(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| DriveError::local(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        // A file where a folder of the path should be (`get X part.bin/x.txt`): name it
+        // rather than report "File exists".
+        match dir.ancestors().find(|a| a.exists()) {
+            Some(file) if !file.is_dir() => DriveError::destination(DriveError::local(
+                file,
+                std::io::Error::other("is a file, not a folder"),
+            )),
+            _ => DriveError::local(&dir, e),
+        }
+    })?;
     if target.is_dir() {
         return Err(DriveError::local(
             target,

@@ -55,14 +55,6 @@ pub const DEFAULT_FRAGMENT: u64 = MAX_FRAGMENT;
 pub enum SizeError {
     #[error("bad size '{0}': expected bytes, or a number with K, M or G (KiB, MiB, GiB)")]
     Syntax(String),
-    #[error(
-        "fragment size '{0}' must be a multiple of 320 KiB (327680 bytes), e.g. 320K, 640K, 10M"
-    )]
-    NotMultiple(String),
-    #[error(
-        "fragment size '{0}' must be at least 320 KiB and under 60 MiB (at most 59.6875M = 62586880 bytes)"
-    )]
-    OutOfBounds(String),
 }
 
 /// Parses `1048576`, `320K`, `10M`, `10MiB`, `1G` (binary units).
@@ -82,16 +74,10 @@ pub fn parse_size(input: &str) -> Result<u64, SizeError> {
         .ok_or_else(|| SizeError::Syntax(input.into()))
 }
 
-/// `--chunk-size`: must be a 320 KiB multiple within Graph's bounds.
+/// `--chunk-size`: the one fragment-size rule, as [`bits_frag_bytes`] (`1M` is 3 ×
+/// 320 KiB).
 pub fn chunk_size(input: &str) -> Result<u64, SizeError> {
-    let n = parse_size(input)?;
-    if n == 0 || n > MAX_FRAGMENT {
-        return Err(SizeError::OutOfBounds(input.into()));
-    }
-    if n % FRAGMENT_UNIT != 0 {
-        return Err(SizeError::NotMultiple(input.into()));
-    }
-    Ok(n)
+    bits_frag_bytes(input)
 }
 
 /// `--bits-frag-bytes` (python-onedrive's option took any byte count): rounded down to a
@@ -780,16 +766,16 @@ mod tests {
         assert_eq!(DEFAULT_FRAGMENT % FRAGMENT_UNIT, 0);
         assert_eq!(MAX_FRAGMENT, 62_586_880);
         const { assert!(DEFAULT_FRAGMENT <= MAX_FRAGMENT && MAX_FRAGMENT < 60 << 20) };
-        // Graph: fragments must be *under* 60 MiB, so 60M itself is refused.
-        assert_eq!(chunk_size("60M"), Err(SizeError::OutOfBounds("60M".into())));
+        // One rule for both options: rounded down to a 320 KiB multiple, at least 320 KiB,
+        // under 60 MiB (Graph: fragments must be *under* 60 MiB, so 60M becomes the max).
+        assert_eq!(chunk_size("60M").unwrap(), MAX_FRAGMENT);
         assert_eq!(chunk_size("62586880").unwrap(), MAX_FRAGMENT);
         assert_eq!(chunk_size("640K").unwrap(), 2 * FRAGMENT_UNIT);
-        assert_eq!(
-            chunk_size("100K"),
-            Err(SizeError::NotMultiple("100K".into()))
-        );
-        assert_eq!(chunk_size("0"), Err(SizeError::OutOfBounds("0".into())));
-        assert!(chunk_size("64M").is_err());
+        assert_eq!(chunk_size("1M").unwrap(), 3 * FRAGMENT_UNIT);
+        assert_eq!(chunk_size("100K").unwrap(), FRAGMENT_UNIT);
+        assert_eq!(chunk_size("0").unwrap(), FRAGMENT_UNIT);
+        assert_eq!(chunk_size("64M").unwrap(), MAX_FRAGMENT);
+        assert_eq!(chunk_size("10X"), Err(SizeError::Syntax("10X".into())));
         assert_eq!(bits_frag_bytes("1000000").unwrap(), 3 * FRAGMENT_UNIT);
         assert_eq!(bits_frag_bytes("1").unwrap(), FRAGMENT_UNIT);
         assert_eq!(bits_frag_bytes("1G").unwrap(), MAX_FRAGMENT);

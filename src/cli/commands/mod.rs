@@ -12,7 +12,7 @@ pub mod transfer;
 use serde_json::Value;
 
 use super::args::{Cli, Command};
-use super::exit::{Failure, drive_failure};
+use super::exit::{ExitCode, Failure, drive_failure};
 use crate::drive::resolve::{Object, Reading};
 use crate::graph::GraphClient;
 
@@ -112,6 +112,32 @@ pub async fn run(cli: &Cli) -> CommandResult {
     // Check every local input before the first request.
     let pre = Precheck::new(&cli.command)?;
     let ctx = super::session::context(cli)?;
+    dispatch(cli, &ctx, pre)
+        .await
+        .map_err(|f| with_id_hint(f, cli, ctx.reading))
+}
+
+/// A "not found" for an argument that was read as an id because it looks like one
+/// (`ABC!123`, `root`) gets a hint: a path of that name needs `-p`.
+fn with_id_hint(mut f: Failure, cli: &Cli, reading: Reading) -> Failure {
+    use crate::drive::resolve::is_graph_id;
+    if f.code != ExitCode::NotFound || reading != Reading::Guess {
+        return f;
+    }
+    let guessed = remote_names(&cli.command)
+        .into_iter()
+        .map(|(_, a)| a)
+        .find(|a| is_graph_id(a) && f.message.contains(&format!("'{a}'")));
+    if let Some(a) = guessed {
+        f.message.push_str(&format!(
+            " ('{a}' was read as an item id; -p reads it as a path)"
+        ));
+    }
+    f
+}
+
+async fn dispatch(cli: &Cli, ctx: &Ctx, pre: Precheck) -> CommandResult {
+    use Command as C;
     match &cli.command {
         C::Quota => account::quota(&ctx).await,
         C::User => account::user(&ctx).await,
@@ -294,7 +320,7 @@ mod tests {
             &["mkdir", "-m", "[1]", "d"],
             &["ls", "-r", "a"],
             &["get", "-b", "5-1", "f"],
-            &["put", "--chunk-size", "1000", "f"],
+            &["put", "--chunk-size", "1000X", "f"],
             &["put", "-"],
             &["mkdir", ""],
             &["mkdir", "/"],
