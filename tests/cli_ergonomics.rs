@@ -402,3 +402,23 @@ fn an_argument_read_as_an_id_that_is_not_found_hints_at_p() {
         .unwrap();
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
 }
+
+#[test]
+fn copying_or_moving_a_folder_into_itself_says_so() {
+    let env = Env::new();
+    env.seed_folder("Projects/2026");
+    for cmd in ["cp", "mv"] {
+        let out = env
+            .cmd()
+            .args([cmd, "Projects", "Projects/2026"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {}", stderr_of(&out));
+        assert!(
+            one_line(&out).contains("into itself"),
+            "{cmd}: {}",
+            stderr_of(&out)
+        );
+    }
+    assert_eq!(env.children("Projects/2026"), Vec::<String>::new());
+}

@@ -139,21 +139,21 @@ fn with_id_hint(mut f: Failure, cli: &Cli, reading: Reading) -> Failure {
 async fn dispatch(cli: &Cli, ctx: &Ctx, pre: Precheck) -> CommandResult {
     use Command as C;
     match &cli.command {
-        C::Quota => account::quota(&ctx).await,
-        C::User => account::user(&ctx).await,
-        C::Recent => account::recent(&ctx).await,
-        C::Info(a) => info::info(&ctx, a).await,
-        C::InfoSet(a) => info::info_set(&ctx, a, pre.json.unwrap_or(Value::Null)).await,
-        C::Link(a) => info::link(&ctx, a).await,
-        C::Ls(a) => listing::ls(&ctx, a, pre.list_range.unwrap_or_default()).await,
-        C::Tree(a) => listing::tree(&ctx, a).await,
-        C::Changes(a) => changes::changes(&ctx, a).await,
-        C::Mkdir(a) => manage::mkdir(&ctx, a, pre.json.as_ref()).await,
-        C::Cp(a) => manage::cp(&ctx, a).await,
-        C::Mv(a) => manage::mv(&ctx, a).await,
-        C::Rm(a) => manage::rm(&ctx, a).await,
-        C::Get(a) => transfer::get(&ctx, a, pre.byte_range).await,
-        C::Put(a) => transfer::put(&ctx, a, pre.fragment).await,
+        C::Quota => account::quota(ctx).await,
+        C::User => account::user(ctx).await,
+        C::Recent => account::recent(ctx).await,
+        C::Info(a) => info::info(ctx, a).await,
+        C::InfoSet(a) => info::info_set(ctx, a, pre.json.unwrap_or(Value::Null)).await,
+        C::Link(a) => info::link(ctx, a).await,
+        C::Ls(a) => listing::ls(ctx, a, pre.list_range.unwrap_or_default()).await,
+        C::Tree(a) => listing::tree(ctx, a).await,
+        C::Changes(a) => changes::changes(ctx, a).await,
+        C::Mkdir(a) => manage::mkdir(ctx, a, pre.json.as_ref()).await,
+        C::Cp(a) => manage::cp(ctx, a).await,
+        C::Mv(a) => manage::mv(ctx, a).await,
+        C::Rm(a) => manage::rm(ctx, a).await,
+        C::Get(a) => transfer::get(ctx, a, pre.byte_range).await,
+        C::Put(a) => transfer::put(ctx, a, pre.fragment).await,
         // Handled above, without a Graph connection.
         C::Auth(_) | C::AuthRefresh | C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
             Ok(None)
