@@ -356,17 +356,24 @@ fn quotas_with_zeros_or_missing_fields_are_printed_as_given() {
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
 
-#[test]
-fn a_file_changed_during_its_upload_is_not_committed() {
-    // Slow fragments, and the file rewritten (same size) while they go: the session
-    // must be cancelled, not completed with a mix of two versions.
+/// A 12-fragment upload of `name` to an emulator answering every request 150 ms late,
+/// under way (its first fragment arrived) when this returns.
+fn slow_upload(name: &str) -> (Env, Vec<u8>, std::path::PathBuf, std::process::Child) {
     let env = Env::with_config(onedrive_emulator::Config {
         latency: Duration::from_millis(150),
         ..common::test_config()
     });
     let data = bytes(12 * 327_680, 5);
-    let f = env.write_local("moving.bin", &data);
+    let f = env.write_local(name, &data);
     let child = env.spawn_put_in_fragments(&f);
+    (env, data, f, child)
+}
+
+#[test]
+fn a_file_changed_during_its_upload_is_not_committed() {
+    // Slow fragments, and the file rewritten (same size) while they go: the session
+    // must be cancelled, not completed with a mix of two versions.
+    let (env, data, f, child) = slow_upload("moving.bin");
     std::thread::sleep(Duration::from_millis(400));
     let mut changed = data.clone();
     changed[0] ^= 0xff;
@@ -381,13 +388,7 @@ fn a_file_changed_during_its_upload_is_not_committed() {
 
 #[test]
 fn a_file_that_vanishes_during_its_upload_is_one_line() {
-    let env = Env::with_config(onedrive_emulator::Config {
-        latency: Duration::from_millis(150),
-        ..common::test_config()
-    });
-    let data = bytes(12 * 327_680, 6);
-    let f = env.write_local("vanishing.bin", &data);
-    let child = env.spawn_put_in_fragments(&f);
+    let (env, _, f, child) = slow_upload("vanishing.bin");
     std::fs::remove_file(&f).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_failure_line(&out, 3, "vanishing.bin");

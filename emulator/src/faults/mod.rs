@@ -104,57 +104,6 @@ pub enum DownloadAnswer {
     Html,
 }
 
-/// A fault script entry in the basic form: a status (with `Retry-After`) or a cut, on
-/// some requests. Kept as it was for code that builds entries in Rust (struct literals
-/// naming every field); [`ScriptEntry`] is the full form, with the other kinds and
-/// options, that `POST /_emulator/faults` takes. Every `ScriptedFault` converts into a
-/// `ScriptEntry` with the same meaning.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScriptedFault {
-    pub route: FaultRoute,
-    /// How many matching requests fail (default 1).
-    #[serde(default = "one")]
-    pub count: u32,
-    /// Answer this status (400..=599) instead of serving the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// `Retry-After` seconds to send with `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
-    /// Cut the connection after this many body bytes (response body for downloads and
-    /// other GETs, request body for uploads).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cut_after: Option<u64>,
-    /// Only requests with this method.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// Only requests whose path contains this string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_contains: Option<String>,
-}
-
-impl From<ScriptedFault> for ScriptEntry {
-    fn from(f: ScriptedFault) -> Self {
-        Self {
-            count: f.count,
-            status: f.status,
-            retry_after: f.retry_after,
-            cut_after: f.cut_after,
-            method: f.method,
-            path_contains: f.path_contains,
-            ..Self::new(f.route)
-        }
-    }
-}
-
-impl ScriptedFault {
-    /// See [`ScriptEntry::validate`].
-    pub fn validate(&self) -> Result<(), String> {
-        ScriptEntry::from(self.clone()).validate()
-    }
-}
-
 /// A fault script entry, as `POST /_emulator/faults` takes it (one or a list) and
 /// `GET /_emulator/faults` lists it.
 ///
@@ -399,12 +348,6 @@ impl Faults {
         }
     }
 
-    /// Queues scripted faults in the basic form (after validating every one; none is
-    /// queued when one is refused).
-    pub fn add_script(&self, faults: Vec<ScriptedFault>) -> Result<(), String> {
-        self.add_entries(faults.into_iter().map(ScriptEntry::from).collect())
-    }
-
     /// Queues script entries (after validating every one; none is queued when one is
     /// refused).
     pub fn add_entries(&self, entries: Vec<ScriptEntry>) -> Result<(), String> {
@@ -584,14 +527,11 @@ mod tests {
     #[test]
     fn script_precedes_and_runs_out() {
         let f = faults(0.0, 0);
-        f.add_script(vec![ScriptedFault {
-            route: FaultRoute::Fragment,
+        f.add_entries(vec![ScriptEntry {
             count: 2,
             status: Some(503),
             retry_after: Some(1),
-            cut_after: None,
-            method: None,
-            path_contains: None,
+            ..ScriptEntry::new(FaultRoute::Fragment)
         }])
         .unwrap_or_default();
         assert_eq!(f.decide(FaultRoute::Graph, &Method::GET, "/v1.0/me"), None);
