@@ -22,6 +22,8 @@ pub struct Tokens {
     pub refresh_token: Option<String>,
     /// `None`: unknown, treated as expired.
     pub expires_at: Option<jiff::Timestamp>,
+    /// The scopes granted (the token response's `scope`), when known.
+    pub scope: Option<String>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -47,6 +49,7 @@ impl Tokens {
             access_token: auth.access_token.clone().filter(|s| !s.is_empty()),
             refresh_token: auth.refresh_token.clone().filter(|s| !s.is_empty()),
             expires_at: auth.access_expires,
+            scope: auth.scope.clone(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Tokens {
             access_token: Some(resp.access_token.clone()),
             refresh_token: resp.refresh_token.clone().or(previous_refresh),
             expires_at: now.checked_add(jiff::SignedDuration::from_secs(secs)).ok(),
+            scope: resp.scope.clone(),
         }
     }
 
@@ -217,6 +221,9 @@ impl TokenManager {
                 s.auth.access_token = t.access_token.clone();
                 s.auth.refresh_token = t.refresh_token.clone();
                 s.auth.access_expires = t.expires_at;
+                if t.scope.is_some() {
+                    s.auth.scope = t.scope.clone();
+                }
                 if clear_pending {
                     s.auth.pkce_state = None;
                     s.auth.pkce_verifier = None;

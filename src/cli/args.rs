@@ -86,6 +86,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub debug: bool,
 
+    /// Say on stderr what the client does about the service: retries and their reason,
+    /// waits the service asked for, resumed transfers, new upload sessions (redacted)
+    #[arg(short = 'v', long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Nothing on stderr but errors: no progress bars, no summary when every file
+    /// succeeded, no notices or warnings
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+
     #[command(flatten)]
     pub network: NetworkArgs,
 
@@ -182,10 +192,25 @@ pub enum Command {
     /// Not supported by Microsoft Graph (there is no comments API)
     #[command(name = "comment_delete", visible_alias = "comment-delete")]
     CommentDelete(CommentDeleteArgs),
+    /// Print a shell completion script (e.g. `onedrive-cli completions bash >
+    /// /etc/bash_completion.d/onedrive-cli`)
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `onedrive-cli man | man -l -`
+    Man,
 }
 
 #[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuthArgs {
+    #[command(subcommand)]
+    pub action: Option<AuthAction>,
     /// The URL the browser was redirected to after sign-in (read from stdin when omitted)
     pub url: Option<String>,
     /// Use the device code flow (for headless machines and cron setups)
@@ -195,6 +220,16 @@ pub struct AuthArgs {
     /// the app registration needs the redirect URI http://localhost)
     #[arg(long, conflicts_with_all = ["url", "device"])]
     pub localhost: bool,
+}
+
+/// `auth status`, `auth logout`.
+#[derive(Subcommand, Debug)]
+pub enum AuthAction {
+    /// Who is signed in: account, drive, token expiry and granted scopes (never a token)
+    Status,
+    /// Forget the tokens (the client settings stay). The refresh token is not revoked
+    /// at Microsoft: revoke the app's access in your account's privacy settings for that
+    Logout,
 }
 
 #[derive(Args, Debug)]
@@ -311,9 +346,6 @@ pub struct TransferArgs {
     /// Start afresh: do not resume (and do not record) upload sessions or partial downloads
     #[arg(long = "no-resume")]
     pub no_resume: bool,
-    /// No progress bars, and no summary line when every file succeeded
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -29,6 +29,23 @@ impl ExitCode {
         self as i32
     }
 
+    /// The code's name in `--json` error objects when the service gave no code of its
+    /// own (README, "Exit codes").
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Usage => "usage",
+            Self::NotFound => "notFound",
+            Self::AuthNeeded => "authenticationNeeded",
+            Self::Conflict => "conflict",
+            Self::NotSupported => "notSupported",
+            Self::Partial => "partialFailure",
+            Self::Interrupted => "interrupted",
+            Self::Terminated => "terminated",
+        }
+    }
+
     /// The exit code for a service error, from the Graph error code (preferred: Graph
     /// says to branch on `code`) or else the HTTP status.
     pub fn for_service(status: Option<u16>, code: Option<&str>) -> Self {
@@ -63,6 +80,9 @@ impl ExitCode {
 pub struct Failure {
     pub code: ExitCode,
     pub message: String,
+    /// The service's error code (the most specific one, e.g. `nameAlreadyExists`), for
+    /// `--json` error objects.
+    pub service_code: Option<String>,
 }
 
 impl Failure {
@@ -70,7 +90,20 @@ impl Failure {
         Self {
             code,
             message: message.into(),
+            service_code: None,
         }
+    }
+
+    /// `{"error": {"code", "message", "exit_code"}}`: the failure under `--json`
+    /// (`code`: the service's code, else the exit code's name).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "code": self.service_code.as_deref().unwrap_or(self.code.name()),
+                "message": self.message,
+                "exit_code": self.code.code(),
+            }
+        })
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -97,7 +130,9 @@ impl Failure {
             (None, None) => {}
         }
         line.push_str(message.trim());
-        Self::new(ExitCode::for_service(status, code), line)
+        let mut f = Self::new(ExitCode::for_service(status, code), line);
+        f.service_code = code.map(|c| c.rsplit('/').next().unwrap_or(c).to_owned());
+        f
     }
 }
 

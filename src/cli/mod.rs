@@ -27,6 +27,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // Known before parsing, so that a usage error under --json is JSON too.
+    let json = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
+    JSON_ERRORS.store(json, std::sync::atomic::Ordering::Relaxed);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -44,7 +52,7 @@ where
             return ExitCode::Usage.code();
         }
     };
-    init_tracing(cli.debug);
+    init_tracing(&cli);
     match run(&cli) {
         Ok(()) => ExitCode::Ok.code(),
         Err(f) => {
@@ -90,8 +98,17 @@ fn suggestion(e: &clap::Error) -> Option<String> {
 }
 
 /// Prints one failure line on stderr.
+/// Whether failures are reported as JSON objects (`--json`), set once at start-up.
+static JSON_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints one failure on stderr: one line `onedrive-cli: …`, or under `--json` one
+/// JSON object per line (see [`Failure::to_json`]).
 pub fn report(f: &Failure) {
-    let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(&f.message));
+    if JSON_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr(), "{}", f.to_json());
+    } else {
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(&f.message));
+    }
 }
 
 /// Control characters (a newline in a file name or in a service message) escaped, so a
@@ -176,12 +193,24 @@ fn warn_if_unmatched(
     }
 }
 
-fn init_tracing(debug: bool) {
+/// What goes to stderr besides errors: `--debug` every request; `-v` notices (retries,
+/// waits, resumes); on a terminal, the waits the service asks for (a two-minute
+/// `Retry-After` must not look like a hang); `-q` nothing but errors.
+fn init_tracing(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
-    let filter = if debug {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let filter = if cli.debug {
         EnvFilter::new("onedrive_cli=debug")
+    } else if cli.quiet {
+        EnvFilter::new("error")
+    } else if cli.verbose {
+        EnvFilter::new("warn,onedrive_cli=info")
+    } else if let Ok(f) = EnvFilter::try_from_env("ONEDRIVE_CLI_LOG") {
+        f
+    } else if terminal {
+        EnvFilter::new(format!("warn,{}=info", crate::http::WAIT_TARGET))
     } else {
-        EnvFilter::try_from_env("ONEDRIVE_CLI_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
+        EnvFilter::new("warn")
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -63,6 +63,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         reading: reading(cli),
         show_results: cli.json || cli.object_key.is_some(),
         progress_bars: !cli.debug && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        quiet: cli.quiet,
         state_dir,
         // Already checked by `run` before any request.
         output: super::output::OutputOptions {

@@ -50,6 +50,9 @@ pub struct AuthSection {
     /// completes it): the `state` sent, and the PKCE verifier (a secret, as the tokens).
     pub pkce_state: Option<String>,
     pub pkce_verifier: Option<String>,
+    /// The scopes the identity platform granted with the last token (its `scope`,
+    /// space-separated), for `auth status`.
+    pub scope: Option<String>,
 }
 
 impl std::fmt::Debug for AuthSection {
@@ -236,6 +239,7 @@ impl State {
             access_expires: parse_expires(path, a.and_then(|m| m.get("access_expires")))?,
             pkce_state: string(path, a, "auth", "pkce_state")?,
             pkce_verifier: string(path, a, "auth", "pkce_verifier")?,
+            scope: string(path, a, "auth", "scope")?,
         };
 
         let r = section(path, &doc, "request")?;
@@ -331,6 +335,7 @@ impl State {
         field!(auth, access_token);
         field!(auth, pkce_state);
         field!(auth, pkce_verifier);
+        field!(auth, scope);
         if self.auth.access_expires != before.auth.access_expires {
             let v = self
                 .auth
@@ -370,6 +375,7 @@ impl State {
         field!(auth, access_expires);
         field!(auth, pkce_state);
         field!(auth, pkce_verifier);
+        field!(auth, scope);
         field!(request, base_headers);
         field!(api, graph_url);
         field!(api, login_url);

@@ -645,7 +645,7 @@ async fn receive(
                     }
                     resumes += 1;
                     resumes_total += 1;
-                    tracing::debug!("download broke ({e}); resuming at byte {next}");
+                    tracing::info!("download broke ({e}); resuming at byte {next}");
                     ask = Some(crate::graph::ByteRange::FromTo(next, end));
                     continue 'fetching;
                 }

@@ -496,7 +496,7 @@ impl SessionUpload<'_> {
             return Err(err.into());
         }
         *restarts += 1;
-        tracing::debug!("upload session lost ({err}); starting a new one");
+        tracing::info!("upload session lost ({err}); starting a new one");
         self.forget();
         let fresh = self.new_session().await?;
         *lock(hasher)? = QuickXorHash::new();
@@ -595,8 +595,11 @@ impl SessionUpload<'_> {
             if !d.is_zero() {
                 if retry_after.is_some() {
                     graph.http().governor().throttled(d);
+                    tracing::info!(target: "onedrive_cli::wait",
+                        "the service asked to wait {d:.1?} (fragment at byte {offset}); waiting");
+                } else {
+                    tracing::info!("fragment at {offset} failed ({err}); retrying in {d:.1?}");
                 }
-                tracing::debug!("fragment at {offset} failed ({err}); retrying in {d:?}");
                 tokio::time::sleep(d).await;
             }
             graph.http().governor().ready().await;

@@ -488,8 +488,8 @@ impl HttpClient {
                         .flatten();
                     match delay {
                         Some(d) => {
-                            tracing::debug!(target: "onedrive_cli::http",
-                                "{method_s} {shown}: {source}; retrying in {d:?}");
+                            tracing::info!(target: "onedrive_cli::http",
+                                "{method_s} {shown}: {source}; retrying in {d:.1?}");
                             tokio::time::sleep(d).await;
                             continue;
                         }
@@ -521,9 +521,13 @@ impl HttpClient {
                         if let Some(d) = backoff.next(retry_after) {
                             if retry_after.is_some() {
                                 self.inner.governor.throttled(d);
+                                tracing::info!(target: "onedrive_cli::wait",
+                                    "the service asked to wait {d:.1?} (HTTP {} to {method_s} {shown}); waiting",
+                                    status.as_u16());
+                            } else {
+                                tracing::info!(target: "onedrive_cli::http",
+                                    "{method_s} {shown}: HTTP {}; retrying in {d:.1?}", status.as_u16());
                             }
-                            tracing::debug!(target: "onedrive_cli::http",
-                                "{method_s} {shown}: HTTP {}; retrying in {d:?}", status.as_u16());
                             drop(resp);
                             tokio::time::sleep(d).await;
                             continue;
@@ -573,8 +577,8 @@ impl HttpClient {
             match read_body(resp, &method, &shown).await {
                 Err(e @ Error::Transport { .. }) => match (again, backoff.next(None)) {
                     (Some(r), Some(d)) => {
-                        tracing::debug!(target: "onedrive_cli::http",
-                                "{method} {shown}: answer cut ({e}); retrying in {d:?}");
+                        tracing::info!(target: "onedrive_cli::http",
+                                "{method} {shown}: answer cut ({e}); retrying in {d:.1?}");
                         tokio::time::sleep(d).await;
                         next = r;
                     }

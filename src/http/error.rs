@@ -102,6 +102,9 @@ impl Error {
                 ErrorKind::AuthRequired
             }
             Error::AuthRequired(_) => ErrorKind::AuthRequired,
+            // A sign-in that did not complete (a redirect URL used twice, a changed
+            // `state`, a declined consent): still not signed in.
+            Error::Authorization(_) => ErrorKind::AuthRequired,
             // No sign-in is possible until the state file names the app registration.
             Error::Config(crate::config::ConfigError::NoClientId { .. }) => ErrorKind::AuthRequired,
             _ => ErrorKind::Other,

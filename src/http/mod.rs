@@ -23,6 +23,10 @@ pub use timeout::Timeouts;
 /// Re-exported so callers need no direct `reqwest` imports for common types.
 pub use reqwest::{Method, StatusCode, header};
 
+/// The `tracing` target of "the service asked to wait" notices, shown on a terminal
+/// even without `-v` (a long `Retry-After` must not look like a hang).
+pub const WAIT_TARGET: &str = "onedrive_cli::wait";
+
 /// Result type of the whole client library's network layers.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -2,12 +2,101 @@
 
 use serde_json::Value;
 
+use std::io::Write as _;
+
 use super::{CommandResult, Ctx, Out, fail_http, to_value};
-use crate::cli::args::{AuthArgs, Cli};
+use crate::cli::args::{AuthAction, AuthArgs, Cli};
+use crate::cli::exit::{ExitCode, Failure};
 use crate::cli::output::human_size;
 
 pub async fn auth(cli: &Cli, a: &AuthArgs) -> CommandResult {
-    crate::cli::session::auth(cli, a).await
+    match a.action {
+        Some(AuthAction::Status) => auth_status(cli).await,
+        Some(AuthAction::Logout) => auth_logout(cli),
+        None => crate::cli::session::auth(cli, a).await,
+    }
+}
+
+/// `auth status`: the state file's sign-in, checked with the service (`/me`, `/me/drive`;
+/// the token is refreshed if it must be). Never prints a token.
+async fn auth_status(cli: &Cli) -> CommandResult {
+    let ctx = crate::cli::session::context(cli)?;
+    let store = crate::cli::session::state_file(cli)?;
+    let state = store
+        .load()
+        .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))?;
+    if state.auth.refresh_token.is_none() && state.auth.access_token.is_none() {
+        return Err(Failure::new(
+            ExitCode::AuthNeeded,
+            format!(
+                "auth status: not signed in ({} holds no tokens); run `onedrive-cli auth`",
+                store.path().display()
+            ),
+        ));
+    }
+    let (me, drive) = tokio::try_join!(ctx.graph.get_me(), ctx.graph.get_drive())
+        .map_err(fail_http("auth status", "me"))?;
+    // Re-read: the calls above may have refreshed the token.
+    let state = store
+        .load()
+        .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))?;
+    let mut v = serde_json::Map::new();
+    let mut put = |k: &str, val: Option<String>| {
+        if let Some(val) = val {
+            v.insert(k.into(), Value::String(val));
+        }
+    };
+    put(
+        "account",
+        me.user_principal_name.clone().or(me.mail.clone()),
+    );
+    put("name", me.display_name.clone());
+    put("drive", Some(drive.id.clone()));
+    put("drive_type", drive.drive_type.clone());
+    put(
+        "access_expires",
+        state.auth.access_expires.map(|t| t.to_string()),
+    );
+    put(
+        "refresh_token",
+        Some(
+            if state.auth.refresh_token.is_some() {
+                "stored"
+            } else {
+                "none"
+            }
+            .into(),
+        ),
+    );
+    put("scopes", state.auth.scope.clone());
+    put("client_id", state.client.id.clone());
+    put("tenant", Some(state.api.tenant().to_owned()));
+    put("graph_url", Some(state.api.graph_url().to_owned()));
+    put("state_file", Some(store.path().display().to_string()));
+    Ok(Some(Value::Object(v).into()))
+}
+
+/// `auth logout`: every token and pending sign-in removed from the state file; the
+/// `client`, `request` and `api` sections stay.
+fn auth_logout(cli: &Cli) -> CommandResult {
+    let store = crate::cli::session::state_file(cli)?;
+    store
+        .update(|s| {
+            s.auth.access_token = None;
+            s.auth.refresh_token = None;
+            s.auth.access_expires = None;
+            s.auth.code = None;
+            s.auth.pkce_state = None;
+            s.auth.pkce_verifier = None;
+            s.auth.scope = None;
+        })
+        .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "onedrive-cli: signed out: the tokens were removed from {}",
+        store.path().display()
+    );
+    Ok(None)
 }
 
 pub async fn auth_refresh(cli: &Cli) -> CommandResult {

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod changes;
 pub mod comments;
+pub mod docs;
 pub mod info;
 pub mod listing;
 pub mod manage;
@@ -50,6 +51,8 @@ pub struct Ctx {
     pub show_results: bool,
     /// Draw transfer progress bars (stderr is a terminal and `--debug` is off).
     pub progress_bars: bool,
+    /// `-q`: no progress, no summary of a fully successful transfer.
+    pub quiet: bool,
     /// The state folder beside the config (resumable transfers).
     pub state_dir: crate::config::StateDir,
     /// How results are printed (`--json`, `-k`), for commands that stream them.
@@ -105,6 +108,8 @@ pub async fn run(cli: &Cli) -> CommandResult {
         C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
             return comments::not_supported(&cli.command);
         }
+        C::Completions(a) => return docs::completions(a.shell),
+        C::Man => return docs::man(),
         C::Auth(a) => return account::auth(cli, a).await,
         C::AuthRefresh => return account::auth_refresh(cli).await,
         _ => {}
@@ -155,9 +160,13 @@ async fn dispatch(cli: &Cli, ctx: &Ctx, pre: Precheck) -> CommandResult {
         C::Get(a) => transfer::get(ctx, a, pre.byte_range).await,
         C::Put(a) => transfer::put(ctx, a, pre.fragment).await,
         // Handled above, without a Graph connection.
-        C::Auth(_) | C::AuthRefresh | C::Comments(_) | C::CommentAdd(_) | C::CommentDelete(_) => {
-            Ok(None)
-        }
+        C::Auth(_)
+        | C::AuthRefresh
+        | C::Comments(_)
+        | C::CommentAdd(_)
+        | C::CommentDelete(_)
+        | C::Completions(_)
+        | C::Man => Ok(None),
     }
 }
 

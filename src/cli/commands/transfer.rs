@@ -70,7 +70,7 @@ pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandRes
     let resume = resume_store(ctx, t);
     let work = async {
         if single {
-            get_single(ctx, a, &objects[0], dst, range, resume.clone(), &partials).await
+            get_single(ctx, &objects[0], dst, range, resume.clone(), &partials).await
         } else {
             get_many(ctx, a, objects, dst, resume.clone(), &partials).await
         }
@@ -100,7 +100,6 @@ pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandRes
 
 async fn get_single(
     ctx: &Ctx,
-    a: &GetArgs,
     object: &str,
     dst: Option<&str>,
     range: Option<ByteRange>,
@@ -116,8 +115,7 @@ async fn get_single(
     // File bytes printed on the terminal and a bar on the same terminal would mix.
     let to_terminal =
         dst == Destination::Stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let reporter =
-        reporter::Reporter::new(ctx.progress_bars && !a.transfer.quiet && !to_terminal, 1, 0);
+    let reporter = reporter::Reporter::new(ctx.progress_bars && !ctx.quiet && !to_terminal, 1, 0);
     let bar = reporter.file(object);
     let opts = DownloadOptions {
         range,
@@ -153,7 +151,17 @@ async fn get_single(
     if dst == Destination::Stdout {
         return Ok(None);
     }
-    ctx.result(to_value(done.item))
+    // What was written where and what was checked (the item is Graph's; never its
+    // pre-authenticated download URL).
+    let hash = done.item.quick_xor_hash().map(str::to_owned);
+    ctx.result(serde_json::json!({
+        "path": done.path.as_ref().map(|p| p.display().to_string()),
+        "size": done.item.size,
+        "bytesTransferred": done.bytes,
+        "verified": if done.verified { Some("quickXorHash") } else { None },
+        "quickXorHash": hash,
+        "item": to_value(done.item),
+    }))
 }
 
 async fn get_many(
@@ -218,7 +226,8 @@ async fn get_many(
         })?;
     }
     let total: u64 = plan.files.iter().filter_map(|f| f.item.size).sum();
-    let reporter = reporter::Reporter::new(ctx.progress_bars && !t.quiet, plan.files.len(), total);
+    let reporter =
+        reporter::Reporter::new(ctx.progress_bars && !ctx.quiet, plan.files.len(), total);
     let opts = transfer::get::GetOptions {
         transfers: t.transfers as usize,
         skip_existing: t.skip_existing,
@@ -227,7 +236,7 @@ async fn get_many(
     };
     let summary = transfer::get::run(&ctx.graph, plan, &opts, &reporter).await;
     reporter.finish();
-    finish(ctx, "get", t, summary)
+    finish(ctx, "get", summary)
 }
 
 pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult {
@@ -273,7 +282,7 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
             })?;
             let total: u64 = plan.files.iter().map(|f| f.size).sum();
             let reporter =
-                reporter::Reporter::new(ctx.progress_bars && !t.quiet, plan.files.len(), total);
+                reporter::Reporter::new(ctx.progress_bars && !ctx.quiet, plan.files.len(), total);
             let opts = transfer::put::PutOptions {
                 upload: upload_opts.clone(),
                 transfers: t.transfers as usize,
@@ -282,7 +291,7 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
             let summary =
                 transfer::put::run(&ctx.graph, plan, &dest, folder_shown, &opts, &reporter).await;
             reporter.finish();
-            finish(ctx, "put", t, summary)
+            finish(ctx, "put", summary)
         }
     };
     tokio::select! {
@@ -333,7 +342,7 @@ async fn put_single(
         };
         (Source::File(path), name)
     };
-    let reporter = reporter::Reporter::new(ctx.progress_bars && !a.transfer.quiet, 1, 0);
+    let reporter = reporter::Reporter::new(ctx.progress_bars && !ctx.quiet, 1, 0);
     let bar = reporter.file(&name);
     let opts = UploadOptions {
         name,
@@ -349,7 +358,7 @@ async fn put_single(
 
 /// Prints the summary (stderr) and turns the run into the command's result: exit 0 if
 /// nothing failed, 7 if some failed and some did not, else the failures' own code.
-fn finish(ctx: &Ctx, what: &str, t: &TransferArgs, summary: Summary) -> CommandResult {
+fn finish(ctx: &Ctx, what: &str, summary: Summary) -> CommandResult {
     let failures = reporter::failure_lines(&summary);
     let mut err = std::io::stderr().lock();
     for f in &failures {
@@ -358,7 +367,7 @@ fn finish(ctx: &Ctx, what: &str, t: &TransferArgs, summary: Summary) -> CommandR
             format!("onedrive-cli: {what} {}\n", crate::cli::one_line(f)).as_bytes(),
         );
     }
-    if !failures.is_empty() || !t.quiet {
+    if !failures.is_empty() || !ctx.quiet {
         let _ = std::io::Write::write_all(
             &mut err,
             format!(

@@ -1,0 +1,243 @@
+//! A CLI that feels native in shells and scripts (issue #8): errors as JSON objects
+//! under `--json`, documented exit codes for failed sign-ins, completions and a man page
+//! generated from the live definitions, `auth status`/`auth logout`, a `get` result
+//! that says where it wrote, and notices for the waits the service asks for.
+
+mod common;
+
+use clap::CommandFactory as _;
+use common::{Env, fault, stderr_of, stdout_of};
+use onedrive_emulator::faults::{FaultRoute, ScriptEntry};
+
+/// The one JSON object a `--json` failure prints on stderr.
+fn error_object(out: &std::process::Output) -> serde_json::Value {
+    let err = stderr_of(out);
+    assert_eq!(err.lines().count(), 1, "one object: {err}");
+    let v: serde_json::Value = serde_json::from_str(&err).expect("stderr is JSON");
+    assert_eq!(
+        v["error"]["exit_code"].as_i64(),
+        out.status.code().map(i64::from),
+        "{v}"
+    );
+    assert!(v["error"]["message"].is_string(), "{v}");
+    v
+}
+
+#[test]
+fn under_json_every_error_is_one_object_on_stderr() {
+    let env = Env::new();
+    // A service error: Graph's code.
+    let out = env.cmd().args(["--json", "info", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert_eq!(error_object(&out)["error"]["code"], "itemNotFound");
+    // A usage error, caught by the parser: the exit code's name.
+    let out = env.cmd().args(["--json", "lst"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(error_object(&out)["error"]["code"], "usage");
+    // --json after the command too.
+    let out = env
+        .cmd()
+        .args(["get", "-b", "9-3", "x", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(error_object(&out)["error"]["code"], "usage");
+    // Several failures: one object per line.
+    let out = env
+        .cmd()
+        .args(["--json", "rm", "nope1", "nope2"])
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = stderr_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|v| v["error"]["exit_code"] == 3));
+    // A state-file problem.
+    std::fs::write(&env.config, "client: [").unwrap();
+    let out = env.cmd().args(["--json", "ls"]).output().unwrap();
+    assert_eq!(error_object(&out)["error"]["code"], "error");
+}
+
+/// Starts a paste-URL sign-in (`auth` with nothing on stdin) and returns the URL the
+/// browser lands on after approving.
+fn landed_url(env: &Env) -> String {
+    let out = env.cmd().arg("auth").write_stdin("").output().unwrap();
+    let authorize = stdout_of(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("URL to visit: ").map(str::to_owned))
+        .expect("an authorize URL");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = client.get(&authorize).send().await.unwrap();
+        resp.headers()["location"].to_str().unwrap().to_owned()
+    })
+}
+
+#[test]
+fn a_sign_in_that_cannot_complete_is_exit_4() {
+    let env = Env::unauthenticated();
+    let url = landed_url(&env);
+    env.cmd().args(["auth", &url]).assert().success();
+    // The same URL again: the sign-in it belonged to is over.
+    let out = env.cmd().args(["auth", &url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1);
+    // A changed state.
+    let url = landed_url(&env);
+    let forged = url.replace("state=", "state=x");
+    let out = env.cmd().args(["auth", &forged]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    let out = env
+        .cmd()
+        .args(["--json", "auth", &forged])
+        .output()
+        .unwrap();
+    assert_eq!(error_object(&out)["error"]["exit_code"], 4);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_live_definitions() {
+    let env = Env::new();
+    let cli = onedrive_cli::cli::args::Cli::command();
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert!(names.len() >= common::COMMANDS.len());
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = env
+            .bare_cmd()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr_of(&out));
+        let text = stdout_of(&out);
+        for n in &names {
+            assert!(text.contains(n.as_str()), "{shell} completes {n}");
+        }
+        assert!(text.contains("json") && text.contains("retries"), "{shell}");
+    }
+    let out = env.bare_cmd().arg("man").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let man = stdout_of(&out);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH onedrive-cli 1"),
+        "roff"
+    );
+    for n in &names {
+        assert!(man.contains(&n.replace('-', "\\-")), "man page lists {n}");
+    }
+    assert!(
+        man.contains("Exit codes"),
+        "the exit codes are in the man page"
+    );
+    // Neither needs a state file.
+    let out = env
+        .bare_cmd()
+        .args(["-c", "/nonexistent/lcrc", "completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn auth_status_and_logout() {
+    let env = Env::new();
+    let out = env.cmd().args(["auth", "status"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("account: user@example.com"), "{text}");
+    assert!(text.contains("drive_type: personal"), "{text}");
+    assert!(text.contains("access_expires: "), "{text}");
+    let state = env.state_text();
+    let yaml: yaml_serde::Value = yaml_serde::from_str(&state).unwrap();
+    for secret in ["access_token", "refresh_token"] {
+        let t = yaml["auth"][secret].as_str().unwrap();
+        assert!(!text.contains(t), "{secret} never printed");
+    }
+    let out = env
+        .cmd()
+        .args(["--json", "auth", "status"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["refresh_token"], "stored");
+    // Logout forgets the tokens and keeps the client settings.
+    env.cmd().args(["auth", "logout"]).assert().success();
+    let state = env.state_text();
+    assert!(
+        !state.contains("refresh_token") && !state.contains("access_token"),
+        "{state}"
+    );
+    assert!(
+        state.contains(common::CLIENT_ID) && state.contains("graph_url"),
+        "{state}"
+    );
+    let out = env.cmd().args(["auth", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    let out = env.cmd().arg("ls").output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+}
+
+#[test]
+fn a_json_get_says_where_it_wrote_and_what_it_checked() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"abc");
+    let dst = env.local("out.txt");
+    let out = env
+        .cmd()
+        .args(["--json", "get", "a.txt"])
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(
+        !text.contains("downloadUrl") && !text.contains("/_dl/"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["path"], dst.display().to_string());
+    assert_eq!(v["size"], 3);
+    assert_eq!(v["verified"], "quickXorHash");
+    assert_eq!(v["item"]["name"], "a.txt");
+}
+
+#[test]
+fn waits_and_retries_are_told_with_v_and_nothing_is_told_with_q() {
+    let env = Env::new();
+    env.seed_file("t.txt", b"t");
+    let throttle = || ScriptEntry {
+        status: Some(429),
+        retry_after: Some(1),
+        ..fault(FaultRoute::Graph)
+    };
+    env.script([throttle()]);
+    let out = env.cmd().args(["ls", "-v"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr_of(&out).contains("the service asked to wait 1.0s"),
+        "{}",
+        stderr_of(&out)
+    );
+    // Not a terminal, no -v: silent.
+    env.script([throttle()]);
+    let out = env.cmd().args(["ls"]).output().unwrap();
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+    // -q: no summary line for a fully successful transfer either.
+    let f = env.write_local("q.txt", b"q");
+    let out = env.cmd().args(["put", "-q"]).arg(&f).output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+    let out = env.cmd().args(["-v", "-q", "ls"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "-v and -q conflict");
+}
