@@ -241,3 +241,134 @@ fn waits_and_retries_are_told_with_v_and_nothing_is_told_with_q() {
     let out = env.cmd().args(["-v", "-q", "ls"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "-v and -q conflict");
 }
+
+#[test]
+fn drives_are_listed_and_any_one_can_be_used() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"a");
+    let out = env.cmd().arg("drives").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let drive_id = env.emu.state.store.drive_id();
+    assert!(
+        stdout_of(&out).starts_with(&format!("* {drive_id}  personal")),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = env.cmd().args(["--json", "drives"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["id"], drive_id.as_str());
+    // --drive (anywhere on the line) sends every request to that drive.
+    let out = env
+        .cmd()
+        .args(["--debug", "ls", "--drive", &drive_id])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n");
+    assert!(
+        stderr_of(&out).contains(&format!("/v1.0/drives/{drive_id}/root")),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env.cmd().args(["ls", "--drive", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    // The state file's api.drive does the same, and --drive wins over it.
+    let text = env.state_text().replace("api:\n", "api:\n  drive: nope\n");
+    std::fs::write(&env.config, text).unwrap();
+    let out = env.cmd().arg("ls").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = env
+        .cmd()
+        .args(["ls", "--drive", &drive_id])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
+    assert!(env.state_text().contains("drive: nope"), "never written");
+}
+
+#[test]
+fn a_cloud_selects_its_login_and_graph_hosts() {
+    // The sign-in URL shows the cloud's identity platform and redirect URI without any
+    // network access; a state file with no hosts of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("lcrc");
+    for (cloud, login) in [
+        ("global", "https://login.microsoftonline.com/"),
+        ("us-gov", "https://login.microsoftonline.us/"),
+        ("us-gov-dod", "https://login.microsoftonline.us/"),
+        ("china", "https://login.chinacloudapi.cn/"),
+    ] {
+        std::fs::write(&state, format!("client:\n  id: {}\n", common::CLIENT_ID)).unwrap();
+        let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+            .unwrap()
+            .args(["-c"])
+            .arg(&state)
+            .args(["auth", "--cloud", cloud])
+            .write_stdin("")
+            .output()
+            .unwrap();
+        let text = stdout_of(&out);
+        let url = text
+            .lines()
+            .find_map(|l| l.strip_prefix("URL to visit: "))
+            .unwrap_or_else(|| panic!("{cloud}: {text}"));
+        assert!(url.starts_with(login), "{cloud}: {url}");
+        let redirect = format!(
+            "redirect_uri={}",
+            login.replace(':', "%3A").replace('/', "%2F")
+        );
+        assert!(url.contains(&redirect), "{cloud}: {url}");
+        // The same from api.cloud in the state file.
+        std::fs::write(
+            &state,
+            format!(
+                "client:\n  id: {}\napi:\n  cloud: {cloud}\n",
+                common::CLIENT_ID
+            ),
+        )
+        .unwrap();
+        let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+            .unwrap()
+            .arg("-c")
+            .arg(&state)
+            .arg("auth")
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert!(
+            stdout_of(&out).contains(&format!("URL to visit: {login}")),
+            "{cloud}"
+        );
+    }
+    // An unknown cloud in the file is one clear line.
+    std::fs::write(
+        &state,
+        format!(
+            "client:\n  id: {}\napi:\n  cloud: mars\n",
+            common::CLIENT_ID
+        ),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
+        .unwrap()
+        .arg("-c")
+        .arg(&state)
+        .arg("ls")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("api.cloud must be one of"),
+        "{}",
+        stderr_of(&out)
+    );
+    // The Graph host of each cloud.
+    use onedrive_cli::config::cloud::Cloud;
+    assert_eq!(
+        Cloud::China.graph_url(),
+        "https://microsoftgraph.chinacloudapi.cn/v1.0"
+    );
+    assert_eq!(
+        Cloud::UsGovDod.graph_url(),
+        "https://dod-graph.microsoft.us/v1.0"
+    );
+}

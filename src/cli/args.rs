@@ -96,6 +96,16 @@ pub struct Cli {
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
 
+    /// Microsoft cloud whose hosts to use: global, us-gov, us-gov-dod or china (also
+    /// `api.cloud` in the state file; `api.graph_url`/`api.login_url` override both)
+    #[arg(long, global = true, value_enum, value_name = "CLOUD")]
+    pub cloud: Option<crate::config::cloud::Cloud>,
+
+    /// Work on this drive (an id from `drives`, e.g. a SharePoint library) instead of
+    /// your own OneDrive (also `api.drive` in the state file)
+    #[arg(long, global = true, value_name = "ID")]
+    pub drive: Option<String>,
+
     #[command(flatten)]
     pub network: NetworkArgs,
 
@@ -192,6 +202,9 @@ pub enum Command {
     /// Not supported by Microsoft Graph (there is no comments API)
     #[command(name = "comment_delete", visible_alias = "comment-delete")]
     CommentDelete(CommentDeleteArgs),
+    /// List your drives (OneDrive and the libraries shared with you); use an id with
+    /// --drive
+    Drives,
     /// Print a shell completion script (e.g. `onedrive-cli completions bash >
     /// /etc/bash_completion.d/onedrive-cli`)
     Completions(CompletionsArgs),

@@ -214,7 +214,7 @@ fn init_tracing(cli: &Cli) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .with_writer(std::io::stderr)
         .without_time()
         .try_init();

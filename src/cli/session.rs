@@ -31,10 +31,16 @@ fn failure(what: &str, e: HttpError) -> Failure {
     }
 }
 
-/// The state file: `-c`, else `ONEDRIVE_CLI_CONFIG`, else `~/.lcrc`.
+/// The state file: `-c`, else `ONEDRIVE_CLI_CONFIG`, else `~/.lcrc`; read with
+/// `--cloud` and `--drive` applied.
 pub fn state_file(cli: &Cli) -> Result<StateFile, Failure> {
     crate::config::resolve_path(cli.config.as_deref())
-        .map(StateFile::new)
+        .map(|p| {
+            StateFile::new(p).with_overrides(crate::config::ApiOverrides {
+                cloud: cli.cloud,
+                drive: cli.drive.clone(),
+            })
+        })
         .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))
 }
 

@@ -26,6 +26,7 @@
 //! Comments and flow style (`{a: b}`) are not preserved on write (every serde YAML
 //! library drops them); the file is machine-owned once the tool has written it.
 
+pub mod cloud;
 mod state;
 mod state_dir;
 #[cfg(test)]
@@ -136,6 +137,16 @@ pub fn resolve_path(cli: Option<&Path>) -> Result<PathBuf, ConfigError> {
 #[derive(Clone, Debug)]
 pub struct StateFile {
     path: PathBuf,
+    overrides: ApiOverrides,
+}
+
+/// `api` settings given on the command line (`--cloud`, `--drive`) for one invocation:
+/// they win over the file's on every read, and are never written to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApiOverrides {
+    pub cloud: Option<cloud::Cloud>,
+    /// A drive id (or `/drives/{id}`, or `me`).
+    pub drive: Option<String>,
 }
 
 /// Guard of [`StateFile::refresh_lock`]; the lock is released on drop (file closed).
@@ -152,7 +163,16 @@ enum LockKind {
 
 impl StateFile {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            overrides: ApiOverrides::default(),
+        }
+    }
+
+    /// The same file, read with `overrides` applied (see [`ApiOverrides`]).
+    pub fn with_overrides(mut self, overrides: ApiOverrides) -> Self {
+        self.overrides = overrides;
+        self
     }
 
     /// The state file's path (as given).
@@ -320,9 +340,20 @@ impl StateFile {
         }
         let _lock = self.lock(LockKind::Shared)?;
         match self.read_doc()? {
-            Some(doc) => Ok(Some(State::from_doc(&self.path, doc)?)),
+            Some(doc) => Ok(Some(self.overridden(State::from_doc(&self.path, doc)?))),
             None => Ok(None),
         }
+    }
+
+    /// `state` with this invocation's [`ApiOverrides`].
+    fn overridden(&self, mut state: State) -> State {
+        if let Some(c) = self.overrides.cloud {
+            state.api.cloud = Some(c);
+        }
+        if let Some(d) = &self.overrides.drive {
+            state.api.drive = Some(d.clone());
+        }
+        state
     }
 
     /// Re-reads the file under an exclusive lock, lets `change` modify the state, and
@@ -347,12 +378,12 @@ impl StateFile {
         let mut after = before.clone();
         change(&mut after);
         if after == before {
-            return Ok(after);
+            return Ok(self.overridden(after));
         }
         let mut doc = doc;
         after.apply_changes(&before, &mut doc);
         self.write_doc(&doc)?;
-        State::from_doc(&self.path, doc)
+        Ok(self.overridden(State::from_doc(&self.path, doc)?))
     }
 
     /// [`update_with`](Self::update_with) on an existing file.

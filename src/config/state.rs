@@ -84,22 +84,35 @@ pub struct ApiSection {
     pub redirect_uri: Option<String>,
     /// `/me/drive` (default) or `/drives/{id}`.
     pub drive: Option<String>,
+    /// A national cloud's hosts (`global`, `us-gov`, `us-gov-dod`, `china`), under
+    /// `graph_url`/`login_url`/`redirect_uri` when those are set.
+    pub cloud: Option<super::cloud::Cloud>,
 }
 
 impl ApiSection {
     pub fn graph_url(&self) -> &str {
-        self.graph_url
-            .as_deref()
-            .unwrap_or(crate::graph::DEFAULT_GRAPH_URL)
+        match (&self.graph_url, self.cloud) {
+            (Some(u), _) => u,
+            (None, Some(c)) => c.graph_url(),
+            (None, None) => crate::graph::DEFAULT_GRAPH_URL,
+        }
     }
     pub fn login_url(&self) -> &str {
-        self.login_url.as_deref().unwrap_or(DEFAULT_LOGIN_URL)
+        match (&self.login_url, self.cloud) {
+            (Some(u), _) => u,
+            (None, Some(c)) => c.login_url(),
+            (None, None) => DEFAULT_LOGIN_URL,
+        }
     }
     pub fn tenant(&self) -> &str {
         self.tenant.as_deref().unwrap_or(DEFAULT_TENANT)
     }
     pub fn redirect_uri(&self) -> &str {
-        self.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT_URI)
+        match (&self.redirect_uri, self.cloud) {
+            (Some(u), _) => u,
+            (None, Some(c)) => c.native_redirect_uri(),
+            (None, None) => DEFAULT_REDIRECT_URI,
+        }
     }
     pub fn drive(&self) -> crate::graph::DriveSelector {
         crate::graph::DriveSelector::parse(self.drive.as_deref().unwrap_or(""))
@@ -274,13 +287,25 @@ impl State {
         }
 
         let api_sec = section(path, &doc, "api")?;
-        let api = ApiSection {
-            graph_url: string(path, api_sec, "api", "graph_url")?,
-            login_url: string(path, api_sec, "api", "login_url")?,
-            tenant: string(path, api_sec, "api", "tenant")?,
-            redirect_uri: string(path, api_sec, "api", "redirect_uri")?,
-            drive: string(path, api_sec, "api", "drive")?,
-        };
+        let api =
+            ApiSection {
+                graph_url: string(path, api_sec, "api", "graph_url")?,
+                login_url: string(path, api_sec, "api", "login_url")?,
+                tenant: string(path, api_sec, "api", "tenant")?,
+                redirect_uri: string(path, api_sec, "api", "redirect_uri")?,
+                drive: string(path, api_sec, "api", "drive")?,
+                cloud: match string(path, api_sec, "api", "cloud")? {
+                    None => None,
+                    Some(c) => Some(super::cloud::Cloud::parse(&c).ok_or_else(|| {
+                        ConfigError::WrongType {
+                            path: path.to_path_buf(),
+                            key: "api.cloud".into(),
+                            expected: format!("one of {}", super::cloud::Cloud::NAMES),
+                            found: format!("{c:?}"),
+                        }
+                    })?),
+                },
+            };
 
         Ok(State {
             client,

@@ -276,6 +276,12 @@ impl GraphClient {
         self.get_json(self.url(&self.drive.api_path(), None)?).await
     }
 
+    /// `GET /me/drives`: the drives the user can reach (their OneDrive; on work or school
+    /// accounts also the document libraries they follow), every page.
+    pub async fn list_drives(&self) -> Result<Vec<Drive>> {
+        self.collect_pages(self.url("/me/drives", None)?).await
+    }
+
     /// `GET` one item (by path: one request, no walk).
     pub async fn get_item(&self, item: &ItemRef) -> Result<DriveItem> {
         self.get_json(self.item_url(item, None, None)?).await

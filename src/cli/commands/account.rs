@@ -134,6 +134,38 @@ pub async fn quota(ctx: &Ctx) -> CommandResult {
     }))
 }
 
+/// `drives`: id, type and name of each drive, the one in use marked; `--json` gives
+/// Graph's drive objects.
+pub async fn drives(ctx: &Ctx) -> CommandResult {
+    let drives = ctx
+        .graph
+        .list_drives()
+        .await
+        .map_err(fail_http("drives", "me"))?;
+    let current = ctx.graph.get_drive().await.ok().map(|d| d.id);
+    let human: String = drives
+        .iter()
+        .map(|d| {
+            let mark = if Some(&d.id) == current.as_ref() {
+                "*"
+            } else {
+                " "
+            };
+            format!(
+                "{mark} {}  {}  {}\n",
+                d.id,
+                d.drive_type.as_deref().unwrap_or("-"),
+                d.name.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    Ok(Some(Out {
+        value: Value::Array(drives.iter().map(to_value).collect()),
+        human: Some(human),
+        human_value: None,
+    }))
+}
+
 pub async fn user(ctx: &Ctx) -> CommandResult {
     let me = ctx.graph.get_me().await.map_err(fail_http("user", "me"))?;
     Ok(Some(to_value(me).into()))

@@ -146,6 +146,7 @@ async fn dispatch(cli: &Cli, ctx: &Ctx, pre: Precheck) -> CommandResult {
     match &cli.command {
         C::Quota => account::quota(ctx).await,
         C::User => account::user(ctx).await,
+        C::Drives => account::drives(ctx).await,
         C::Recent => account::recent(ctx).await,
         C::Info(a) => info::info(ctx, a).await,
         C::InfoSet(a) => info::info_set(ctx, a, pre.json.unwrap_or(Value::Null)).await,
