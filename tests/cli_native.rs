@@ -372,3 +372,37 @@ fn a_cloud_selects_its_login_and_graph_hosts() {
         "https://dod-graph.microsoft.us/v1.0"
     );
 }
+
+#[test]
+fn rm_permanent_skips_the_recycle_bin_and_says_when_the_drive_cannot() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"0123456789");
+    env.seed_file("b.txt", b"0123456789");
+    env.cmd()
+        .args(["rm", "--permanent", "a.txt"])
+        .assert()
+        .success();
+    assert!(!env.exists("a.txt"));
+    let quota = |env: &Env| -> serde_json::Value {
+        let out = env.cmd().args(["--json", "quota"]).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(quota(&env)["deleted"], 0, "not in the recycle bin");
+    env.cmd().args(["rm", "b.txt"]).assert().success();
+    assert_eq!(quota(&env)["deleted"], 10, "plain rm uses the recycle bin");
+    // A drive that does not offer it: exit 6, one line.
+    env.seed_file("c.txt", b"c");
+    env.script([ScriptEntry {
+        status: Some(501),
+        path_contains: Some("permanentDelete".into()),
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env
+        .cmd()
+        .args(["rm", "--permanent", "c.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1);
+    assert!(env.exists("c.txt"));
+}

@@ -694,6 +694,37 @@ async fn delete_moves_to_recycle_bin() {
 }
 
 #[tokio::test]
+async fn permanent_delete_skips_the_recycle_bin() {
+    // Graph "driveItem: permanentDelete": 204, "permanently removed and aren't sent to
+    // the recycle bin".
+    let emu = Emu::start().await;
+    let a = emu.mkdir(&emu.root_id(), "a");
+    let f = emu.file(&a.id, "f", b"0123456789");
+    let (s, _, _) = emu
+        .send(
+            emu.req(
+                Method::POST,
+                &format!("/me/drive/items/{}/permanentDelete", a.id),
+            )
+            .header("content-length", "0"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = emu.get(&format!("/me/drive/items/{}", f.id)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, d) = emu.get("/me/drive").await;
+    assert_eq!(d["quota"]["deleted"], 0, "not in the recycle bin");
+    assert_eq!(d["quota"]["used"], 0);
+    let (s, _, _) = emu
+        .send(emu.req(
+            Method::GET,
+            &format!("/me/drive/items/{}/permanentDelete", emu.root_id()),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
 async fn auth_routing_and_method_errors() {
     let emu = Emu::start().await;
     // No token → 401 in Graph's shape.

@@ -486,6 +486,10 @@ pub struct RmArgs {
     /// Allow arguments that end with '/' (a folder named as a folder)
     #[arg(short = 'r', long = "recursive")]
     pub recursive: bool,
+    /// Delete for good, not to the recycle bin (Graph's permanentDelete; exit 6 where
+    /// the drive does not offer it)
+    #[arg(long)]
+    pub permanent: bool,
 }
 
 #[derive(Args, Debug)]

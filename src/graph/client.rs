@@ -596,6 +596,16 @@ impl GraphClient {
         Ok(())
     }
 
+    /// `POST {item}/permanentDelete`: the item (a folder with its content) is removed
+    /// without going to the recycle bin; Graph: 204 ("driveItem: permanentDelete").
+    /// Drives that do not offer it answer an error whose code says so (`notSupported`,
+    /// exit 6 at the CLI).
+    pub async fn permanent_delete(&self, item: &ItemRef) -> Result<()> {
+        let url = self.item_url(item, Some("permanentDelete"), None)?;
+        self.http.send(Request::new(Method::POST, url)).await?;
+        Ok(())
+    }
+
     /// `POST {item}/copy` with `Prefer: respond-async`. Graph answers 202 with the monitor
     /// URL in `Location` (possibly on another host); returns that URL, to be polled with
     /// [`poll_monitor`](Self::poll_monitor).

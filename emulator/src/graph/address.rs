@@ -47,6 +47,8 @@ pub enum Action {
     Copy,
     CreateLink,
     Permissions,
+    /// `POST {item}/permanentDelete`.
+    PermanentDelete,
     /// `delta` or `delta(token='...')`.
     Delta(Option<String>),
     /// `search(q='...')`.
@@ -104,6 +106,7 @@ impl Target {
                     Action::Copy => "/copy",
                     Action::CreateLink => "/createLink",
                     Action::Permissions => "/permissions",
+                    Action::PermanentDelete => "/permanentDelete",
                     Action::Delta(_) => "/delta",
                     Action::Search(_) => "/search",
                 };
@@ -223,6 +226,7 @@ fn parse_action(raw_segs: &[&str]) -> GraphResult<Action> {
         "copy" => Ok(Action::Copy),
         "createLink" => Ok(Action::CreateLink),
         "permissions" => Ok(Action::Permissions),
+        "permanentDelete" => Ok(Action::PermanentDelete),
         other => Err(bad_segment(other)),
     }
 }

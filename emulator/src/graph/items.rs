@@ -233,6 +233,15 @@ pub fn delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `POST {item}/permanentDelete`: 204; the item is removed without going to the recycle
+/// bin (Graph "driveItem: permanentDelete": "permanently removed and aren't sent to the
+/// recycle bin").
+pub fn permanent_delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
+    query::check_preconditions(&ctx.headers, item)?;
+    ctx.state.store.delete_permanently(&item.id)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// `POST {folder}/children` with `{"name", "folder": {}, "@microsoft.graph.conflictBehavior"}`.
 /// 201 for a new folder; 200 for an existing one (only with `config.mkdir_existing_ok`).
 pub async fn create_folder(ctx: &Ctx, parent: &Item, body: Body) -> GraphResult<Response> {

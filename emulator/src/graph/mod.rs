@@ -30,6 +30,7 @@
 //! | `GET {folder}/delta` | nextLink/deltaLink; `token=latest`; `delta(token='…')`; bad or stale token 410 + `Location` |
 //! | `GET {folder}/search(q='…')` | name/description matches below the folder, paged |
 //! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync |
+//! | `POST {item}/permanentDelete` | 204; the item (a folder with its subtree) is gone, not in the recycle bin (driveitem-permanentdelete) |
 //! | `POST {item}/createLink` | 201 new / 200 existing permission; `embed` allowed, `organization` 400 |
 //! | `GET {item}/permissions` | the item's sharing links |
 //! | `GET {item}/content`, `PUT …/content`, `POST …/createUploadSession` | [`crate::transfer`]; PUT by path creates missing parent folders |
@@ -421,6 +422,12 @@ async fn item_request(
                 return Err(method_not_allowed(&m, "GET"));
             }
             links::list(ctx, &item)
+        }
+        Action::PermanentDelete => {
+            if m != Method::POST {
+                return Err(method_not_allowed(&m, "POST"));
+            }
+            items::permanent_delete(ctx, &item)
         }
         Action::Delta(token) => {
             if !is_get(&m) {

@@ -493,7 +493,12 @@ impl Store {
 
     /// Moves `id` (recursively) to the recycle bin. 403 for the root.
     pub fn delete(&self, id: &str) -> GraphResult<()> {
-        self.write(|t| t.delete(id))
+        self.write(|t| t.delete(id, true))
+    }
+
+    /// Removes `id` (and its subtree) without a recycle-bin entry (`permanentDelete`).
+    pub fn delete_permanently(&self, id: &str) -> GraphResult<()> {
+        self.write(|t| t.delete(id, false))
     }
 
     /// Deep copy of `id` into `new_parent`, named `new_name` or the source's name. New

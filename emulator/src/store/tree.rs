@@ -568,7 +568,7 @@ impl Tree {
         let (name, replace) = self.settle_name(parent, name, conflict, true)?;
         self.check_child_path(parent, &name, 0)?;
         if let Some(old) = replace {
-            self.delete(&old)?;
+            self.delete(&old, true)?;
         }
         let seq = self.bump();
         let folder = Content::Folder {
@@ -786,7 +786,9 @@ impl Tree {
         self.get(id)
     }
 
-    pub fn delete(&mut self, id: &str) -> GraphResult<()> {
+    /// Deletes `id` and its subtree: to the recycle bin (`DELETE`), or for good
+    /// (`permanentDelete`, `to_recycle_bin` false). Delta reports them deleted either way.
+    pub fn delete(&mut self, id: &str, to_recycle_bin: bool) -> GraphResult<()> {
         let node = self.node(id)?;
         if node.parent.is_none() {
             return Err(GraphError::new(
@@ -832,13 +834,15 @@ impl Tree {
             });
         }
         self.used = self.used.saturating_sub(bytes);
-        self.deleted_bytes += bytes;
-        self.recycle.push(Recycled {
-            id: id.to_owned(),
-            name: top_name,
-            bytes,
-            deleted_at: t,
-        });
+        if to_recycle_bin {
+            self.deleted_bytes += bytes;
+            self.recycle.push(Recycled {
+                id: id.to_owned(),
+                name: top_name,
+                bytes,
+                deleted_at: t,
+            });
+        }
         Ok(())
     }
 
@@ -883,7 +887,7 @@ impl Tree {
             .sum();
         self.check_quota(bytes)?;
         if let Some(old) = replace {
-            self.delete(&old)?;
+            self.delete(&old, true)?;
         }
         let seq = self.bump();
         let t = now();

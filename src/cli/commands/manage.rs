@@ -105,7 +105,12 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     let mut deleted = Vec::new();
     for o in &a.objects {
         let obj = ctx.object(Some(o));
-        match ctx.graph.delete_item(&obj.item_ref(), None).await {
+        let r = if a.permanent {
+            ctx.graph.permanent_delete(&obj.item_ref()).await
+        } else {
+            ctx.graph.delete_item(&obj.item_ref(), None).await
+        };
+        match r {
             Ok(()) => deleted.push(Value::String(o.clone())),
             Err(e) => failures.push(fail_http("rm", o)(e)),
         }
