@@ -390,9 +390,21 @@ pub fn default_reqwest_client(user_agent: &str) -> Result<reqwest::Client, Error
     reqwest_client(user_agent, &Timeouts::default())
 }
 
+/// Makes ring the process's rustls crypto provider (once; a provider installed earlier
+/// by the embedding program is kept). ring draws its randomness from the OS; aws-lc-rs,
+/// reqwest's default, spends about 37 ms of CPU seeding a jitter-entropy generator at
+/// every process start, which a one-shot command pays on each run.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// The reqwest client with `timeouts.connect` (the idle limit is [`HttpClient`]'s own:
 /// see [`super::timeout`]).
 fn reqwest_client(user_agent: &str, timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
+    install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(user_agent)
