@@ -345,14 +345,21 @@ async fn put_single(
     let reporter = reporter::Reporter::new(ctx.progress_bars && !ctx.quiet, 1, 0);
     let bar = reporter.file(&name);
     let opts = UploadOptions {
-        name,
+        name: name.clone(),
         progress: bar.progress.clone(),
         ..upload_opts.clone()
     };
     let result = upload::upload_into(&ctx.graph, dest, source, &opts).await;
     bar.finish();
     reporter.finish();
-    let item = result.map_err(fail("put", file))?;
+    let item = result.map_err(|e| match e {
+        // The service's answer is about the name the item would get: with --name (or
+        // stdin) that is not the local file's, so name it as the user gave it.
+        e @ crate::drive::DriveError::Http(_) if a.name.is_some() => {
+            drive_failure("put --name", Some(&name), &e)
+        }
+        e => fail("put", file)(e),
+    })?;
     ctx.result(to_value(item))
 }
 
