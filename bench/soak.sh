@@ -151,7 +151,7 @@ count() { cat "$WORK"/w*."$1" 2>/dev/null | wc -l; }
 attempted=$(count attempted)
 succeeded=$(count succeeded)
 mismatches=$(count mismatches)
-retries=$(cat "$WORK"/w*.log | grep -cE 'retrying in|resuming at byte|starting a new one|reading the item again|asking through an upload session' || true)
+retries=$(cat "$WORK"/w*.log | grep -cE 'retrying in|asked to wait|resuming at byte|starting a new one|reading the item again|asking through an upload session|asking for the rest' || true)
 stats=$(curl -sS -f "$URL/_emulator/stats")
 refreshes=$(python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(r["count"] for r in s["requests"] if r["method"]=="POST" and r["route"].endswith("/oauth2/v2.0/token")))' <<< "$stats")
 faults=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["faults_injected"])' <<< "$stats")
