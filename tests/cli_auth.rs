@@ -6,7 +6,7 @@ mod common;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 
-use common::{CLIENT_ID, Env, stderr_of, stdout_of};
+use common::{CLIENT_ID, Env, browser, stderr_of, stdout_of};
 
 fn yaml(env: &Env) -> yaml_serde::Value {
     yaml_serde::from_str(&env.state_text()).expect("state file stays valid YAML")
@@ -88,28 +88,6 @@ fn paste_url_flow_with_pkce_and_state() {
     assert!(status.success(), "auth failed: {rest:?}");
     assert!(auth_field(&env, "refresh_token").is_some());
     env.cmd().arg("user").assert().success();
-}
-
-/// Follows the emulator's authorize endpoint once, without following the redirect, and
-/// returns the `Location` (the URL a browser would land on).
-fn browser(url: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let resp = client.get(url).send().await.unwrap();
-        assert!(
-            resp.status().is_redirection(),
-            "authorize answered {}",
-            resp.status()
-        );
-        resp.headers()["location"].to_str().unwrap().to_owned()
-    })
 }
 
 #[test]

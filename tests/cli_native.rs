@@ -68,18 +68,7 @@ fn landed_url(env: &Env) -> String {
         .lines()
         .find_map(|l| l.strip_prefix("URL to visit: ").map(str::to_owned))
         .expect("an authorize URL");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let resp = client.get(&authorize).send().await.unwrap();
-        resp.headers()["location"].to_str().unwrap().to_owned()
-    })
+    common::browser(&authorize)
 }
 
 #[test]

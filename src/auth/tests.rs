@@ -76,6 +76,7 @@ async fn setup(cfg: Config, secret: Option<&str>) -> Setup {
 
 /// Plays the browser: GET the authorize URL, return where it redirects.
 async fn browser(url: &url::Url) -> String {
+    crate::http::client::install_crypto_provider();
     let c = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -516,6 +517,7 @@ async fn localhost_redirect_listener() {
         let landed = browser(&url).await;
         assert!(landed.starts_with("http://localhost:"), "{landed}");
         let landed = landed.replacen("localhost", "127.0.0.1", 1);
+        crate::http::client::install_crypto_provider();
         let c = reqwest::Client::new();
         // A stray request first (browsers ask for a favicon): ignored.
         let u = url::Url::parse(&landed).unwrap();

@@ -339,6 +339,31 @@ pub fn fault(
         .expect("a fault with only a route")
 }
 
+/// A browser on the emulator's authorize URL: follows it once, without following the
+/// redirect, and returns the `Location` (the URL the user lands on, with `code` and
+/// `state`).
+pub fn browser(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The client's own TLS set-up (ring), which a test's reqwest needs too.
+    onedrive_cli::http::client::install_crypto_provider();
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = client.get(url).send().await.unwrap();
+        assert!(
+            resp.status().is_redirection(),
+            "authorize answered {}",
+            resp.status()
+        );
+        resp.headers()["location"].to_str().unwrap().to_owned()
+    })
+}
+
 /// Asserts the shape every failure shares: exit `code`, one line on stderr that starts
 /// with `onedrive-cli: ` and contains `what` (case-insensitively), nothing on stdout.
 pub fn assert_failure_line(out: &std::process::Output, code: i32, what: &str) {
