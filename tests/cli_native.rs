@@ -115,6 +115,45 @@ fn completions_and_man_page_come_from_the_live_definitions() {
         }
         assert!(text.contains("json") && text.contains("retries"), "{shell}");
     }
+    // bash: every state the script moves to has its case (else nothing after the command
+    // name completes).
+    let bash = stdout_of(
+        &env.bare_cmd()
+            .args(["completions", "bash"])
+            .output()
+            .unwrap(),
+    );
+    for line in bash.lines() {
+        if let Some(state) = line
+            .trim()
+            .strip_prefix("cmd=\"")
+            .and_then(|r| r.strip_suffix('"'))
+        {
+            if !state.is_empty() {
+                assert!(
+                    bash.contains(&format!("        {state})")),
+                    "no case for {state}"
+                );
+            }
+        }
+    }
+    // And bash itself completes an option of a command from it.
+    let script = env.local("complete.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let probe = format!(
+        "source '{}'; COMP_WORDS=(onedrive-cli rm --perm); COMP_CWORD=2; _onedrive__cli onedrive-cli --perm rm; echo \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("--permanent"),
+        "bash completes rm --perm: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = env.bare_cmd().arg("man").output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let man = stdout_of(&out);
@@ -394,4 +433,102 @@ fn rm_permanent_skips_the_recycle_bin_and_says_when_the_drive_cannot() {
     assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out).lines().count(), 1);
     assert!(env.exists("c.txt"));
+}
+
+#[test]
+fn review_findings_stay_fixed() {
+    let env = Env::new();
+    env.seed_file("Docs/a.txt", b"abc");
+    // Options between `auth` and its action.
+    let out = env
+        .cmd()
+        .args(["auth", "--json", "status"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_ok());
+    let out = env
+        .cmd()
+        .args(["auth", "-k", "account", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "user@example.com\n", "{}", stderr_of(&out));
+    // -q: no notices either (logout's, changes' "now watching", -k's warning).
+    let out = env.cmd().args(["-q", "changes", "Docs"]).output().unwrap();
+    assert!(
+        out.status.success() && stderr_of(&out).is_empty(),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env
+        .cmd()
+        .args(["-q", "-k", "nmae", "info", "Docs"])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+    // --raw and -k reach commands with their own layout.
+    let out = env.cmd().args(["--raw", "quota"]).output().unwrap();
+    assert!(stdout_of(&out).contains("free\t"), "{}", stdout_of(&out));
+    let out = env.cmd().args(["-k", "total", "quota"]).output().unwrap();
+    assert_eq!(stdout_of(&out), "1099511627776\n", "{}", stderr_of(&out));
+    // --name is a name, not a path.
+    let f = env.write_local("n.txt", b"n");
+    let out = env
+        .cmd()
+        .args(["put", "--name", "x/y/z.txt"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(!env.exists("x"));
+    // One failure, one code, whichever line of a --json rm it is on.
+    let out = env
+        .cmd()
+        .args(["--json", "rm", "nope1", "nope2"])
+        .output()
+        .unwrap();
+    let codes: Vec<String> = stderr_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["error"]["code"].to_string())
+        .collect();
+    assert_eq!(codes, vec!["\"itemNotFound\"", "\"itemNotFound\""]);
+    // Several files under --json: each failure an object, no plain summary line.
+    let bad = env.write_local("bad:name.txt", b"x");
+    let out = env
+        .cmd()
+        .args(["--json", "put"])
+        .arg(&f)
+        .arg(&bad)
+        .arg("Docs")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    for l in stderr_of(&out).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("{l}"));
+        assert!(v["error"]["code"].is_string(), "{v}");
+    }
+    assert!(
+        stderr_of(&out).contains("invalidPath"),
+        "{}",
+        stderr_of(&out)
+    );
+    // A reader that stops early (`| head -c 10`) is not an error.
+    env.seed_file("big.bin", &common::bytes(4 << 20, 9));
+    for _ in 0..3 {
+        let cli = assert_cmd::cargo::cargo_bin("onedrive-cli");
+        let cmd = format!(
+            "set -o pipefail; '{}' -c '{}' get big.bin | head -c 10 > /dev/null",
+            cli.display(),
+            env.config.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &cmd])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -220,7 +220,7 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(subcommand_precedence_over_arg = true)]
 pub struct AuthArgs {
     #[command(subcommand)]
     pub action: Option<AuthAction>,

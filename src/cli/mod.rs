@@ -52,6 +52,7 @@ where
             return ExitCode::Usage.code();
         }
     };
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     init_tracing(&cli);
     match run(&cli) {
         Ok(()) => ExitCode::Ok.code(),
@@ -98,6 +99,16 @@ fn suggestion(e: &clap::Error) -> Option<String> {
 }
 
 /// Prints one failure line on stderr.
+/// `-q`: notices and warnings are not printed (errors still are). Set once parsed.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints a notice or warning on stderr (`onedrive-cli: …`), unless `-q` was given.
+pub fn notice(message: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(message));
+    }
+}
+
 /// Whether failures are reported as JSON objects (`--json`), set once at start-up.
 static JSON_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -154,9 +165,19 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 cli.object_key.as_deref(),
             );
         }
+        // The command's own human layout unless --json, -k or --raw asks for values;
+        // -k and --raw pick from the human mapping (quota's `free`, …), and -k from
+        // the result itself when the human mapping lacks its keys (`-k total quota`).
         let text = match (out.human, out.human_value) {
-            (Some(h), _) if !opts.json && opts.template.is_none() => h,
-            (_, Some(hv)) if !opts.json => output::render(&hv, &opts),
+            (Some(h), _) if !opts.json && !opts.raw && opts.template.is_none() => h,
+            (_, Some(hv)) if !opts.json => {
+                let t = output::render(&hv, &opts);
+                if t.is_empty() && opts.template.is_some() {
+                    output::render(&out.value, &opts)
+                } else {
+                    t
+                }
+            }
             _ => output::render(&out.value, &opts),
         };
         output::print(&text)?;
@@ -185,11 +206,10 @@ fn warn_if_unmatched(
         candidates.extend(objects(h));
     }
     if !candidates.is_empty() && candidates.iter().all(|o| t.render(o).is_none()) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "onedrive-cli: warning: -k {}: no result has these keys",
+        notice(&format!(
+            "warning: -k {}: no result has these keys",
             spec.unwrap_or("")
-        );
+        ));
     }
 }
 

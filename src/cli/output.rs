@@ -311,8 +311,9 @@ pub fn render(data: &Value, opts: &OutputOptions) -> String {
 /// `--raw`: one value per line with nothing around it, for `xargs`, `while read` and
 /// `cut`: a list gives its elements (after `-k`, each object's line), a mapping its
 /// `key<TAB>value` pairs (keys sorted), a scalar itself. Nested values are compact
-/// JSON on their line. A value that holds a newline stays one line (`\n` escaped),
-/// so a line is always one value.
+/// JSON on their line. A value that holds a newline, carriage return or tab stays one
+/// line, one field (`\n`, `\r`, `\t`; a backslash is doubled so that these read
+/// back unambiguously).
 pub fn to_raw(data: &Value) -> String {
     fn one(v: &Value) -> String {
         let s = match v {
@@ -323,6 +324,7 @@ pub fn to_raw(data: &Value) -> String {
         s.replace('\\', "\\\\")
             .replace('\n', "\\n")
             .replace('\r', "\\r")
+            .replace('\t', "\\t")
     }
     let mut out = String::new();
     match data {

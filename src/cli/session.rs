@@ -62,7 +62,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
     let conn =
         Connection::open(store, &cli.network.network()).map_err(|e| failure("sign-in", e))?;
     for w in &conn.state.warnings {
-        let _ = writeln!(std::io::stderr(), "onedrive-cli: {w}");
+        crate::cli::notice(w);
     }
     Ok(Ctx {
         graph: conn.graph,

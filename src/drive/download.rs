@@ -215,9 +215,11 @@ async fn to_stdout(
     };
     let got = receive(graph, item, &mut out, opts).await?;
     if got.complete {
-        out.out
-            .flush()
-            .map_err(|e| DriveError::local("<stdout>", e))?;
+        match out.out.flush() {
+            // The reader went away (`| head -c 10`): it wanted no more bytes.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            r => r.map_err(|e| DriveError::local("<stdout>", e))?,
+        }
     }
     Ok(Downloaded {
         item: got.item,

@@ -2,8 +2,6 @@
 
 use serde_json::Value;
 
-use std::io::Write as _;
-
 use super::{CommandResult, Ctx, Out, fail_http, to_value};
 use crate::cli::args::{AuthAction, AuthArgs, Cli};
 use crate::cli::exit::{ExitCode, Failure};
@@ -91,11 +89,10 @@ fn auth_logout(cli: &Cli) -> CommandResult {
             s.auth.scope = None;
         })
         .map_err(|e| Failure::new(ExitCode::Error, e.to_string()))?;
-    let _ = writeln!(
-        std::io::stderr(),
-        "onedrive-cli: signed out: the tokens were removed from {}",
+    crate::cli::notice(&format!(
+        "signed out: the tokens were removed from {}",
         store.path().display()
-    );
+    ));
     Ok(None)
 }
 

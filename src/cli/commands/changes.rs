@@ -50,9 +50,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 .ok()
                 .filter(|r| r.snapshot.folder_id == folder.id);
             if r.is_none() {
-                eprintln!(
-                    "onedrive-cli: changes: the recorded state of '{shown}' is unreadable; starting over"
-                );
+                crate::cli::notice(&format!(
+                    "changes: the recorded state of '{shown}' is unreadable; starting over"
+                ));
             }
             r
         }
@@ -75,10 +75,10 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             let mut s = Snapshot::new(folder.id.clone(), drive_path(&folder));
             let all = s.apply(items);
             let n = s.items.len();
-            eprintln!(
-                "onedrive-cli: changes: now watching '{shown}' ({n} item{}); the next call prints what changed since",
+            crate::cli::notice(&format!(
+                "changes: now watching '{shown}' ({n} item{}); the next call prints what changed since",
                 if n == 1 { "" } else { "s" }
-            );
+            ));
             (if a.all { all } else { Vec::new() }, s, Some(link))
         }
         Some(r) => {
@@ -124,9 +124,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                     (c, s, round.delta_link)
                 }
                 Err(why) => {
-                    eprintln!(
-                        "onedrive-cli: changes: starting over ({why}); compared with the last known state, so changed file contents are not shown this time"
-                    );
+                    crate::cli::notice(&format!(
+                        "changes: starting over ({why}); compared with the last known state, so changed file contents are not shown this time"
+                    ));
                     let (items, link) = start_over().await?;
                     (s.rebuild(items), s, Some(link))
                 }
@@ -167,9 +167,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 )
             })?;
         }
-        None => eprintln!(
-            "onedrive-cli: changes: the service gave no delta link; the next call starts over"
-        ),
+        None => {
+            crate::cli::notice("changes: the service gave no delta link; the next call starts over")
+        }
     }
     Ok(None)
 }

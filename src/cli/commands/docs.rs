@@ -12,6 +12,14 @@ pub fn completions(shell: clap_complete::Shell) -> CommandResult {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "onedrive-cli", &mut buf);
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete 4.6 names the bash states of a hyphenated program inconsistently
+        // (`cmd="onedrive__cli__subcmd__ls"` but the case label
+        // `onedrive__subcmd__cli__subcmd__ls)`), so nothing after the command name would
+        // complete; one spelling for both.
+        let s = String::from_utf8_lossy(&buf).replace("onedrive__subcmd__cli", "onedrive__cli");
+        buf = s.into_bytes();
+    }
     text(buf)
 }
 

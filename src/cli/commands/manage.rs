@@ -135,7 +135,9 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
             crate::cli::commands::print_partial(ctx, out)?;
         }
     }
-    Err(Failure::new(code, last.message))
+    let mut f = Failure::new(code, last.message);
+    f.service_code = last.service_code;
+    Err(f)
 }
 
 /// An argument naming a folder as a folder: a trailing '/' (or an empty last

@@ -187,6 +187,16 @@ impl Precheck {
         for (what, arg) in remote_names(cmd) {
             check_no_dot_segments(what, arg)?;
         }
+        // --name is the new file's name: a path in it would have Graph create the
+        // missing folders, which `put` never does (the folder argument says where).
+        if let Command::Put(a) = cmd
+            && let Some(n) = &a.name
+            && n.contains(['/', '\\'])
+        {
+            return Err(Failure::usage(format!(
+                "put --name '{n}': a file name, not a path; give the folder as the last argument"
+            )));
+        }
         match cmd {
             Command::InfoSet(a) => p.json = Some(json_object("info_set", &a.data)?),
             Command::Mkdir(a) => {
@@ -343,6 +353,7 @@ mod tests {
             &["mv", "f", "d/.."],
             &["put", "--name", "", "f"],
             &["put", "--name", "/", "f"],
+            &["put", "--name", "x/y.txt", "f"],
         ] {
             let err = pre(args)
                 .err()

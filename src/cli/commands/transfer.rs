@@ -366,25 +366,23 @@ async fn put_single(
 /// Prints the summary (stderr) and turns the run into the command's result: exit 0 if
 /// nothing failed, 7 if some failed and some did not, else the failures' own code.
 fn finish(ctx: &Ctx, what: &str, summary: Summary) -> CommandResult {
-    let failures = reporter::failure_lines(&summary);
-    let mut err = std::io::stderr().lock();
-    for f in &failures {
-        let _ = std::io::Write::write_all(
-            &mut err,
-            format!("onedrive-cli: {what} {}\n", crate::cli::one_line(f)).as_bytes(),
-        );
+    // One failure line per file, in the same form (and, under --json, the same error
+    // object) as a single-file command's.
+    let mut failures = 0;
+    for j in &summary.jobs {
+        let f = match &j.outcome {
+            Outcome::Failed(e) => drive_failure(what, Some(&j.source), e),
+            Outcome::Refused(why) => {
+                Failure::new(ExitCode::Error, format!("{what} '{}': {why}", j.source))
+            }
+            _ => continue,
+        };
+        failures += 1;
+        crate::cli::report(&f);
     }
-    if !failures.is_empty() || !ctx.quiet {
-        let _ = std::io::Write::write_all(
-            &mut err,
-            format!(
-                "onedrive-cli: {what}: {}\n",
-                reporter::summary_line(&summary)
-            )
-            .as_bytes(),
-        );
+    if (failures > 0 || !ctx.quiet) && !ctx.output.json {
+        crate::cli::notice(&format!("{what}: {}", reporter::summary_line(&summary)));
     }
-    drop(err);
     let failed = summary.failed();
     let total = summary.jobs.len();
     let codes: Vec<ExitCode> = summary
