@@ -128,13 +128,12 @@ fn completions_and_man_page_come_from_the_live_definitions() {
             .trim()
             .strip_prefix("cmd=\"")
             .and_then(|r| r.strip_suffix('"'))
+            && !state.is_empty()
         {
-            if !state.is_empty() {
-                assert!(
-                    bash.contains(&format!("        {state})")),
-                    "no case for {state}"
-                );
-            }
+            assert!(
+                bash.contains(&format!("        {state})")),
+                "no case for {state}"
+            );
         }
     }
     // And bash itself completes an option of a command from it.
