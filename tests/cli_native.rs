@@ -164,8 +164,15 @@ fn completions_and_man_page_come_from_the_live_definitions() {
         assert!(man.contains(&n.replace('-', "\\-")), "man page lists {n}");
     }
     assert!(
-        man.contains("Exit codes"),
+        man.contains(".SH \"EXIT CODES\""),
         "the exit codes are in the man page"
+    );
+    // Each command's own options, in a section of the one page.
+    assert!(man.contains(".SH \"COMMAND: RM\""), "a section per command");
+    assert!(man.contains("\\-\\-permanent") && man.contains("\\-\\-chunk\\-size"));
+    assert!(
+        !man.contains("\\-cli\\-rm(1)"),
+        "no pages that do not exist"
     );
     // Neither needs a state file.
     let out = env
