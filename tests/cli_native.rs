@@ -538,3 +538,40 @@ fn review_findings_stay_fixed() {
         );
     }
 }
+
+#[test]
+fn an_option_given_twice_takes_the_last_and_an_empty_drive_is_refused() {
+    let env = Env::new();
+    env.seed_file("a.txt", b"a");
+    // A wrapper script sets -c; the user's own -c wins.
+    let out = env
+        .bare_cmd()
+        .args(["-c", "/nonexistent/lcrc", "-c"])
+        .arg(&env.config)
+        .arg("ls")
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
+    let out = env.cmd().args(["ls", "--drive", ""]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--drive"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn auth_status_offline_still_shows_what_is_stored() {
+    let env = Env::new();
+    // The service unreachable (nothing listens on port 1).
+    let text = env.state_text().replace(&env.emu.url, "http://127.0.0.1:1");
+    std::fs::write(&env.config, text).unwrap();
+    let out = env
+        .cmd()
+        .args(["--retries", "0", "auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let shown = stdout_of(&out);
+    assert!(shown.contains("refresh_token: stored"), "{shown}");
+    assert!(shown.contains(common::CLIENT_ID), "{shown}");
+    assert!(!shown.contains("account:"), "{shown}");
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+}

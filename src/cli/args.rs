@@ -30,7 +30,12 @@ reading.";
 /// Command-line client for Microsoft OneDrive (Microsoft Graph), successor of
 /// python-onedrive's onedrive-cli.
 #[derive(Parser, Debug)]
-#[command(name = "onedrive-cli", version, after_help = EXIT_CODES_HELP)]
+#[command(
+    name = "onedrive-cli",
+    version,
+    after_help = EXIT_CODES_HELP,
+    args_override_self = true
+)]
 pub struct Cli {
     /// Writable state file (YAML) holding the client id and tokens [default: ~/.lcrc]
     #[arg(

@@ -34,6 +34,13 @@ fn failure(what: &str, e: HttpError) -> Failure {
 /// The state file: `-c`, else `ONEDRIVE_CLI_CONFIG`, else `~/.lcrc`; read with
 /// `--cloud` and `--drive` applied.
 pub fn state_file(cli: &Cli) -> Result<StateFile, Failure> {
+    // An empty --drive (an unset variable in a script) would silently mean your own
+    // drive: refuse it.
+    if cli.drive.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        return Err(Failure::usage(
+            "--drive: empty drive id (see `onedrive-cli drives` for the ids)",
+        ));
+    }
     crate::config::resolve_path(cli.config.as_deref())
         .map(|p| {
             StateFile::new(p).with_overrides(crate::config::ApiOverrides {

@@ -32,8 +32,13 @@ async fn auth_status(cli: &Cli) -> CommandResult {
             ),
         ));
     }
-    let (me, drive) = tokio::try_join!(ctx.graph.get_me(), ctx.graph.get_drive())
-        .map_err(fail_http("auth status", "me"))?;
+    // Offline (no answer at all), what the state file holds is still printed, and the
+    // failure said after it.
+    let (found, offline) = match tokio::try_join!(ctx.graph.get_me(), ctx.graph.get_drive()) {
+        Ok(pair) => (Some(pair), None),
+        Err(e @ crate::http::Error::Transport { .. }) => (None, Some(e)),
+        Err(e) => return Err(fail_http("auth status", "me")(e)),
+    };
     // Re-read: the calls above may have refreshed the token.
     let state = store
         .load()
@@ -44,13 +49,15 @@ async fn auth_status(cli: &Cli) -> CommandResult {
             v.insert(k.into(), Value::String(val));
         }
     };
-    put(
-        "account",
-        me.user_principal_name.clone().or(me.mail.clone()),
-    );
-    put("name", me.display_name.clone());
-    put("drive", Some(drive.id.clone()));
-    put("drive_type", drive.drive_type.clone());
+    if let Some((me, drive)) = &found {
+        put(
+            "account",
+            me.user_principal_name.clone().or(me.mail.clone()),
+        );
+        put("name", me.display_name.clone());
+        put("drive", Some(drive.id.clone()));
+        put("drive_type", drive.drive_type.clone());
+    }
     put(
         "access_expires",
         state.auth.access_expires.map(|t| t.to_string()),
@@ -71,7 +78,17 @@ async fn auth_status(cli: &Cli) -> CommandResult {
     put("tenant", Some(state.api.tenant().to_owned()));
     put("graph_url", Some(state.api.graph_url().to_owned()));
     put("state_file", Some(store.path().display().to_string()));
-    Ok(Some(Value::Object(v).into()))
+    let out: Out = Value::Object(v).into();
+    match offline {
+        None => Ok(Some(out)),
+        Some(e) => {
+            super::print_partial(&ctx, out)?;
+            Err(fail_http(
+                "auth status: the account could not be checked",
+                "me",
+            )(e))
+        }
+    }
 }
 
 /// `auth logout`: every token and pending sign-in removed from the state file; the
