@@ -575,3 +575,32 @@ fn auth_status_offline_still_shows_what_is_stored() {
     assert!(!shown.contains("account:"), "{shown}");
     assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_signal_ends_any_command_with_its_code_and_one_error_object() {
+    let env = Env::new();
+    for (signal, code, name) in [("-INT", 130, "interrupted"), ("-TERM", 143, "terminated")] {
+        // A listing that never gets its answer.
+        env.script([ScriptEntry {
+            stall_after: Some(0),
+            ..fault(FaultRoute::Graph)
+        }]);
+        let child = env.spawn(["--json", "ls"]);
+        common::wait_until(
+            "the request is stalled",
+            std::time::Duration::from_secs(20),
+            || env.emu.state.faults.injected() > 0,
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+        let v = error_object(&out);
+        assert_eq!(v["error"]["code"], name, "{v}");
+        env.emu.state.faults.clear_script();
+    }
+}

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod info;
 pub mod listing;
 pub mod manage;
+pub mod signals;
 pub mod transfer;
 
 use serde_json::Value;
@@ -117,9 +118,45 @@ pub async fn run(cli: &Cli) -> CommandResult {
     // Check every local input before the first request.
     let pre = Precheck::new(&cli.command)?;
     let ctx = super::session::context(cli)?;
-    dispatch(cli, &ctx, pre)
-        .await
-        .map_err(|f| with_id_hint(f, cli, ctx.reading))
+    let work = dispatch(cli, &ctx, pre);
+    let result = if matches!(cli.command, C::Get(_) | C::Put(_)) {
+        // Transfers watch the signals themselves, to say what they kept.
+        work.await
+    } else {
+        tokio::select! {
+            r = work => r,
+            stop = signals::stop_signal() => Err(signals::interrupted(
+                stop,
+                command_name(&cli.command),
+                "the command did not finish".into(),
+            )),
+        }
+    };
+    result.map_err(|f| with_id_hint(f, cli, ctx.reading))
+}
+
+/// The command's name as typed (for messages).
+fn command_name(cmd: &Command) -> &'static str {
+    use Command as C;
+    match cmd {
+        C::Quota => "quota",
+        C::User => "user",
+        C::Drives => "drives",
+        C::Recent => "recent",
+        C::Info(_) => "info",
+        C::InfoSet(_) => "info_set",
+        C::Link(_) => "link",
+        C::Ls(_) => "ls",
+        C::Tree(_) => "tree",
+        C::Changes(_) => "changes",
+        C::Mkdir(_) => "mkdir",
+        C::Cp(_) => "cp",
+        C::Mv(_) => "mv",
+        C::Rm(_) => "rm",
+        C::Get(_) => "get",
+        C::Put(_) => "put",
+        _ => "onedrive-cli",
+    }
 }
 
 /// A "not found" for an argument that was read as an id because it looks like one

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::signals::{interrupted, stop_signal};
 use super::{CommandResult, Ctx, Out, fail, to_value};
 use crate::cli::args::{GetArgs, PutArgs, TransferArgs};
 use crate::cli::exit::{ExitCode, Failure, drive_failure};
@@ -22,44 +23,6 @@ use crate::transfer::{self, Outcome, Summary, journal::Journal, plan, reporter};
 /// The journal, unless `--no-resume`.
 fn resume_store(ctx: &Ctx, t: &TransferArgs) -> Option<Arc<dyn ResumeStore>> {
     (!t.no_resume).then(|| Arc::new(Journal::new(ctx.state_dir.clone())) as Arc<dyn ResumeStore>)
-}
-
-/// Which signal stopped the run.
-enum Stop {
-    Interrupt,
-    Terminate,
-}
-
-/// Resolves when SIGINT or SIGTERM arrives (never, if they cannot be watched).
-async fn stop_signal() -> Stop {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = int.recv() => Stop::Interrupt,
-            _ = term.recv() => Stop::Terminate,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        Stop::Interrupt
-    }
-}
-
-/// The failure that ends an interrupted run, after keeping or removing partial files.
-fn interrupted(stop: Stop, what: &str, note: String) -> Failure {
-    let code = match stop {
-        Stop::Interrupt => ExitCode::Interrupted,
-        Stop::Terminate => ExitCode::Terminated,
-    };
-    Failure::new(code, format!("{what}: interrupted; {note}"))
 }
 
 pub async fn get(ctx: &Ctx, a: &GetArgs, range: Option<ByteRange>) -> CommandResult {
