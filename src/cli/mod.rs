@@ -139,17 +139,7 @@ pub(crate) fn one_line(s: &str) -> String {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     // Bad input fails before any request.
-    let template = match &cli.object_key {
-        Some(spec) => Some(
-            Template::parse(spec).map_err(|e| Failure::usage(format!("-k/--object-key: {e}")))?,
-        ),
-        None => None,
-    };
-    let opts = OutputOptions {
-        json: cli.json,
-        template,
-        raw: cli.raw,
-    };
+    let opts = OutputOptions::from_cli(cli)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -194,18 +184,20 @@ fn warn_if_unmatched(
     spec: Option<&str>,
 ) {
     use serde_json::Value;
-    let objects = |v: &Value| -> Vec<Value> {
-        match v {
-            Value::Object(_) => vec![v.clone()],
-            Value::Array(items) => items.iter().filter(|i| i.is_object()).cloned().collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut candidates = objects(value);
-    if let Some(h) = human {
-        candidates.extend(objects(h));
+    // The result objects (an object, or a list's objects), by reference: a listing of
+    // 100,000 items is not copied to be checked.
+    fn objects(v: &Value) -> impl Iterator<Item = &Value> {
+        let (one, many) = match v {
+            Value::Object(_) => (Some(v), None),
+            Value::Array(items) => (None, Some(items.iter().filter(|i| i.is_object()))),
+            _ => (None, None),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
     }
-    if !candidates.is_empty() && candidates.iter().all(|o| t.render(o).is_none()) {
+    let mut candidates = objects(value)
+        .chain(human.into_iter().flat_map(objects))
+        .peekable();
+    if candidates.peek().is_some() && candidates.all(|o| t.render(o).is_none()) {
         notice(&format!(
             "warning: -k {}: no result has these keys",
             spec.unwrap_or("")

@@ -221,6 +221,24 @@ pub struct OutputOptions {
     pub raw: bool,
 }
 
+impl OutputOptions {
+    /// `--json`, `-k` (parsed: a bad template is a usage error) and `--raw`.
+    pub fn from_cli(cli: &crate::cli::args::Cli) -> Result<Self, crate::cli::exit::Failure> {
+        let template =
+            match &cli.object_key {
+                Some(spec) => Some(Template::parse(spec).map_err(|e| {
+                    crate::cli::exit::Failure::usage(format!("-k/--object-key: {e}"))
+                })?),
+                None => None,
+            };
+        Ok(Self {
+            json: cli.json,
+            template,
+            raw: cli.raw,
+        })
+    }
+}
+
 /// Writes a list one element at a time, exactly as [`render`] writes the whole list
 /// (the same bytes, `--json` and `-k` included), so a command can print a listing
 /// page by page and keep only one page in memory.
@@ -256,12 +274,9 @@ impl<'o, W: std::io::Write> ListWriter<'o, W> {
                 self.out.write_all(sep.as_bytes())?;
                 let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
                 self.out.write_all(indented.join("\n").as_bytes())?;
-            } else if self.opts.raw {
-                self.out
-                    .write_all(to_raw(&Value::Array(vec![e])).as_bytes())?;
             } else {
-                self.out
-                    .write_all(to_human(&Value::Array(vec![e])).as_bytes())?;
+                let text = plain(&Value::Array(vec![e]), self.opts.raw);
+                self.out.write_all(text.as_bytes())?;
             }
             self.written += 1;
         }
@@ -301,11 +316,14 @@ pub fn render(data: &Value, opts: &OutputOptions) -> String {
         let mut s = serde_json::to_string_pretty(data).unwrap_or_else(|_| "null".into());
         s.push('\n');
         s
-    } else if opts.raw {
-        to_raw(data)
     } else {
-        to_human(data)
+        plain(data, opts.raw)
     }
+}
+
+/// The text layouts: `--raw`'s, else the original's.
+fn plain(data: &Value, raw: bool) -> String {
+    if raw { to_raw(data) } else { to_human(data) }
 }
 
 /// `--raw`: one value per line with nothing around it, for `xargs`, `while read` and

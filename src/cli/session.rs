@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::args::{AuthArgs, Cli};
 use super::commands::{CommandResult, Ctx};
-use super::exit::{ExitCode, Failure, drive_failure};
+use super::exit::{ExitCode, Failure, drive_failure, exit_for_kind};
 use crate::auth::{DevicePollOptions, login};
 use crate::config::StateFile;
 use crate::drive::resolve::Reading;
@@ -17,16 +17,9 @@ use crate::http::Error as HttpError;
 /// The failure line for an error of the network/state layers during `what`.
 fn failure(what: &str, e: HttpError) -> Failure {
     match e {
-        // Already one line naming the file and the problem. Without a client id no
-        // sign-in can work: the set-up is missing, as for a missing token (exit 4).
-        HttpError::Config(c) => {
-            let code = if matches!(c, crate::config::ConfigError::NoClientId { .. }) {
-                ExitCode::AuthNeeded
-            } else {
-                ExitCode::Error
-            };
-            Failure::new(code, c.to_string())
-        }
+        // Already one line naming the file and the problem; its kind gives the code (a
+        // missing client id is "authentication needed", like a missing token).
+        HttpError::Config(_) => Failure::new(exit_for_kind(e.kind()), e.to_string()),
         e => drive_failure(what, None, &crate::drive::DriveError::Http(e)),
     }
 }
@@ -78,15 +71,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, Failure> {
         progress_bars: !cli.debug && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         quiet: cli.quiet,
         state_dir,
-        // Already checked by `run` before any request.
-        output: super::output::OutputOptions {
-            json: cli.json,
-            raw: cli.raw,
-            template: cli
-                .object_key
-                .as_deref()
-                .and_then(|k| super::output::Template::parse(k).ok()),
-        },
+        output: super::output::OutputOptions::from_cli(cli)?,
     })
 }
 

@@ -21,8 +21,15 @@ pub enum Cloud {
 }
 
 impl Cloud {
-    /// The names `--cloud` and `api.cloud` take.
-    pub const NAMES: &'static str = "global, us-gov, us-gov-dod, china";
+    /// The names `--cloud` and `api.cloud` take, for messages: `global, us-gov, …`.
+    pub fn names() -> String {
+        use clap::ValueEnum as _;
+        Self::value_variants()
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 
     /// Reads `api.cloud` (case-insensitive; `None` for an unknown name).
     pub fn parse(s: &str) -> Option<Self> {
@@ -35,7 +42,7 @@ impl Cloud {
         }
     }
 
-    /// The name as written in the state file.
+    /// The name as written in the state file (and given to `--cloud`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Global => "global",
@@ -46,7 +53,7 @@ impl Cloud {
     }
 
     /// Graph's service root with the API version, e.g. `https://graph.microsoft.us/v1.0`.
-    pub fn graph_url(self) -> &'static str {
+    pub const fn graph_url(self) -> &'static str {
         match self {
             Self::Global => "https://graph.microsoft.com/v1.0",
             Self::UsGov => "https://graph.microsoft.us/v1.0",
@@ -56,22 +63,27 @@ impl Cloud {
     }
 
     /// The identity platform's host.
-    pub fn login_url(self) -> &'static str {
-        match self {
-            Self::Global => "https://login.microsoftonline.com",
-            Self::UsGov | Self::UsGovDod => "https://login.microsoftonline.us",
-            Self::China => "https://login.chinacloudapi.cn",
-        }
+    pub const fn login_url(self) -> &'static str {
+        self.login().0
     }
 
     /// The native-client redirect URI on that identity platform.
-    pub fn native_redirect_uri(self) -> &'static str {
+    pub const fn native_redirect_uri(self) -> &'static str {
+        self.login().1
+    }
+
+    /// The identity platform's host and its native-client redirect URI (one literal per
+    /// cloud: the URI is the host's `/common/oauth2/nativeclient`).
+    const fn login(self) -> (&'static str, &'static str) {
+        macro_rules! login {
+            ($host:literal) => {
+                ($host, concat!($host, "/common/oauth2/nativeclient"))
+            };
+        }
         match self {
-            Self::Global => "https://login.microsoftonline.com/common/oauth2/nativeclient",
-            Self::UsGov | Self::UsGovDod => {
-                "https://login.microsoftonline.us/common/oauth2/nativeclient"
-            }
-            Self::China => "https://login.chinacloudapi.cn/common/oauth2/nativeclient",
+            Self::Global => login!("https://login.microsoftonline.com"),
+            Self::UsGov | Self::UsGovDod => login!("https://login.microsoftonline.us"),
+            Self::China => login!("https://login.chinacloudapi.cn"),
         }
     }
 }

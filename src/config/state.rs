@@ -10,14 +10,13 @@ use yaml_serde::{Mapping, Value};
 
 use super::ConfigError;
 
-/// Production identity platform.
-pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
+/// Production identity platform (the global cloud's).
+pub const DEFAULT_LOGIN_URL: &str = super::cloud::Cloud::Global.login_url();
 /// Work/school and personal accounts.
 pub const DEFAULT_TENANT: &str = "common";
 /// The redirect URI for native clients (embedded browser: the user lands on a blank page
 /// whose URL carries `?code=…`).
-pub const DEFAULT_REDIRECT_URI: &str =
-    "https://login.microsoftonline.com/common/oauth2/nativeclient";
+pub const DEFAULT_REDIRECT_URI: &str = super::cloud::Cloud::Global.native_redirect_uri();
 
 /// `client:` — the application registration.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -90,29 +89,27 @@ pub struct ApiSection {
 }
 
 impl ApiSection {
+    /// The cloud whose hosts apply where none is given (the global one by default).
+    fn cloud(&self) -> super::cloud::Cloud {
+        self.cloud.unwrap_or(super::cloud::Cloud::Global)
+    }
     pub fn graph_url(&self) -> &str {
-        match (&self.graph_url, self.cloud) {
-            (Some(u), _) => u,
-            (None, Some(c)) => c.graph_url(),
-            (None, None) => crate::graph::DEFAULT_GRAPH_URL,
-        }
+        self.graph_url
+            .as_deref()
+            .unwrap_or(self.cloud().graph_url())
     }
     pub fn login_url(&self) -> &str {
-        match (&self.login_url, self.cloud) {
-            (Some(u), _) => u,
-            (None, Some(c)) => c.login_url(),
-            (None, None) => DEFAULT_LOGIN_URL,
-        }
+        self.login_url
+            .as_deref()
+            .unwrap_or(self.cloud().login_url())
     }
     pub fn tenant(&self) -> &str {
         self.tenant.as_deref().unwrap_or(DEFAULT_TENANT)
     }
     pub fn redirect_uri(&self) -> &str {
-        match (&self.redirect_uri, self.cloud) {
-            (Some(u), _) => u,
-            (None, Some(c)) => c.native_redirect_uri(),
-            (None, None) => DEFAULT_REDIRECT_URI,
-        }
+        self.redirect_uri
+            .as_deref()
+            .unwrap_or(self.cloud().native_redirect_uri())
     }
     pub fn drive(&self) -> crate::graph::DriveSelector {
         crate::graph::DriveSelector::parse(self.drive.as_deref().unwrap_or(""))
@@ -300,7 +297,7 @@ impl State {
                         ConfigError::WrongType {
                             path: path.to_path_buf(),
                             key: "api.cloud".into(),
-                            expected: format!("one of {}", super::cloud::Cloud::NAMES),
+                            expected: format!("one of {}", super::cloud::Cloud::names()),
                             found: format!("{c:?}"),
                         }
                     })?),

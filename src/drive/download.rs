@@ -83,6 +83,33 @@ pub struct DownloadOptions {
 const MAX_RESUMES: u32 = 5;
 /// Resumes of one download in all: a service that cuts every answer short still ends.
 const MAX_RESUMES_TOTAL: u32 = 32;
+
+/// The resumes of one download, under both bounds.
+#[derive(Default)]
+struct Resumes {
+    /// In a row since the last byte arrived.
+    in_a_row: u32,
+    total: u32,
+    /// Where the last one started.
+    at: u64,
+}
+
+impl Resumes {
+    /// Whether another resume, from byte `next`, may be made (counted when it may).
+    /// Progress since the last one starts the count in a row afresh.
+    fn allow(&mut self, next: u64) -> bool {
+        if next > self.at {
+            self.in_a_row = 0;
+            self.at = next;
+        }
+        if self.in_a_row >= MAX_RESUMES || self.total >= MAX_RESUMES_TOTAL {
+            return false;
+        }
+        self.in_a_row += 1;
+        self.total += 1;
+        true
+    }
+}
 /// How often the item is read again for a fresh download URL (expired, or changed).
 const MAX_REFRESHES: u32 = 2;
 
@@ -468,7 +495,8 @@ fn missing_range(
 
 /// Fetches the item's bytes (or `opts.range` of them) into `sink`, after what it holds
 /// already: a body broken mid-way is resumed with `Range`, a refused download URL is
-/// replaced by reading the item again, and a 200 to a ranged request restarts the sink.
+/// replaced by reading the item again, and a 200 (or a wider 206) to a ranged request is
+/// cut down to what was asked for.
 /// For the whole item the size and QuickXorHash are checked at the end.
 async fn receive(
     graph: &GraphClient,
@@ -480,11 +508,7 @@ async fn receive(
     // Absolute offset of the sink's first byte: 0 for the file, the first byte the
     // service sent for a user range (`-b -500` is only known from its answer).
     let mut base: Option<u64> = opts.range.is_none().then_some(0);
-    // Resumes in a row that brought no byte (reset by progress), and where the last
-    // one started.
-    let mut resumes = 0u32;
-    let mut resumes_total = 0u32;
-    let mut resumed_at = 0u64;
+    let mut resumes = Resumes::default();
     let mut refreshes = 0u32;
     let mut written = 0u64;
     let mut ask = missing_range(sink, opts)?;
@@ -543,11 +567,10 @@ async fn receive(
         // the `/N` of a Content-Range): never more than those are written, whatever a
         // 200 or 206 answer covers. A 206 to a suffix range of unknown length (`/*`)
         // is the only answer taken as it comes.
-        let user = match (opts.range, total) {
-            (Some(_), Some(_)) => Some(user_range_bounds(opts.range, total)?),
-            (Some(_), None) if dl.is_partial() => None,
-            (Some(_), None) => return Err(user_range_bounds(opts.range, None).unwrap_err()),
-            (None, _) => None,
+        let user = match opts.range {
+            None => None,
+            Some(_) if total.is_none() && dl.is_partial() => None,
+            Some(_) => Some(user_range_bounds(opts.range, total)?),
         };
         let base_now = match base {
             Some(b) => b,
@@ -587,16 +610,8 @@ async fn receive(
                     // An answer that ended before what was wanted (a short 206): ask for
                     // the rest rather than end short.
                     let next = base_now + sink.len();
-                    if next > resumed_at {
-                        // Progress since the last resume: the limit is on resumes
-                        // that bring nothing.
-                        resumes = 0;
-                        resumed_at = next;
-                    }
                     match wanted_end.filter(|end| next <= *end) {
-                        Some(end) if resumes < MAX_RESUMES && resumes_total < MAX_RESUMES_TOTAL => {
-                            resumes += 1;
-                            resumes_total += 1;
+                        Some(end) if resumes.allow(next) => {
                             tracing::debug!("the answer ended at byte {next}; asking for the rest");
                             ask = Some(crate::graph::ByteRange::FromTo(next, end));
                             continue 'fetching;
@@ -638,15 +653,9 @@ async fn receive(
                     let Some(end) = expected_end.filter(|end| next <= *end) else {
                         return Err(e.into());
                     };
-                    if next > resumed_at {
-                        resumes = 0;
-                        resumed_at = next;
-                    }
-                    if resumes >= MAX_RESUMES || resumes_total >= MAX_RESUMES_TOTAL {
+                    if !resumes.allow(next) {
                         return Err(e.into());
                     }
-                    resumes += 1;
-                    resumes_total += 1;
                     tracing::info!("download broke ({e}); resuming at byte {next}");
                     ask = Some(crate::graph::ByteRange::FromTo(next, end));
                     continue 'fetching;
@@ -694,8 +703,10 @@ fn check_whole_answer(dl: &crate::graph::Download, item: &DriveItem) -> Result<(
         .as_ref()
         .and_then(|f| f.mime_type.as_deref())
         .is_some_and(|m| m.eq_ignore_ascii_case("text/html"))
-        || item.name().to_ascii_lowercase().ends_with(".html")
-        || item.name().to_ascii_lowercase().ends_with(".htm");
+        || {
+            let name = item.name().to_ascii_lowercase();
+            name.ends_with(".html") || name.ends_with(".htm")
+        };
     if html && !item_html {
         return Err(DriveError::Protocol(
             "the download answered with an HTML page, not the file".into(),

@@ -18,6 +18,23 @@ use super::error::{DriveError, Result};
 /// enough that a transfer's memory does not depend on the fragment size.
 pub const READ_CHUNK: usize = 1 << 20;
 
+/// What tells that a local file changed while it was read: its size and modification
+/// time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Self {
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
 /// A request body streaming `len` bytes of `path` from `offset`, read `READ_CHUNK` at a
 /// time on the blocking pool; each chunk is also handed to `observe` (hashing) before
 /// it is sent. A file that became shorter, or whose size or modification time changed
@@ -35,7 +52,7 @@ pub fn file_body(
         .map_err(|e| DriveError::local(path, e))?;
     let opened = file
         .metadata()
-        .map(|m| (m.len(), m.modified().ok()))
+        .map(|m| Stamp::of(&m))
         .map_err(|e| DriveError::local(path, e))?;
     let state = (Some(file), offset, offset + len, observe);
     let stream =
@@ -50,8 +67,7 @@ pub fn file_body(
             let (file, buf) = tokio::task::spawn_blocking(move || {
                 let mut buf = vec![0u8; want];
                 let r = file.read_exact(&mut buf).and_then(|()| {
-                    let now = file.metadata().map(|m| (m.len(), m.modified().ok()))?;
-                    if now == opened {
+                    if Stamp::of(&file.metadata()?) == opened {
                         Ok(buf)
                     } else {
                         Err(std::io::Error::other("the file changed while it was read"))

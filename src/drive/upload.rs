@@ -190,7 +190,7 @@ pub async fn upload_into(
     let file = LocalFile {
         path: &path,
         size,
-        mtime: meta.modified().ok(),
+        stamp: local::Stamp::of(&meta),
         modified: modified.as_deref(),
         // A spooled stream cannot be found again by a later run.
         resumable: spool.is_none(),
@@ -216,8 +216,8 @@ pub async fn upload_into(
 struct LocalFile<'a> {
     path: &'a Path,
     size: u64,
-    /// The modification time when the upload started.
-    mtime: Option<std::time::SystemTime>,
+    /// Size and modification time when the upload started.
+    stamp: local::Stamp,
     /// `fileSystemInfo.lastModifiedDateTime` to set (whole seconds).
     modified: Option<&'a str>,
     resumable: bool,
@@ -230,7 +230,7 @@ impl LocalFile<'_> {
     /// file's session is cancelled before its last fragment commits it.
     fn still_as_read(&self) -> Result<()> {
         let meta = std::fs::metadata(self.path).map_err(|e| DriveError::local(self.path, e))?;
-        if meta.len() != self.size || meta.modified().ok() != self.mtime {
+        if local::Stamp::of(&meta) != self.stamp {
             return Err(changed_while_reading(self.path));
         }
         Ok(())
@@ -281,6 +281,14 @@ async fn set_modified_after_upload(
     let mut etag = item.e_tag.clone();
     let policy = graph.http().retry_policy().clone();
     let mut backoff = policy.backoff();
+    // The eTag did not settle within the policy, or could not be read again: the
+    // upload stands.
+    let give_up = |e: &dyn std::fmt::Display| {
+        tracing::warn!(
+            "{}: uploaded, but its modification time could not be set ({e})",
+            item.name()
+        );
+    };
     loop {
         match graph.update_item(&id, &patch, etag.as_deref()).await {
             Ok(updated) => return Ok(updated),
@@ -291,26 +299,20 @@ async fn set_modified_after_upload(
                 ) =>
             {
                 let Some(d) = backoff.next(None) else {
-                    tracing::warn!(
-                        "{}: uploaded, but its modification time could not be set ({e})",
-                        item.name()
-                    );
+                    give_up(&e);
                     return Ok(item);
                 };
                 tracing::debug!(
                     "eTag moved after the upload ({e}); reading the item again in {d:?}"
                 );
                 tokio::time::sleep(d).await;
-                etag = match graph.get_item(&id).await {
-                    Ok(fresh) => fresh.e_tag,
+                match graph.get_item(&id).await {
+                    Ok(fresh) => etag = fresh.e_tag,
                     Err(e) => {
-                        tracing::warn!(
-                            "{}: uploaded, but its modification time could not be set ({e})",
-                            item.name()
-                        );
+                        give_up(&e);
                         return Ok(item);
                     }
-                };
+                }
             }
             Err(e) => return Err(e.into()),
         }
@@ -595,7 +597,7 @@ impl SessionUpload<'_> {
             if !d.is_zero() {
                 if retry_after.is_some() {
                     graph.http().governor().throttled(d);
-                    tracing::info!(target: "onedrive_cli::wait",
+                    tracing::info!(target: crate::http::WAIT_TARGET,
                         "the service asked to wait {d:.1?} (fragment at byte {offset}); waiting");
                 } else {
                     tracing::info!("fragment at {offset} failed ({err}); retrying in {d:.1?}");

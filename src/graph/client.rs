@@ -2,7 +2,7 @@
 //! strategy, no polling loops): that is the `drive` layer's job.
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, TryStreamExt};
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -18,7 +18,7 @@ use crate::http::client::{parse_json, read_json};
 use crate::http::{Error, HttpClient, Request, Result, redact};
 
 /// Graph's production base URL.
-pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+pub const DEFAULT_GRAPH_URL: &str = crate::config::cloud::Cloud::Global.graph_url();
 
 /// Page size asked for when listing (the documented maximum; default is 200).
 pub const PAGE_SIZE: u32 = 1000;
@@ -312,10 +312,7 @@ impl GraphClient {
                     return Ok(None);
                 };
                 let page: Collection<T> = this.get_page(url).await?;
-                let next = match page.next_link {
-                    Some(link) => Some(this.check_next_link(&link)?),
-                    None => None,
-                };
+                let next = this.check_link(page.next_link)?;
                 Ok(Some((page.value, next)))
             }
         })
@@ -325,6 +322,11 @@ impl GraphClient {
     /// link from another host, e.g. after `api.graph_url` changed, is not followed).
     pub fn is_graph_link(&self, url: &Url) -> bool {
         url.origin() == self.base_url.origin()
+    }
+
+    /// [`Self::check_next_link`] on a link a page may carry.
+    fn check_link(&self, link: Option<String>) -> Result<Option<Url>> {
+        link.map(|l| self.check_next_link(&l)).transpose()
     }
 
     fn check_next_link(&self, link: &str) -> Result<Url> {
@@ -350,12 +352,7 @@ impl GraphClient {
         &self,
         first: Url,
     ) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        let mut pages = std::pin::pin!(self.pages::<T>(first));
-        while let Some(page) = pages.next().await {
-            out.extend(page?);
-        }
-        Ok(out)
+        self.pages::<T>(first).try_concat().await
     }
 
     /// The children of a folder, a page (up to 1000 items) at a time; `select`: a
@@ -391,12 +388,7 @@ impl GraphClient {
         folder: &ItemRef,
         select: Option<&str>,
     ) -> Result<Vec<DriveItem>> {
-        let mut out = Vec::new();
-        let mut pages = std::pin::pin!(self.children_pages(folder, select)?);
-        while let Some(page) = pages.next().await {
-            out.extend(page?);
-        }
-        Ok(out)
+        self.children_pages(folder, select)?.try_concat().await
     }
 
     /// One round of `GET {folder}/delta` (all pages): every item of the subtree in its
@@ -430,13 +422,13 @@ impl GraphClient {
         folder: &ItemRef,
         select: Option<&str>,
     ) -> Result<DeltaPage> {
+        // Nothing to ask for before the items are read: the page is parsed once.
         let (body, shown) = self.get_body(self.delta_url(folder, select)?).await?;
-        let (next, delta_link) = self.page_links(&body, &shown)?;
         let page: Collection<DriveItem> = parse_json(&body, "GET", &shown)?;
         Ok(DeltaPage {
             items: page.value,
-            next,
-            delta_link,
+            next: self.check_link(page.next_link)?,
+            delta_link: self.check_link(page.delta_link)?,
         })
     }
 
@@ -444,8 +436,10 @@ impl GraphClient {
     /// parsing its items (so the next page can be asked for first).
     fn page_links(&self, body: &[u8], shown: &str) -> Result<(Option<Url>, Option<Url>)> {
         let links: PageLinks = parse_json(body, "GET", shown)?;
-        let check = |l: Option<String>| l.map(|l| self.check_next_link(&l)).transpose();
-        Ok((check(links.next_link)?, check(links.delta_link)?))
+        Ok((
+            self.check_link(links.next_link)?,
+            self.check_link(links.delta_link)?,
+        ))
     }
 
     /// The rest of a delta round from the page at `url` (a nextLink or a deltaLink),

@@ -533,7 +533,7 @@ impl HttpClient {
                         if let Some(d) = backoff.next(retry_after) {
                             if retry_after.is_some() {
                                 self.inner.governor.throttled(d);
-                                tracing::info!(target: "onedrive_cli::wait",
+                                tracing::info!(target: crate::http::WAIT_TARGET,
                                     "the service asked to wait {d:.1?} (HTTP {} to {method_s} {shown}); waiting",
                                     status.as_u16());
                             } else {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Outcome, Summary};
+use super::Summary;
 use crate::drive::Progress;
 
 /// Draws bars for one run.
@@ -130,16 +130,4 @@ pub fn summary_line(s: &Summary) -> String {
         s.failed(),
         human_bytes(s.bytes())
     )
-}
-
-/// One line per failed job: `'src': reason`.
-pub fn failure_lines(s: &Summary) -> Vec<String> {
-    s.jobs
-        .iter()
-        .filter_map(|j| match &j.outcome {
-            Outcome::Failed(e) => Some(format!("'{}': {e}", j.source)),
-            Outcome::Refused(why) => Some(format!("'{}': {why}", j.source)),
-            _ => None,
-        })
-        .collect()
 }

@@ -330,13 +330,11 @@ pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) 
 }
 
 /// A scripted emulator fault on `route` that fires once; set the other fields with
-/// struct update syntax. Built from the admin route's JSON (every other field has a
-/// default there), so new fault kinds need no change here.
+/// struct update syntax.
 pub fn fault(
     route: onedrive_emulator::faults::FaultRoute,
 ) -> onedrive_emulator::faults::ScriptEntry {
-    serde_json::from_value(serde_json::json!({ "route": route, "count": 1 }))
-        .expect("a fault with only a route")
+    onedrive_emulator::faults::ScriptEntry::new(route)
 }
 
 /// A browser on the emulator's authorize URL: follows it once, without following the

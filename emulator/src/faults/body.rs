@@ -65,6 +65,34 @@ impl<B: http_body::Body> CutBody<B> {
     }
 }
 
+/// A frame and whether its data was cut short.
+type LimitedFrame = Option<Result<(Frame<Bytes>, bool), axum::BoxError>>;
+
+/// The next frame of `inner`, its data cut to at most `left` bytes (counted off
+/// `left`), and whether it was cut.
+fn poll_limited<B>(inner: &mut B, cx: &mut Context<'_>, left: &mut u64) -> Poll<LimitedFrame>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    match Pin::new(inner).poll_frame(cx) {
+        Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(match frame.into_data() {
+            Ok(mut data) => {
+                let cut = data.len() as u64 > *left;
+                if cut {
+                    data.truncate(*left as usize);
+                }
+                *left -= data.len() as u64;
+                (Frame::data(data), cut)
+            }
+            Err(frame) => (frame, false),
+        }))),
+        Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
 /// The error a cut body yields.
 #[derive(Debug, thiserror::Error)]
 #[error("connection cut by an emulated fault")]
@@ -93,21 +121,13 @@ where
             }
             return Poll::Ready(Some(Err(Box::new(CutError))));
         }
-        match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                Ok(mut data) => {
-                    if data.len() as u64 > self.left {
-                        data.truncate(self.left as usize);
-                    }
-                    self.left -= data.len() as u64;
-                    self.sent |= !data.is_empty();
-                    Poll::Ready(Some(Ok(Frame::data(data))))
-                }
-                Err(frame) => Poll::Ready(Some(Ok(frame))),
-            },
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+        let this = &mut *self;
+        match poll_limited(&mut this.inner, cx, &mut this.left) {
+            Poll::Ready(Some(Ok((frame, _)))) => {
+                this.sent |= frame.data_ref().is_some_and(|d| !d.is_empty());
+                Poll::Ready(Some(Ok(frame)))
+            }
+            other => other.map(|o| o.map(|r| r.map(|(frame, _)| frame))),
         }
     }
 
@@ -179,21 +199,13 @@ where
                 Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(StallEnded)))),
             };
         }
-        match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                Ok(mut data) => {
-                    if data.len() as u64 > self.left {
-                        data.truncate(self.left as usize);
-                        self.truncated = true;
-                    }
-                    self.left -= data.len() as u64;
-                    Poll::Ready(Some(Ok(Frame::data(data))))
-                }
-                Err(frame) => Poll::Ready(Some(Ok(frame))),
-            },
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+        let this = &mut *self;
+        match poll_limited(&mut this.inner, cx, &mut this.left) {
+            Poll::Ready(Some(Ok((frame, cut)))) => {
+                this.truncated |= cut;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            other => other.map(|o| o.map(|r| r.map(|(frame, _)| frame))),
         }
     }
 

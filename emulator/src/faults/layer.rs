@@ -91,22 +91,38 @@ fn early_answer(req: Request, mut resp: Response, early: Option<Early>) -> Respo
 
 /// Cuts the request body (uploads) or the response body (downloads, other GETs).
 async fn cut(req: Request, next: Next, after: Option<u64>, keep: bool) -> Response {
+    let wrap = |body: Body| Body::new(CutBody::new(body, after));
+    wrap_body(req, next, keep, wrap).await
+}
+
+/// Stalls the request body (uploads) or the response body.
+async fn stall(state: &AppState, req: Request, next: Next, after: u64) -> Response {
+    let gauge = state.faults.stalled.clone();
+    let wrap = |body: Body| Body::new(StallBody::new(body, after, gauge));
+    wrap_body(req, next, false, wrap).await
+}
+
+/// Runs the request with `wrap` around its body when it has one (an upload: the
+/// handler sees the body break or stall, and discards it, or keeps what came with
+/// `keep`; the client sees its connection dropped with no answer at all), else around
+/// the response body.
+async fn wrap_body(
+    req: Request,
+    next: Next,
+    keep: bool,
+    wrap: impl FnOnce(Body) -> Body,
+) -> Response {
     if has_body(&req) {
-        // An upload breaks mid-body: the handler sees the truncated body fail (and
-        // discards it, or keeps what came with `keep`), the client sees its connection
-        // dropped with no answer at all.
         let kill = req.extensions().get::<ConnKill>().cloned();
         let (mut parts, body) = req.into_parts();
         if keep {
             parts.extensions.insert(KeepPartial);
         }
-        let req = Request::from_parts(parts, Body::new(CutBody::new(body, after)));
-        let _ = next.run(req).await;
+        let _ = next.run(Request::from_parts(parts, wrap(body))).await;
         drop_connection(kill).await
     } else {
-        let resp = next.run(req).await;
-        let (parts, body) = resp.into_parts();
-        Response::from_parts(parts, Body::new(CutBody::new(body, after)))
+        let (parts, body) = next.run(req).await.into_parts();
+        Response::from_parts(parts, wrap(body))
     }
 }
 
@@ -118,23 +134,6 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
             std::future::pending::<Response>().await
         }
         None => aborted_response(),
-    }
-}
-
-/// Stalls the request body (uploads: the handler waits, then the connection is
-/// dropped) or the response body.
-async fn stall(state: &AppState, req: Request, next: Next, after: u64) -> Response {
-    let gauge = state.faults.stalled.clone();
-    if has_body(&req) {
-        let kill = req.extensions().get::<ConnKill>().cloned();
-        let (parts, body) = req.into_parts();
-        let req = Request::from_parts(parts, Body::new(StallBody::new(body, after, gauge)));
-        let _ = next.run(req).await;
-        drop_connection(kill).await
-    } else {
-        let resp = next.run(req).await;
-        let (parts, body) = resp.into_parts();
-        Response::from_parts(parts, Body::new(StallBody::new(body, after, gauge)))
     }
 }
 

@@ -39,7 +39,7 @@ pub use body::{CutBody, CutError, HOLD_LIMIT, StallBody, aborted_response};
 pub use layer::layer;
 
 /// Which requests a fault applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultRoute {
     /// Any `/v1.0/...` request.
@@ -49,6 +49,7 @@ pub enum FaultRoute {
     /// `GET {downloadUrl}`.
     Download,
     /// Any of the above.
+    #[default]
     Any,
 }
 
@@ -110,7 +111,7 @@ pub enum DownloadAnswer {
 /// Exactly one kind: `status`, `cut_after`, `stall_after`, `drop_session`, `answer` or
 /// `copy_fail`; the other fields refine it or select the requests it applies to (see
 /// [`ScriptEntry::validate`] for the combinations refused).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptEntry {
     pub route: FaultRoute,
@@ -180,18 +181,7 @@ impl ScriptEntry {
         Self {
             route,
             count: 1,
-            status: None,
-            retry_after: None,
-            early: None,
-            after: false,
-            cut_after: None,
-            keep: false,
-            stall_after: None,
-            drop_session: false,
-            answer: None,
-            copy_fail: false,
-            method: None,
-            path_contains: None,
+            ..Self::default()
         }
     }
 

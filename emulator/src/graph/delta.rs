@@ -265,16 +265,8 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                 {
                     return Err(resync(ctx));
                 }
-                let page: Page<DeltaJson> = Page {
-                    context: json::items_context(&ctx.state),
-                    next_link: Some(link_with(
-                        ctx,
-                        Some(&encode(&Token::Next { session, offset })),
-                    )),
-                    delta_link: None,
-                    value: Vec::new(),
-                    written: None,
-                };
+                let real = link_with(ctx, Some(&encode(&Token::Next { session, offset })));
+                let page: Page<DeltaJson> = Page::empty(json::items_context(&ctx.state), real);
                 return Ok(page.into_response());
             }
             None => return Err(resync(ctx)),

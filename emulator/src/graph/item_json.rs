@@ -375,6 +375,20 @@ pub struct Page<T> {
     pub written: Option<std::sync::Arc<Vec<u8>>>,
 }
 
+impl<T> Page<T> {
+    /// A page with no items that leads on to `next_link` (`--empty-pages`: an empty
+    /// page that still carries a nextLink, OneDrive/onedrive-api-docs#516).
+    pub fn empty(context: String, next_link: String) -> Self {
+        Self {
+            context,
+            next_link: Some(next_link),
+            delta_link: None,
+            value: Vec::new(),
+            written: None,
+        }
+    }
+}
+
 impl<T: WriteJson> Page<T> {
     /// The page as a 200 response, written into a buffer sized for the page up front
     /// (about 1 KiB per item).

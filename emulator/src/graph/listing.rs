@@ -112,18 +112,15 @@ fn decode_skip(token: &str) -> GraphResult<Skip> {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| {
             let (kind, n) = s.split_once(':')?;
-            let offset = n.parse().ok()?;
-            match kind {
-                "skip" => Some(Skip {
-                    offset,
-                    empty: false,
-                }),
-                "empty" => Some(Skip {
-                    offset,
-                    empty: true,
-                }),
-                _ => None,
-            }
+            let empty = match kind {
+                "skip" => false,
+                "empty" => true,
+                _ => return None,
+            };
+            Some(Skip {
+                offset: n.parse().ok()?,
+                empty,
+            })
         })
         .ok_or_else(|| {
             GraphError::invalid_request("The $skiptoken is not valid.").inner("invalidQueryOption")
@@ -179,29 +176,22 @@ fn paged(
         },
     };
     let config = &ctx.state.config;
-    let next_link = |offset: usize| {
+    let link = |skip: Skip| {
         let mut pairs = ctx.query.without_paging();
-        let empty = kind.children && config.empty_pages;
-        pairs.push(("$skiptoken".into(), encode_skip(Skip { offset, empty })));
+        pairs.push(("$skiptoken".into(), encode_skip(skip)));
         ctx.link(&pairs)
+    };
+    let next_link = |offset: usize| {
+        let empty = kind.children && config.empty_pages;
+        link(Skip { offset, empty })
     };
     if skip.empty {
         // The empty page, then the real one.
-        let mut pairs = ctx.query.without_paging();
-        pairs.push((
-            "$skiptoken".into(),
-            encode_skip(Skip {
-                offset: skip.offset,
-                empty: false,
-            }),
-        ));
-        let page: Page<ItemJson<'_, '_>> = Page {
-            context: json::items_context(&ctx.state),
-            next_link: Some(ctx.link(&pairs)),
-            delta_link: None,
-            value: Vec::new(),
-            written: None,
-        };
+        let real = link(Skip {
+            offset: skip.offset,
+            empty: false,
+        });
+        let page: Page<ItemJson<'_, '_>> = Page::empty(json::items_context(&ctx.state), real);
         return Ok(page.into_response());
     }
     let offset = skip.offset;

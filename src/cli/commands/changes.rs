@@ -23,8 +23,8 @@ use crate::graph::{DriveItem, ItemRef};
 /// State-folder kind of the records (`~/.lcrc.d/delta/`).
 const KIND: &str = "delta";
 
-/// What each delta item needs to carry for `changes`.
-const FIELDS: &str = "id,name,folder,file,package,root,parentReference,deleted";
+/// What each delta item needs to carry for `changes`: the tree's shape.
+const FIELDS: &str = walk::STRUCTURE_FIELDS;
 
 pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());

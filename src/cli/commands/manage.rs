@@ -87,8 +87,8 @@ fn fail_into<'a>(
 /// else 1.
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     // Every argument is checked before anything is deleted.
-    for o in &a.objects {
-        let obj = ctx.object(Some(o));
+    let objects: Vec<_> = a.objects.iter().map(|o| (o, ctx.object(Some(o)))).collect();
+    for (o, obj) in &objects {
         if matches!(obj.item_ref(), crate::graph::ItemRef::Root) {
             return Err(Failure::usage(format!(
                 "rm '{o}': the drive root cannot be removed"
@@ -103,15 +103,14 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     }
     let mut failures: Vec<Failure> = Vec::new();
     let mut deleted = Vec::new();
-    for o in &a.objects {
-        let obj = ctx.object(Some(o));
+    for (o, obj) in &objects {
         let r = if a.permanent {
             ctx.graph.permanent_delete(&obj.item_ref()).await
         } else {
             ctx.graph.delete_item(&obj.item_ref(), None).await
         };
         match r {
-            Ok(()) => deleted.push(Value::String(o.clone())),
+            Ok(()) => deleted.push(Value::String((*o).clone())),
             Err(e) => failures.push(fail_http("rm", o)(e)),
         }
     }

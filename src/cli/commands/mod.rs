@@ -259,7 +259,7 @@ impl Precheck {
                         "get: '-' (stdout) takes one file, not several objects or -r",
                     ));
                 }
-                if a.byte_range.is_some() && (a.split().0.len() > 1 || a.transfer.recursive) {
+                if a.byte_range.is_some() && many {
                     return Err(Failure::usage(
                         "get -b: a byte range applies to a single file (not with several objects or -r)",
                     ));

@@ -330,8 +330,8 @@ async fn put_single(
 /// nothing failed, 7 if some failed and some did not, else the failures' own code.
 fn finish(ctx: &Ctx, what: &str, summary: Summary) -> CommandResult {
     // One failure line per file, in the same form (and, under --json, the same error
-    // object) as a single-file command's.
-    let mut failures = 0;
+    // object) as a single-file command's; their codes make the exit code.
+    let mut codes: Vec<ExitCode> = Vec::new();
     for j in &summary.jobs {
         let f = match &j.outcome {
             Outcome::Failed(e) => drive_failure(what, Some(&j.source), e),
@@ -340,23 +340,14 @@ fn finish(ctx: &Ctx, what: &str, summary: Summary) -> CommandResult {
             }
             _ => continue,
         };
-        failures += 1;
         crate::cli::report(&f);
+        codes.push(f.code);
     }
-    if (failures > 0 || !ctx.quiet) && !ctx.output.json {
+    if (!codes.is_empty() || !ctx.quiet) && !ctx.output.json {
         crate::cli::notice(&format!("{what}: {}", reporter::summary_line(&summary)));
     }
-    let failed = summary.failed();
+    let failed = codes.len();
     let total = summary.jobs.len();
-    let codes: Vec<ExitCode> = summary
-        .jobs
-        .iter()
-        .filter_map(|j| match &j.outcome {
-            Outcome::Failed(e) => Some(drive_failure(what, None, e).code),
-            Outcome::Refused(_) => Some(ExitCode::Error),
-            _ => None,
-        })
-        .collect();
     let value = if ctx.show_results {
         Some(Out::from(report_json(&summary)))
     } else {

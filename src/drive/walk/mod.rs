@@ -36,11 +36,22 @@ use crate::graph::{DriveItem, GraphClient, ItemRef};
 /// throttling.
 pub const DEFAULT_CHECKERS: usize = 8;
 
+/// What a walk needs of each item to rebuild the tree (ids, names, kinds, parents,
+/// deletions), as a `$select` list.
+macro_rules! structure_fields {
+    () => {
+        "id,name,folder,file,package,root,parentReference,deleted"
+    };
+}
+
+/// A `$select` list for walks that need only the tree's shape (ids, names, kinds,
+/// parents, deletions).
+pub const STRUCTURE_FIELDS: &str = structure_fields!();
+
 /// The properties `tree` prints without `-o` (names and type words), plus what a walk
 /// needs to rebuild the tree: a `$select` list that makes delta pages about a third of
 /// their full size.
-pub const TREE_FIELDS: &str =
-    "id,name,folder,file,package,root,parentReference,deleted,image,photo,audio,video";
+pub const TREE_FIELDS: &str = concat!(structure_fields!(), ",image,photo,audio,video");
 
 /// How to read a subtree.
 #[derive(Clone, Copy, Debug)]
