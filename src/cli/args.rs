@@ -207,9 +207,12 @@ pub enum Command {
     /// Not supported by Microsoft Graph (there is no comments API)
     #[command(name = "comment_delete", visible_alias = "comment-delete")]
     CommentDelete(CommentDeleteArgs),
-    /// List your drives (OneDrive and the libraries shared with you); use an id with
-    /// --drive
-    Drives,
+    /// List your drives (OneDrive and the libraries shared with you), or with --site the
+    /// document libraries of matching SharePoint sites; use an id with --drive
+    Drives(DrivesArgs),
+    /// List the items other users shared with you, as /drives/DRIVE/items/ID addresses
+    /// that every command accepts (Microsoft retired this list in November 2026)
+    Shared,
     /// Print a shell completion script (e.g. `onedrive-cli completions bash >
     /// /etc/bash_completion.d/onedrive-cli`)
     Completions(CompletionsArgs),
@@ -248,6 +251,14 @@ pub enum AuthAction {
     /// Forget the tokens (the client settings stay). The refresh token is not revoked
     /// at Microsoft: revoke the app's access in your account's privacy settings for that
     Logout,
+}
+
+#[derive(Args, Debug)]
+pub struct DrivesArgs {
+    /// List the document libraries of the SharePoint sites matching these keywords
+    /// (work or school accounts)
+    #[arg(long, value_name = "QUERY")]
+    pub site: Option<String>,
 }
 
 #[derive(Args, Debug)]

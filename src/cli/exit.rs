@@ -204,6 +204,7 @@ fn drive_failure_line(what: &str, object: Option<&str>, err: &crate::drive::Driv
         }
         D::Http(h) => Failure::new(exit_for_kind(h.kind()), format!("{prefix}: {h}")),
         D::BinaryToTerminal => Failure::new(ExitCode::Usage, format!("{prefix}: {err}")),
+        D::BetweenDrives => Failure::new(ExitCode::NotSupported, format!("{prefix}: {err}")),
         D::Destination(inner) => {
             drive_failure_line(&format!("{what}: destination folder"), None, inner)
         }

@@ -8,21 +8,33 @@
 use std::time::Duration;
 
 use super::error::{DriveError, Result};
-use crate::graph::{DriveItem, GraphClient, ItemRef, ParentRef};
+use crate::graph::{DriveItem, DriveSelector, GraphClient, ItemRef, ParentRef};
 
-/// The destination folder as Graph wants it in a body: its real id and drive.
-pub async fn folder_parent_ref(graph: &GraphClient, folder: &ItemRef) -> Result<ParentRef> {
-    let item = graph.get_item(folder).await?;
-    if item.folder.is_none() && item.root.is_none() {
+/// The destination folder (already read, by `graph`) as Graph wants it in a body: its
+/// real id and, when known or `need_drive`, its drive. A drive's root carries no
+/// `parentReference`; its drive is the one `graph` addresses (read with `GET /drive`
+/// for `/me/drive`, only when a copy between drives needs it).
+pub async fn folder_parent_ref(
+    graph: &GraphClient,
+    folder: &DriveItem,
+    need_drive: bool,
+) -> Result<ParentRef> {
+    if folder.folder.is_none() && folder.root.is_none() {
         return Err(DriveError::NotAFolder);
     }
-    let drive_id = item
+    let known = folder
         .parent_reference
         .as_ref()
         .and_then(|p| p.drive_id.clone());
+    let drive_id = match (known, graph.drive_selector()) {
+        (Some(d), _) => Some(d),
+        (None, _) if !need_drive => None,
+        (None, DriveSelector::Id(d)) => Some(d.clone()),
+        (None, DriveSelector::Me) => Some(graph.get_drive().await?.id),
+    };
     Ok(ParentRef {
         drive_id,
-        id: item.id,
+        id: folder.id.clone(),
     })
 }
 
@@ -32,14 +44,18 @@ fn poll_delay(attempt: u32) -> Duration {
     Duration::from_millis((50u64 << attempt.min(5)).min(1000))
 }
 
-/// Copies `item` into `folder` and waits for the copy to finish; returns the new item.
+/// Copies `item` (addressed by `graph`) into `folder` (read by `dest_graph`, which may
+/// address another drive: Graph copies between drives when the body names the
+/// destination's `driveId`) and waits for the copy to finish; returns the new item.
 pub async fn copy(
     graph: &GraphClient,
     item: &ItemRef,
-    folder: &ItemRef,
+    dest_graph: &GraphClient,
+    folder: &DriveItem,
     max_wait: Duration,
 ) -> Result<DriveItem> {
-    let dest = folder_parent_ref(graph, folder)
+    let between_drives = graph.drive_selector() != dest_graph.drive_selector();
+    let dest = folder_parent_ref(dest_graph, folder, between_drives)
         .await
         .map_err(DriveError::destination)?;
     let monitor = graph.copy_item(item, &dest, None, None).await?;
@@ -51,7 +67,7 @@ pub async fn copy(
             let id = job.resource_id.ok_or_else(|| {
                 DriveError::Protocol("copy completed without a resourceId".into())
             })?;
-            return Ok(graph.get_item(&ItemRef::Id(id)).await?);
+            return Ok(dest_graph.get_item(&ItemRef::Id(id)).await?);
         }
         if job.is_failed() {
             // The monitor's `error` object (Graph's error shape) says most; older
@@ -86,32 +102,30 @@ pub async fn copy(
     }
 }
 
-/// Moves `item` into `folder` (files and folders alike).
-///
-/// The move is sent by id: a path-named item is looked up while the destination is
-/// (two requests at once, no extra round trip), so that a move whose answer was lost
-/// (500/504, a cut connection) can be sent again; by path, the repeat would meet 404
-/// after a move that took, and report a failure for a change that was made.
-pub async fn move_to(graph: &GraphClient, item: &ItemRef, folder: &ItemRef) -> Result<DriveItem> {
-    let by_id = async {
-        match item {
-            ItemRef::Path(_) | ItemRef::IdPath { .. } => Ok(ItemRef::Id(
-                graph.get_item_with(item, "$select=id").await?.id,
-            )),
-            other => Ok::<_, DriveError>(other.clone()),
+/// `item` addressed by id: a path-named item is looked up (one request). Moves are
+/// sent by id, so that a move whose answer was lost (500/504, a cut connection) can be
+/// sent again; by path, the repeat would meet 404 after a move that took, and report a
+/// failure for a change that was made.
+pub async fn by_id(graph: &GraphClient, item: &ItemRef) -> Result<ItemRef> {
+    Ok(match item {
+        ItemRef::Path(_) | ItemRef::IdPath { .. } => {
+            ItemRef::Id(graph.get_item_with(item, "$select=id").await?.id)
         }
-    };
-    let dest = async {
-        folder_parent_ref(graph, folder)
-            .await
-            .map_err(DriveError::destination)
-    };
-    let (dest, item) = tokio::try_join!(dest, by_id)?;
+        other => other.clone(),
+    })
+}
+
+/// Moves `item` (see [`by_id`]) into `folder` (an item of the same drive, already
+/// read), files and folders alike.
+pub async fn move_to(graph: &GraphClient, item: &ItemRef, folder: &DriveItem) -> Result<DriveItem> {
+    if folder.folder.is_none() && folder.root.is_none() {
+        return Err(DriveError::destination(DriveError::NotAFolder));
+    }
     let dest = ParentRef {
         drive_id: None,
-        id: dest.id,
+        id: folder.id.clone(),
     };
-    Ok(graph.move_item(&item, Some(&dest), None).await?)
+    Ok(graph.move_item(item, Some(&dest), None).await?)
 }
 
 #[cfg(test)]

@@ -37,6 +37,10 @@ pub enum DriveError {
     /// and an error line must name it.
     #[error("destination folder: {0}")]
     Destination(Box<DriveError>),
+    /// A move from one drive to another: Graph's PATCH cannot do it (notes §8); a copy
+    /// then a removal can.
+    #[error("cannot move between drives; copy with cp, then remove the original with rm")]
+    BetweenDrives,
     /// Content that is not text, about to go to a terminal nobody asked for by name.
     #[error(
         "binary content is not written to a terminal; give a destination file, or '-' to write it here anyway"

@@ -10,6 +10,15 @@
 //!   the Graph id `<16 HEX>!N` (OneDrive Personal kept the numbering), and the bare
 //!   LiveConnect root `folder.<16 hex>` and `me/skydrive`, meaning the root.
 //!
+//! Items of other drives are named in Graph's own addressing (notes §3.1–§3.2), as
+//! `drives` and `shared` print them:
+//! - `/drives/{drive-id}/root[:/a/b]`: a drive's root, or a path from it (a
+//!   SharePoint document library);
+//! - `/drives/{drive-id}/items/{item-id}[:/a/b]`: an item, or a path below a folder
+//!   (a shared item, `remoteItem`).
+//!
+//! The `drives/` prefix is read this way unless `-p` says the argument is a path.
+//!
 //! Resolving never walks the tree: a path becomes Graph path addressing
 //! (`/root:/a/b`), which the service resolves in the same request.
 
@@ -32,6 +41,14 @@ pub enum Object {
     Id(String),
     /// A path relative to the root, without leading or trailing `/`, never empty.
     Path(String),
+    /// An item of another drive (`/drives/{drive_id}/...`): its root (`id` `None`) or
+    /// an item by id, optionally followed by a path below it (no leading or trailing
+    /// `/`, never empty).
+    InDrive {
+        drive_id: String,
+        id: Option<String>,
+        path: Option<String>,
+    },
 }
 
 impl Object {
@@ -40,6 +57,11 @@ impl Object {
         let Some(arg) = arg else {
             return Object::Root;
         };
+        if reading != Reading::Path
+            && let Some(o) = Self::graph_address(arg)
+        {
+            return o;
+        }
         match reading {
             Reading::Path => Self::path(arg),
             Reading::Id => match liveconnect_to_graph(arg) {
@@ -74,14 +96,64 @@ impl Object {
         }
     }
 
-    /// The object `name` inside this folder object, as one addressable object.
-    /// Only paths can be extended without a request; for an id, the caller uses the
-    /// id-relative path form.
+    /// Graph's own address of an item of any drive:
+    /// `/drives/{d}/root[:/path[:]]` or `/drives/{d}/items/{id}[:/path[:]]` (the leading
+    /// `/` optional). Ids may be percent-encoded, as in a URL copied from a request log.
+    /// `None` when `arg` is not of that form.
+    fn graph_address(arg: &str) -> Option<Object> {
+        let rest = arg
+            .strip_prefix('/')
+            .unwrap_or(arg)
+            .strip_prefix("drives/")?;
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        };
+        // The path part begins at the first `:`, which no id contains.
+        let (head, path) = match rest.split_once(':') {
+            Some((h, p)) => {
+                let p = p.trim_end_matches(':').trim_matches('/');
+                (h, (!p.is_empty()).then(|| p.to_owned()))
+            }
+            None => (rest, None),
+        };
+        let mut segs = head.trim_end_matches('/').split('/');
+        let drive_id = decode(segs.next().filter(|d| !d.is_empty())?)?;
+        let id = match (segs.next(), segs.next(), segs.next()) {
+            (Some("root"), None, None) => None,
+            (Some("items"), Some(id), None) if !id.is_empty() => Some(decode(id)?),
+            _ => return None,
+        };
+        Some(Object::InDrive { drive_id, id, path })
+    }
+
+    /// The drive this object names explicitly (`/drives/{id}/...`); `None` for objects
+    /// of the drive the command runs on.
+    pub fn drive_id(&self) -> Option<&str> {
+        match self {
+            Object::InDrive { drive_id, .. } => Some(drive_id),
+            _ => None,
+        }
+    }
+
+    /// How the object reads in messages: a path, an id, or Graph's `/drives/...` form.
     pub fn display(&self) -> String {
         match self {
             Object::Root => "/".into(),
             Object::Id(id) => id.clone(),
             Object::Path(p) => p.clone(),
+            Object::InDrive { drive_id, id, path } => {
+                let base = match id {
+                    Some(id) => format!("/drives/{drive_id}/items/{id}"),
+                    None => format!("/drives/{drive_id}/root"),
+                };
+                match path {
+                    Some(p) => format!("{base}:/{p}"),
+                    None => base,
+                }
+            }
         }
     }
 }
@@ -138,13 +210,33 @@ pub fn liveconnect_to_graph(s: &str) -> Option<Object> {
 }
 
 impl Object {
-    /// The Graph address of this object (no request: paths use Graph path addressing).
+    /// The Graph address of this object within its drive (no request: paths use Graph
+    /// path addressing). An [`Object::InDrive`] is addressed by a client for that drive
+    /// ([`Object::drive_id`], [`crate::graph::GraphClient::for_drive`]).
     pub fn item_ref(&self) -> crate::graph::ItemRef {
         use crate::graph::ItemRef;
         match self {
             Object::Root => ItemRef::Root,
             Object::Id(id) => ItemRef::Id(id.clone()),
             Object::Path(p) => ItemRef::Path(format!("/{p}")),
+            Object::InDrive { id, path, .. } => match (id, path) {
+                (None, None) => ItemRef::Root,
+                (None, Some(p)) => ItemRef::Path(format!("/{p}")),
+                (Some(id), None) => ItemRef::Id(id.clone()),
+                (Some(id), Some(p)) => ItemRef::IdPath {
+                    id: id.clone(),
+                    path: p.clone(),
+                },
+            },
+        }
+    }
+
+    /// The client that addresses this object: `graph` itself, or the same client
+    /// pointed at the drive the object names.
+    pub fn graph(&self, graph: &crate::graph::GraphClient) -> crate::graph::GraphClient {
+        match self.drive_id() {
+            Some(d) => graph.for_drive(crate::graph::DriveSelector::Id(d.to_owned())),
+            None => graph.clone(),
         }
     }
 }
@@ -241,6 +333,57 @@ mod tests {
             Object::Id("abc".into())
         );
         assert_eq!(Object::parse(None, Reading::Id), Object::Root);
+    }
+
+    #[test]
+    fn graph_addresses_name_other_drives() {
+        let indrive = |d: &str, id: Option<&str>, path: Option<&str>| Object::InDrive {
+            drive_id: d.into(),
+            id: id.map(Into::into),
+            path: path.map(Into::into),
+        };
+        assert_eq!(guess("drives/b!xY/root"), indrive("b!xY", None, None));
+        assert_eq!(
+            guess("/drives/b!xY/root:/Reports/q1.xlsx"),
+            indrive("b!xY", None, Some("Reports/q1.xlsx"))
+        );
+        assert_eq!(
+            guess("/drives/ABC/items/ABC!104"),
+            indrive("ABC", Some("ABC!104"), None)
+        );
+        assert_eq!(
+            guess("/drives/ABC/items/ABC%21104:/a b/c.txt:"),
+            indrive("ABC", Some("ABC!104"), Some("a b/c.txt"))
+        );
+        // -i reads them too; -p keeps the literal path.
+        assert_eq!(
+            Object::parse(Some("/drives/ABC/items/ABC!1"), Reading::Id),
+            indrive("ABC", Some("ABC!1"), None)
+        );
+        assert_eq!(
+            Object::parse(Some("drives/ABC/items/ABC!1"), Reading::Path),
+            Object::Path("drives/ABC/items/ABC!1".into())
+        );
+        // Not Graph addresses: ordinary paths.
+        for p in [
+            "drives",
+            "drives/x",
+            "/drives/x/",
+            "drives/x/notes.txt",
+            "drives/x/items",
+            "drives/x/items/",
+            "drives/x/root/a",
+        ] {
+            assert_eq!(guess(p), Object::Path(p.trim_matches('/').into()), "{p}");
+        }
+        // Round trip through display.
+        let o = indrive("ABC", Some("ABC!1"), Some("a/b"));
+        assert_eq!(guess(&o.display()), o);
+        assert_eq!(
+            o.item_ref()
+                .api_path(&crate::graph::DriveSelector::Id("ABC".into()), None),
+            "/drives/ABC/items/ABC!1:/a/b"
+        );
     }
 
     #[test]

@@ -140,6 +140,23 @@ pub async fn resolve_folder(graph: &GraphClient, folder: &ItemRef) -> Result<Ite
     }
 }
 
+/// The folder an upload goes into, by id, with the client of its drive: the root needs
+/// no request; any other folder is read once (see [`resolve_folder`]), and a shortcut
+/// stands for its shared folder, in the sharer's drive (`drive::shortcut`).
+pub async fn destination_folder(
+    graph: &GraphClient,
+    folder: &super::resolve::Object,
+) -> Result<(GraphClient, ItemRef)> {
+    if folder.item_ref() == ItemRef::Root {
+        return Ok((folder.graph(graph), ItemRef::Root));
+    }
+    let (graph, item) = super::shortcut::resolve_followed(graph, folder).await?;
+    if !super::walk::is_container(&item) {
+        return Err(DriveError::NotAFolder);
+    }
+    Ok((graph, ItemRef::Id(item.id)))
+}
+
 /// Uploads `source` into `folder` (resolved first, see [`resolve_folder`]) as
 /// `opts.name`. Files are streamed; stdin and other streams (`<(cmd)`, FIFOs) are
 /// spooled to a temporary file first, because a session needs the total size up front

@@ -89,10 +89,10 @@ pub enum ItemRef {
     /// empty path is the root).
     Path(String),
     /// A path relative to a folder given by id (`/items/{id}:/rel`), e.g. a new file
-    /// in a folder known by id.
+    /// in a folder known by id. Items of another drive (a shared folder's content,
+    /// notes §3.2) are addressed this way by a client for that drive
+    /// ([`crate::graph::GraphClient::for_drive`]).
     IdPath { id: String, path: String },
-    /// An item in another drive (`remoteItem`, shared items): `/drives/{d}/items/{id}`.
-    Remote { drive_id: String, id: String },
 }
 
 impl ItemRef {
@@ -119,11 +119,6 @@ impl ItemRef {
             ItemRef::IdPath { id, path } => ItemRef::IdPath {
                 id: id.clone(),
                 path: format!("{}/{name}", path.trim_end_matches('/')),
-            },
-            // Path addressing works relative to any item id, in any drive.
-            ItemRef::Remote { drive_id, id } => ItemRef::Remote {
-                drive_id: drive_id.clone(),
-                id: format!("{id}:/{}", encode_path(name).trim_start_matches('/')),
             },
         }
     }
@@ -174,22 +169,6 @@ impl ItemRef {
                     colon(format!("{item}:{enc}"))
                 }
             }
-            ItemRef::Remote { drive_id, id } => {
-                // `id` may already carry a `:/path` suffix from `join`.
-                let (id_part, path_part) = match id.split_once(":/") {
-                    Some((i, p)) => (i, Some(p)),
-                    None => (id.as_str(), None),
-                };
-                let item = format!(
-                    "/drives/{}/items/{}",
-                    encode_segment(drive_id),
-                    encode_segment(id_part)
-                );
-                match path_part {
-                    Some(p) => colon(format!("{item}:/{p}")),
-                    None => plain(item),
-                }
-            }
         }
     }
 }
@@ -207,7 +186,6 @@ impl fmt::Display for ItemRef {
                 }
             }
             ItemRef::IdPath { id, path } => write!(f, "{id}:/{}", path.trim_start_matches('/')),
-            ItemRef::Remote { drive_id, id } => write!(f, "{drive_id}/{id}"),
         }
     }
 }
@@ -271,13 +249,15 @@ mod tests {
             ItemRef::path("/a").join("b/c").api_path(&me, None),
             "/me/drive/root:/a/b/c"
         );
-        let remote = ItemRef::Remote {
-            drive_id: "D1".into(),
-            id: "D1!5".into(),
-        };
-        assert_eq!(remote.api_path(&me, None), "/drives/D1/items/D1!5");
+        let other = DriveSelector::Id("D1".into());
         assert_eq!(
-            remote.join("x y").api_path(&me, Some("content")),
+            ItemRef::id("D1!5").api_path(&other, None),
+            "/drives/D1/items/D1!5"
+        );
+        assert_eq!(
+            ItemRef::id("D1!5")
+                .join("x y")
+                .api_path(&other, Some("content")),
             "/drives/D1/items/D1!5:/x%20y:/content"
         );
     }

@@ -9,10 +9,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::address::{DriveSelector, ItemRef};
+use super::address::{DriveSelector, ItemRef, encode_segment};
 use super::types::{
     AsyncJobStatus, Collection, ConflictBehavior, Drive, DriveItem, LinkScope, LinkType,
-    Permission, UploadSession, User,
+    Permission, Site, UploadSession, User,
 };
 use crate::http::client::{parse_json, read_json};
 use crate::http::{Error, HttpClient, Request, Result, redact};
@@ -247,6 +247,17 @@ impl GraphClient {
         &self.drive
     }
 
+    /// The same client (connection pool, tokens, retry budget settings) addressing
+    /// another drive: a SharePoint document library, or the drive a shared item lives
+    /// in (`remoteItem.parentReference.driveId`, reached as `/drives/{id}/items/{id}`,
+    /// notes §3.1).
+    pub fn for_drive(&self, drive: DriveSelector) -> GraphClient {
+        GraphClient {
+            drive,
+            ..self.clone()
+        }
+    }
+
     /// The absolute URL of an API path (already encoded) with an optional raw query.
     /// The query is set verbatim so `$top` and `@microsoft.graph.…` keep their form.
     pub fn url(&self, api_path: &str, query: Option<&str>) -> Result<Url> {
@@ -282,6 +293,35 @@ impl GraphClient {
         self.collect_pages(self.url("/me/drives", None)?).await
     }
 
+    /// `GET /sites?search={query}`: the SharePoint sites whose names and descriptions
+    /// match the keywords (Graph "Search for sites"; work or school accounts), every
+    /// page. The query is percent-encoded as one query value.
+    pub async fn search_sites(&self, query: &str) -> Result<Vec<Site>> {
+        let q = percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC);
+        self.collect_pages(self.url("/sites", Some(&format!("search={q}")))?)
+            .await
+    }
+
+    /// `GET /sites/{site-id}/drives`: a site's document libraries (Graph "List
+    /// drives"), every page. Site ids are `{hostname},{collection guid},{web guid}`:
+    /// each part is encoded, the commas kept, as the service writes them.
+    pub async fn site_drives(&self, site_id: &str) -> Result<Vec<Drive>> {
+        let id: Vec<String> = site_id.split(',').map(encode_segment).collect();
+        self.collect_pages(self.url(&format!("/sites/{}/drives", id.join(",")), None)?)
+            .await
+    }
+
+    /// `GET /me/drive/sharedWithMe`: items other users shared with the signed-in user,
+    /// each with the `remoteItem` facet naming the item and its drive, every page.
+    /// Microsoft deprecated it: "degraded state until November, 2026, after which it
+    /// will stop returning data" (graph/api/drive-sharedwithme); since Nov 2025 it was
+    /// seen returning one item (microsoftgraph/msgraph-sdk-design#120). An empty answer
+    /// therefore does not prove that nothing is shared.
+    pub async fn shared_with_me(&self) -> Result<Vec<DriveItem>> {
+        self.collect_pages(self.url("/me/drive/sharedWithMe", None)?)
+            .await
+    }
+
     /// `GET` one item (by path: one request, no walk).
     pub async fn get_item(&self, item: &ItemRef) -> Result<DriveItem> {
         self.get_json(self.item_url(item, None, None)?).await
@@ -303,7 +343,7 @@ impl GraphClient {
     pub fn pages<T: DeserializeOwned + Send + 'static>(
         &self,
         first: Url,
-    ) -> impl Stream<Item = Result<Vec<T>>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Vec<T>>> + Send + 'static + use<T> {
         let this = self.clone();
         futures_util::stream::try_unfold(Some(first), move |next| {
             let this = this.clone();
@@ -366,7 +406,7 @@ impl GraphClient {
         &self,
         folder: &ItemRef,
         select: Option<&str>,
-    ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static> {
+    ) -> Result<impl Stream<Item = Result<Vec<DriveItem>>> + Send + 'static + use<>> {
         let query = with_select(&format!("$top={PAGE_SIZE}"), select);
         let url = self.item_url(folder, Some("children"), Some(&query))?;
         let mut seen = std::collections::HashSet::<u64>::new();
@@ -550,10 +590,7 @@ impl GraphClient {
     ) -> Result<DriveItem> {
         let url = self.item_url(item, None, None)?;
         let mut req = Request::new(Method::PATCH, url).json(patch)?;
-        if matches!(
-            item,
-            ItemRef::Id(_) | ItemRef::Remote { .. } | ItemRef::Root
-        ) {
+        if matches!(item, ItemRef::Id(_) | ItemRef::Root) {
             req = req.idempotent();
         }
         if let Some(tag) = if_match {

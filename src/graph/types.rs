@@ -253,6 +253,26 @@ pub struct Drive {
     pub extra: Extra,
 }
 
+/// A SharePoint site (`site`), as `GET /sites?search=` lists it. Its document
+/// libraries are drives (`GET /sites/{id}/drives`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Site {
+    /// `{hostname},{site collection guid},{web guid}`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// `quota` of a drive, in bytes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

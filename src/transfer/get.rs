@@ -90,7 +90,11 @@ async fn get_one(
         partials: Some(opts.partials.clone()),
         refuse_binary: false,
     };
-    let r = download::download_item(graph, job.item.clone(), &job.local, &o).await;
+    let graph = match &job.drive {
+        Some(d) => graph.for_drive(d.clone()),
+        None => graph.clone(),
+    };
+    let r = download::download_item(&graph, job.item.clone(), &job.local, &o).await;
     bar.finish();
     match r {
         Ok(d) => (Outcome::Done { bytes: d.bytes }, Some(d.item)),

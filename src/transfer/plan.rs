@@ -189,6 +189,9 @@ pub struct GetJob {
     pub local: PathBuf,
     /// The remote path as the user would name it (for messages).
     pub remote: String,
+    /// The drive the item lives in when it is not the command's (`/drives/...`
+    /// objects, shared folders reached through a shortcut); `None` for the command's.
+    pub drive: Option<crate::graph::DriveSelector>,
 }
 
 /// Everything `get -r` will do.
@@ -249,6 +252,7 @@ pub fn plan_file(plan: &mut GetPlan, item: DriveItem, dest: &Path, remote: Strin
             local: dest.join(item.name()),
             item,
             remote,
+            drive: None,
         });
     } else {
         plan.refused

@@ -1,9 +1,9 @@
-//! `auth`, `auth_refresh`, `quota`, `user`, `recent`.
+//! `auth`, `auth_refresh`, `quota`, `user`, `recent`, `drives`, `shared`.
 
 use serde_json::Value;
 
 use super::{CommandResult, Ctx, Out, fail_http, to_value};
-use crate::cli::args::{AuthAction, AuthArgs, Cli};
+use crate::cli::args::{AuthAction, AuthArgs, Cli, DrivesArgs};
 use crate::cli::exit::{ExitCode, Failure};
 use crate::cli::output::human_size;
 
@@ -149,8 +149,11 @@ pub async fn quota(ctx: &Ctx) -> CommandResult {
 }
 
 /// `drives`: id, type and name of each drive, the one in use marked; `--json` gives
-/// Graph's drive objects.
-pub async fn drives(ctx: &Ctx) -> CommandResult {
+/// Graph's drive objects. With `--site`, the matching sites' libraries instead.
+pub async fn drives(ctx: &Ctx, a: &DrivesArgs) -> CommandResult {
+    if let Some(q) = &a.site {
+        return site_drives(ctx, q).await;
+    }
     let drives = ctx
         .graph
         .list_drives()
@@ -178,6 +181,110 @@ pub async fn drives(ctx: &Ctx) -> CommandResult {
         human: Some(human),
         human_value: None,
     }))
+}
+
+/// `drives --site QUERY`: one line per document library, `ID  TYPE  SITE / LIBRARY`;
+/// `--json` gives Graph's site objects, each with its `drives` (the site's navigation
+/// property, as `$expand=drives` would give it). Sites are listed at once, a few at a
+/// time.
+async fn site_drives(ctx: &Ctx, query: &str) -> CommandResult {
+    use futures_util::{StreamExt as _, TryStreamExt as _};
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(Failure::usage("drives --site: empty query"));
+    }
+    let sites = ctx
+        .graph
+        .search_sites(query)
+        .await
+        .map_err(fail_http("drives --site", query))?;
+    let libraries: Vec<Vec<crate::graph::Drive>> = futures_util::stream::iter(&sites)
+        .map(|s| async move {
+            ctx.graph.site_drives(&s.id).await.map_err(fail_http(
+                "drives --site",
+                s.display_name.as_deref().unwrap_or(&s.id),
+            ))
+        })
+        .buffered(4)
+        .try_collect()
+        .await?;
+    if sites.is_empty() {
+        crate::cli::notice(&format!("drives --site: no site matches '{query}'"));
+    }
+    let mut human = String::new();
+    let mut value = Vec::new();
+    for (site, drives) in sites.iter().zip(&libraries) {
+        let site_name = site
+            .display_name
+            .as_deref()
+            .or(site.name.as_deref())
+            .unwrap_or(&site.id);
+        for d in drives {
+            human.push_str(&format!(
+                "{}  {}  {site_name} / {}\n",
+                d.id,
+                d.drive_type.as_deref().unwrap_or("-"),
+                d.name.as_deref().unwrap_or("")
+            ));
+        }
+        let mut v = to_value(site);
+        if let Some(m) = v.as_object_mut() {
+            m.insert("drives".into(), to_value(drives));
+        }
+        value.push(v);
+    }
+    Ok(Some(Out {
+        value: Value::Array(value),
+        human: Some(human),
+        human_value: None,
+    }))
+}
+
+/// `shared`: one line per item shared with the user, `ADDRESS  TYPE  NAME  (OWNER)`,
+/// the address being `/drives/{driveId}/items/{id}` from the item's `remoteItem`, which
+/// every command accepts; `--json` gives Graph's driveItems. An empty list gets a note:
+/// Microsoft retired the API (see [`crate::graph::GraphClient::shared_with_me`]).
+pub async fn shared(ctx: &Ctx) -> CommandResult {
+    let items = ctx
+        .graph
+        .shared_with_me()
+        .await
+        .map_err(fail_http("shared", "sharedWithMe"))?;
+    if items.is_empty() && !ctx.quiet {
+        crate::cli::notice(
+            "shared: the service listed no shared items; Microsoft retired this list in \
+             November 2026, so it may stay empty although items are shared with you (a \
+             shared folder added to your OneDrive shows in `ls` as a shortcut)",
+        );
+    }
+    let human: String = items.iter().map(shared_line).collect();
+    Ok(Some(Out {
+        value: Value::Array(items.iter().map(to_value).collect()),
+        human: Some(human),
+        human_value: None,
+    }))
+}
+
+/// One `shared` line; an item without a usable `remoteItem` shows its own id.
+fn shared_line(item: &crate::graph::DriveItem) -> String {
+    let remote = item.remote_item.as_deref();
+    let address = remote
+        .and_then(|r| {
+            let d = r.parent_reference.as_ref()?.drive_id.as_deref()?;
+            (!r.id.is_empty()).then(|| format!("/drives/{d}/items/{}", r.id))
+        })
+        .unwrap_or_else(|| item.id.clone());
+    let kind = if item.is_folder() { "folder" } else { "file" };
+    let name = remote
+        .and_then(|r| r.name.as_deref())
+        .unwrap_or(item.name());
+    let owner = remote
+        .and_then(|r| r.extra.get("shared"))
+        .and_then(|s| s.pointer("/owner/user/displayName"))
+        .and_then(Value::as_str)
+        .map(|o| format!("  ({o})"))
+        .unwrap_or_default();
+    format!("{address}  {kind}  {name}{owner}\n")
 }
 
 pub async fn user(ctx: &Ctx) -> CommandResult {

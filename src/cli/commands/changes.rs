@@ -17,8 +17,9 @@ use crate::cli::args::ChangesArgs;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
 use crate::drive::changes::{Change, Record, Snapshot};
+use crate::drive::resolve::Object;
 use crate::drive::walk::{self, WalkOptions, is_container};
-use crate::graph::{DriveItem, ItemRef};
+use crate::graph::{DriveItem, GraphClient, ItemRef};
 
 /// State-folder kind of the records (`~/.lcrc.d/delta/`).
 const KIND: &str = "delta";
@@ -29,16 +30,17 @@ const FIELDS: &str = walk::STRUCTURE_FIELDS;
 pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let obj = ctx.object(a.folder.as_deref());
     let shown = obj.display();
-    let folder = ctx
-        .graph
-        .get_item(&obj.item_ref())
+    // A folder of another drive (`/drives/...`, a shortcut's shared folder) is watched
+    // with that drive's delta.
+    let (graph, folder) = crate::drive::shortcut::resolve_followed(&ctx.graph, &obj)
         .await
-        .map_err(fail_http("changes", &shown))?;
+        .map_err(fail("changes", &shown))?;
+    let graph = &graph;
     if !is_container(&folder) {
         return Err(fail("changes", &shown)(DriveError::NotAFolder));
     }
     // Per drive and folder: the folder's id survives renames and moves of the folder.
-    let key = format!("{}\n{}", ctx.graph.drive_selector().api_path(), folder.id);
+    let key = format!("{}\n{}", graph.drive_selector().api_path(), folder.id);
     if a.reset {
         ctx.state_dir.remove(KIND, &key);
     }
@@ -57,16 +59,25 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             r
         }
     };
-    let root = ItemRef::Root;
+    // The scope whose delta is followed: the drive's root, except for a shared folder
+    // of another user's drive (reached by id or through a shortcut), whose root the user
+    // cannot read: there, the folder's own delta ("Delta does not report changes inside
+    // shared folders added to a drive; query the shared folder itself", notes §4.2).
+    let shared_folder = graph.drive_selector() != ctx.graph.drive_selector()
+        && !matches!(obj, Object::InDrive { id: None, .. });
+    let root = if shared_folder {
+        ItemRef::Id(folder.id.clone())
+    } else {
+        ItemRef::Root
+    };
     // The root's current position, then what the folder holds now (in that order: a
     // change in between is reported again next time rather than lost).
     let start_over = || async {
-        let link = ctx
-            .graph
+        let link = graph
             .delta_latest(&root, Some(FIELDS))
             .await
             .map_err(fail_http("changes", &shown))?;
-        let items = read_folder(ctx, folder.clone(), &shown).await?;
+        let items = read_folder(graph, folder.clone(), &shown).await?;
         Ok::<_, Failure>((items, link))
     };
     let (changes, snapshot, delta_link) = match record {
@@ -88,9 +99,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             // configured Graph URL) is like one the service refuses: start over.
             let link = Url::parse(&r.delta_link)
                 .ok()
-                .filter(|l| ctx.graph.is_graph_link(l));
+                .filter(|l| graph.is_graph_link(l));
             let round = match &link {
-                Some(l) => match ctx.graph.delta(&root, Some(l), Some(FIELDS)).await {
+                Some(l) => match graph.delta(&root, Some(l), Some(FIELDS)).await {
                     Ok(round) => Ok(round),
                     // Graph: 410 Gone (resyncRequired & co.): the link is no longer
                     // usable; read the folder again and compare with what was known.
@@ -117,7 +128,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                         if !seen.insert(f.id.clone()) {
                             continue;
                         }
-                        let inside = read_folder(ctx, f, &shown).await?;
+                        let inside = read_folder(graph, f, &shown).await?;
                         c.extend(s.apply(inside));
                     }
                     c.sort_by(crate::drive::changes::report_order);
@@ -176,12 +187,16 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
 
 /// Everything below `folder` now (delta on it, or folder by folder where refused),
 /// with the properties `changes` needs.
-async fn read_folder(ctx: &Ctx, folder: DriveItem, shown: &str) -> Result<Vec<DriveItem>, Failure> {
+async fn read_folder(
+    graph: &GraphClient,
+    folder: DriveItem,
+    shown: &str,
+) -> Result<Vec<DriveItem>, Failure> {
     let opts = WalkOptions {
         select: Some(FIELDS),
         ..WalkOptions::default()
     };
-    let tree = walk::walk_from(&ctx.graph, folder, opts)
+    let tree = walk::walk_from(graph, folder, opts)
         .await
         .map_err(fail("changes", shown))?;
     Ok(tree.into_descendants())

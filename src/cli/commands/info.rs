@@ -2,27 +2,28 @@
 
 use serde_json::Value;
 
-use super::{CommandResult, Ctx, fail, fail_http, to_value};
+use super::{CommandResult, Ctx, fail_http, to_value};
 use crate::cli::args::{InfoArgs, InfoSetArgs, LinkArgs, LinkScope, LinkType};
 use crate::cli::exit::{ExitCode, Failure};
-use crate::drive::resolve::resolve;
+use crate::drive::shortcut::on_object;
 use crate::graph;
 
 pub async fn info(ctx: &Ctx, a: &InfoArgs) -> CommandResult {
     let obj = ctx.object(a.object.as_deref());
-    let item = resolve(&ctx.graph, &obj)
+    let item = on_object(&ctx.graph, &obj, |g, r| async move { g.get_item(&r).await })
         .await
-        .map_err(fail("info", &obj.display()))?;
+        .map_err(fail_http("info", &obj.display()))?;
     Ok(Some(to_value(item).into()))
 }
 
 pub async fn info_set(ctx: &Ctx, a: &InfoSetArgs, data: Value) -> CommandResult {
     let obj = ctx.object(Some(&a.object));
-    let item = ctx
-        .graph
-        .update_item(&obj.item_ref(), &data, None)
-        .await
-        .map_err(fail_http("info_set", &a.object))?;
+    let data = &data;
+    let item = on_object(&ctx.graph, &obj, |g, r| async move {
+        g.update_item(&r, data, None).await
+    })
+    .await
+    .map_err(fail_http("info_set", &a.object))?;
     // The service answers 200 to a rename it does not make: to another Unicode form of
     // the same name (it compares names canonically, rclone/rclone#8634). Never report
     // success for a name the item does not have.
@@ -54,11 +55,11 @@ pub async fn link(ctx: &Ctx, a: &LinkArgs) -> CommandResult {
         LinkScope::Anonymous => graph::LinkScope::Anonymous,
         LinkScope::Organization => graph::LinkScope::Organization,
     });
-    let perm = ctx
-        .graph
-        .create_link(&obj.item_ref(), t, scope)
-        .await
-        .map_err(fail_http("link", &a.object))?;
+    let perm = on_object(&ctx.graph, &obj, |g, r| async move {
+        g.create_link(&r, t, scope).await
+    })
+    .await
+    .map_err(fail_http("link", &a.object))?;
     // As the original printed it: `link: URL` (view and edit), `embed_html: <iframe…>`
     // (embed); `--json` keeps Graph's whole permission object, `-k link` gives the URL.
     let value = to_value(&perm);

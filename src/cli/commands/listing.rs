@@ -8,6 +8,7 @@ use crate::cli::args::{LsArgs, TreeArgs};
 use crate::cli::exit::Failure;
 use crate::cli::output::ListWriter;
 use crate::drive::range::ListRange;
+use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::walk::{self, TreeNode};
 use crate::graph::DriveItem;
 
@@ -21,10 +22,16 @@ pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
     let objects = a.objects || ctx.output.template.is_some();
     // Names only: a page a fifth of its full size (id comes anyway).
     let select = (!objects).then_some("name");
-    let pages = ctx
-        .graph
-        .children_pages(&obj.item_ref(), select)
-        .map_err(fail_http("ls", &shown))?;
+    // The first page tells whether the folder exists; a "not found" for a path through
+    // a shortcut is asked again at the shared folder (drive::shortcut).
+    let (first, rest) = on_object(&ctx.graph, &obj, |g, r| async move {
+        let mut pages = Box::pin(g.children_pages(&r, select)?);
+        let first = pages.next().await.transpose()?;
+        Ok::<_, crate::http::Error>((first, pages))
+    })
+    .await
+    .map_err(fail_http("ls", &shown))?;
+    let pages = futures_util::stream::iter(first.map(Ok)).chain(rest);
     let mut pages = std::pin::pin!(pages);
     if a.unsorted {
         return ls_unsorted(ctx, &mut pages, range, objects, &shown).await;
@@ -133,7 +140,10 @@ pub async fn tree(ctx: &Ctx, a: &TreeArgs) -> CommandResult {
         // Names and type words only: smaller pages (objects need every property).
         opts.select = Some(walk::TREE_FIELDS);
     }
-    let root = walk::walk(&ctx.graph, &obj.item_ref(), opts)
+    let (graph, folder) = resolve_followed(&ctx.graph, &obj)
+        .await
+        .map_err(fail("tree", &shown))?;
+    let root = walk::walk_from(&graph, folder, opts)
         .await
         .map_err(fail("tree", &shown))?;
     if flat {

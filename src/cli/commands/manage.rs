@@ -9,6 +9,7 @@ use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
 use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
+use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::{copy, mkdir as mk};
 
 /// How long `cp` waits for the service's asynchronous copy.
@@ -30,9 +31,11 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
     } else {
         ""
     };
-    let item = mk::mkdir(&ctx.graph, &parent.item_ref(), &a.name, a.parents, metadata)
-        .await
-        .map_err(fail_into("mkdir", &a.name, &place, hint))?;
+    let item = on_object(&ctx.graph, &parent, |g, r| async move {
+        mk::mkdir(&g, &r, &a.name, a.parents, metadata).await
+    })
+    .await
+    .map_err(fail_into("mkdir", &a.name, &place, hint))?;
     ctx.result(item)
 }
 
@@ -40,9 +43,18 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
     let src = ctx.object(Some(&a.file));
     let dst = ctx.object(a.folder.as_deref());
     let place = a.folder.as_deref().unwrap_or("/");
-    let item = copy::copy(&ctx.graph, &src.item_ref(), &dst.item_ref(), COPY_MAX_WAIT)
+    let fail = fail_into("cp", &a.file, place, "; cp copies into a folder");
+    // The destination is read first (a copy needs its real id and drive); it may be in
+    // another drive than the source (Graph copies between drives).
+    let (dst_graph, folder) = resolve_followed(&ctx.graph, &dst)
         .await
-        .map_err(fail_into("cp", &a.file, place, "; cp copies into a folder"))?;
+        .map_err(|e| fail(DriveError::destination(e)))?;
+    let (dst_graph, folder) = (&dst_graph, &folder);
+    let item = on_object(&ctx.graph, &src, |g, r| async move {
+        copy::copy(&g, &r, dst_graph, folder, COPY_MAX_WAIT).await
+    })
+    .await
+    .map_err(fail)?;
     ctx.result(item)
 }
 
@@ -51,9 +63,23 @@ pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
     let dst = ctx.object(a.folder.as_deref());
     let place = a.folder.as_deref().unwrap_or("/");
     let hint = "; mv moves into a folder (to rename, use info_set OBJECT '{\"name\": \"NEW\"}')";
-    let item = copy::move_to(&ctx.graph, &src.item_ref(), &dst.item_ref())
-        .await
-        .map_err(fail_into("mv", &a.object, place, hint))?;
+    let fail = fail_into("mv", &a.object, place, hint);
+    // The destination and the object's id are read at once (no extra round trip).
+    let dest = async {
+        resolve_followed(&ctx.graph, &dst)
+            .await
+            .map_err(DriveError::destination)
+    };
+    let item = on_object(&ctx.graph, &src, |g, r| async move {
+        let id = copy::by_id(&g, &r).await?;
+        Ok::<_, DriveError>((g, id))
+    });
+    let ((dst_graph, folder), (graph, id)) = tokio::try_join!(dest, item).map_err(&fail)?;
+    // Graph's PATCH cannot move between drives (notes §8): say so before sending.
+    if graph.drive_selector() != dst_graph.drive_selector() {
+        return Err(fail(DriveError::BetweenDrives));
+    }
+    let item = copy::move_to(&graph, &id, &folder).await.map_err(fail)?;
     ctx.result(item)
 }
 
@@ -104,11 +130,15 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     let mut failures: Vec<Failure> = Vec::new();
     let mut deleted = Vec::new();
     for (o, obj) in &objects {
-        let r = if a.permanent {
-            ctx.graph.permanent_delete(&obj.item_ref()).await
-        } else {
-            ctx.graph.delete_item(&obj.item_ref(), None).await
-        };
+        let permanent = a.permanent;
+        let r = on_object(&ctx.graph, obj, |g, r| async move {
+            if permanent {
+                g.permanent_delete(&r).await
+            } else {
+                g.delete_item(&r, None).await
+            }
+        })
+        .await;
         match r {
             Ok(()) => deleted.push(Value::String((*o).clone())),
             Err(e) => failures.push(fail_http("rm", o)(e)),

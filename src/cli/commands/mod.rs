@@ -141,7 +141,8 @@ fn command_name(cmd: &Command) -> &'static str {
     match cmd {
         C::Quota => "quota",
         C::User => "user",
-        C::Drives => "drives",
+        C::Drives(_) => "drives",
+        C::Shared => "shared",
         C::Recent => "recent",
         C::Info(_) => "info",
         C::InfoSet(_) => "info_set",
@@ -160,19 +161,28 @@ fn command_name(cmd: &Command) -> &'static str {
 }
 
 /// A "not found" for an argument that was read as an id because it looks like one
-/// (`ABC!123`, `root`) gets a hint: a path of that name needs `-p`.
+/// (`ABC!123`, `root`), or as another drive's address (`/drives/ID/items/ID`), gets a
+/// hint: a path of that name needs `-p`.
 fn with_id_hint(mut f: Failure, cli: &Cli, reading: Reading) -> Failure {
     use crate::drive::resolve::is_graph_id;
     if f.code != ExitCode::NotFound || reading != Reading::Guess {
         return f;
     }
-    let guessed = remote_names(&cli.command)
-        .into_iter()
-        .map(|(_, a)| a)
-        .find(|a| is_graph_id(a) && f.message.contains(&format!("'{a}'")));
-    if let Some(a) = guessed {
+    let guessed = remote_names(&cli.command).into_iter().find_map(|(_, a)| {
+        if !f.message.contains(&format!("'{a}'")) {
+            return None;
+        }
+        if is_graph_id(a) {
+            Some((a, "an item id"))
+        } else if Object::parse(Some(a), reading).drive_id().is_some() {
+            Some((a, "another drive's address"))
+        } else {
+            None
+        }
+    });
+    if let Some((a, read_as)) = guessed {
         f.message.push_str(&format!(
-            " ('{a}' was read as an item id; -p reads it as a path)"
+            " ('{a}' was read as {read_as}; -p reads it as a path)"
         ));
     }
     f
@@ -183,7 +193,8 @@ async fn dispatch(cli: &Cli, ctx: &Ctx, pre: Precheck) -> CommandResult {
     match &cli.command {
         C::Quota => account::quota(ctx).await,
         C::User => account::user(ctx).await,
-        C::Drives => account::drives(ctx).await,
+        C::Drives(a) => account::drives(ctx, a).await,
+        C::Shared => account::shared(ctx).await,
         C::Recent => account::recent(ctx).await,
         C::Info(a) => info::info(ctx, a).await,
         C::InfoSet(a) => info::info_set(ctx, a, pre.json.unwrap_or(Value::Null)).await,

@@ -16,8 +16,9 @@ use crate::cli::exit::{ExitCode, Failure, drive_failure};
 use crate::drive::download::{self, Destination, DownloadOptions, PartialRegistry};
 use crate::drive::range::ByteRange;
 use crate::drive::resume::ResumeStore;
+use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::upload::{self, Source, UploadOptions};
-use crate::graph::{ConflictBehavior, ItemRef};
+use crate::graph::{ConflictBehavior, GraphClient, ItemRef};
 use crate::transfer::{self, Outcome, Summary, journal::Journal, plan, reporter};
 
 /// The journal, unless `--no-resume`.
@@ -88,7 +89,11 @@ async fn get_single(
         partials: Some(partials.clone()),
         refuse_binary: to_terminal && !named_stdout,
     };
-    let result = download::download(&ctx.graph, &obj.item_ref(), &dst, &opts).await;
+    let (dst, opts) = (&dst, &opts);
+    let result = on_object(&ctx.graph, &obj, |g, r| async move {
+        download::download(&g, &r, dst, opts).await
+    })
+    .await;
     bar.finish();
     reporter.finish();
     let done = result.map_err(|e| {
@@ -111,7 +116,7 @@ async fn get_single(
         }
     );
     // Bytes went to stdout: never mix a result document into them.
-    if dst == Destination::Stdout {
+    if *dst == Destination::Stdout {
         return Ok(None);
     }
     // What was written where and what was checked (the item is Graph's; never its
@@ -148,17 +153,19 @@ async fn get_many(
     // Each object: one request for its metadata; folders are walked.
     for o in objects {
         let obj = ctx.object(Some(o));
-        let item = match ctx.graph.get_item(&obj.item_ref()).await {
-            Ok(i) => i,
+        let planned = plan.files.len();
+        // A shortcut stands for its shared folder, in the sharer's drive.
+        let (graph, item) = match resolve_followed(&ctx.graph, &obj).await {
+            Ok(found) => found,
             // One object that cannot be read: its own error line and exit code (3 for
             // a missing one), as `get` of one file gives, not a summary of one failure.
             Err(e) if objects.len() == 1 => {
-                return Err(drive_failure("get", Some(o.as_str()), &e.into()));
+                return Err(drive_failure("get", Some(o.as_str()), &e));
             }
             Err(e) => {
                 plan.refused.push((
                     o.clone(),
-                    drive_failure("get", None, &e.into())
+                    drive_failure("get", None, &e)
                         .message
                         .trim_start_matches("get: ")
                         .to_owned(),
@@ -172,7 +179,7 @@ async fn get_many(
                     .push((o.clone(), "is a folder; use -r to download folders".into()));
                 continue;
             }
-            match crate::drive::walk::walk_from(&ctx.graph, item, walk).await {
+            match crate::drive::walk::walk_from(&graph, item, walk).await {
                 Ok(tree) => {
                     let remote = o.trim_matches('/').to_owned();
                     plan::plan_tree(&mut plan, &tree, &dest, &remote);
@@ -181,6 +188,11 @@ async fn get_many(
             }
         } else {
             plan::plan_file(&mut plan, item, &dest, o.clone());
+        }
+        if graph.drive_selector() != ctx.graph.drive_selector() {
+            for job in &mut plan.files[planned..] {
+                job.drive = Some(graph.drive_selector().clone());
+            }
         }
     }
     if !dest.exists() {
@@ -225,11 +237,12 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
     let work = async {
         let folder_obj = ctx.object(folder);
         let folder_shown = folder.unwrap_or("");
-        let dest = upload::resolve_folder(&ctx.graph, &folder_obj.item_ref())
+        let (graph, dest) = upload::destination_folder(&ctx.graph, &folder_obj)
             .await
             .map_err(|e| destination_failure(folder_shown, e))?;
+        let graph = &graph;
         if sources.len() == 1 && (sources[0] == "-" || !Path::new(&sources[0]).is_dir()) {
-            put_single(ctx, a, &sources[0], &dest, &upload_opts).await
+            put_single(ctx, graph, a, &sources[0], &dest, &upload_opts).await
         } else {
             let paths: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
             if sources.iter().any(|s| s == "-") {
@@ -252,7 +265,7 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
                 skip_existing: t.skip_existing,
             };
             let summary =
-                transfer::put::run(&ctx.graph, plan, &dest, folder_shown, &opts, &reporter).await;
+                transfer::put::run(graph, plan, &dest, folder_shown, &opts, &reporter).await;
             reporter.finish();
             finish(ctx, "put", summary)
         }
@@ -283,6 +296,7 @@ fn destination_failure(folder: &str, e: crate::drive::DriveError) -> Failure {
 
 async fn put_single(
     ctx: &Ctx,
+    graph: &GraphClient,
     a: &PutArgs,
     file: &str,
     dest: &ItemRef,
@@ -312,7 +326,7 @@ async fn put_single(
         progress: bar.progress.clone(),
         ..upload_opts.clone()
     };
-    let result = upload::upload_into(&ctx.graph, dest, source, &opts).await;
+    let result = upload::upload_into(graph, dest, source, &opts).await;
     bar.finish();
     reporter.finish();
     let item = result.map_err(|e| match e {

@@ -137,9 +137,12 @@ pub(crate) fn assemble(
     TreeNode { item, children }
 }
 
-/// Folders (and the root) have children; OneNote packages are shown as leaves.
+/// Folders (and the root) have children; OneNote packages are shown as leaves, and so
+/// are shortcuts to shared folders (`remoteItem`): their content is in another drive,
+/// reached by naming the shortcut itself (`drive::shortcut`), never by a walk from
+/// above, which would otherwise pull a whole shared tree into a download.
 pub fn is_container(item: &DriveItem) -> bool {
-    item.folder.is_some() || item.root.is_some()
+    (item.folder.is_some() || item.root.is_some()) && item.remote_item.is_none()
 }
 
 /// The type word shown by `tree` for a leaf, in the original's LiveConnect vocabulary
@@ -150,6 +153,9 @@ pub fn type_word(item: &DriveItem) -> &'static str {
     }
     if item.package.is_some() {
         return "notebook";
+    }
+    if item.remote_item.is_some() {
+        return "shortcut";
     }
     let has = |k: &str| item.extra.contains_key(k);
     if has("photo") || has("image") {

@@ -1,0 +1,143 @@
+//! Paths through shared-folder shortcuts ("Add to My files").
+//!
+//! A folder another user shared can be added to the root of the user's drive. It then
+//! appears there as an item with the `remoteItem` facet, which holds the real folder's
+//! id and drive ("Using remote items to access shared files and folders",
+//! learn.microsoft.com/onedrive/developer/rest-api/concepts/using-sharing-links; a
+//! shared folder can only be added to the root). Path addressing does not go through
+//! such an item on OneDrive Personal: an item inside can only be addressed by id in the
+//! sharer's drive, or by a path relative to the folder's id there (rclone,
+//! backend/onedrive `readMetaDataForPath`). So `Team Docs/plan.txt` answers 404 when
+//! `Team Docs` is a shortcut.
+//!
+//! Finding out costs a request, and most paths hold no shortcut: a path is sent as it
+//! is, and only when the service answers "not found" is its first segment read. If
+//! that is a shortcut, the object is re-addressed as
+//! `/drives/{remote drive}/items/{remote id}:/rest` and the operation is sent again.
+
+use std::future::Future;
+
+use super::error::{DriveError, Result};
+use super::resolve::Object;
+use crate::graph::{GraphClient, ItemRef};
+use crate::http::ErrorKind;
+
+/// An error that can say "the service found no such item" (404).
+pub trait NotFound {
+    fn is_not_found(&self) -> bool;
+}
+
+impl NotFound for crate::http::Error {
+    fn is_not_found(&self) -> bool {
+        self.kind() == ErrorKind::NotFound
+    }
+}
+
+impl NotFound for DriveError {
+    fn is_not_found(&self) -> bool {
+        match self {
+            DriveError::Http(e) => e.is_not_found(),
+            // mkdir and uploads name a missing parent as their destination's failure.
+            DriveError::Destination(inner) => inner.is_not_found(),
+            _ => false,
+        }
+    }
+}
+
+/// The object behind the shortcut that `object`'s first path segment names, with the
+/// rest of the path below it; `None` when the object is not a path of the default
+/// drive or its first segment is not a shortcut. One request
+/// (`GET /me/drive/root:/{first}?$select=id,name,remoteItem`).
+pub async fn through_shortcut(graph: &GraphClient, object: &Object) -> Result<Option<Object>> {
+    let Object::Path(path) = object else {
+        return Ok(None);
+    };
+    let (first, rest) = match path.split_once('/') {
+        Some((f, r)) => (f, Some(r.trim_matches('/').to_owned())),
+        None => (path.as_str(), None),
+    };
+    let item = graph
+        .get_item_with(
+            &ItemRef::path(format!("/{first}")),
+            "$select=id,name,remoteItem",
+        )
+        .await?;
+    let Some(remote) = item.remote_item else {
+        return Ok(None);
+    };
+    let drive_id = remote.parent_reference.and_then(|p| p.drive_id);
+    match drive_id {
+        Some(drive_id) if !remote.id.is_empty() => Ok(Some(Object::InDrive {
+            drive_id,
+            id: Some(remote.id),
+            path: rest.filter(|r| !r.is_empty()),
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Runs `op` with the client and address of `object` (its own drive's client for a
+/// `/drives/...` object). When the service answers "not found" for a path that goes
+/// through a shortcut, `op` runs once more on the shared folder's own address; any
+/// other outcome, or a failure to look the shortcut up, gives `op`'s first result.
+pub async fn on_object<T, E, F, Fut>(
+    graph: &GraphClient,
+    object: &Object,
+    mut op: F,
+) -> std::result::Result<T, E>
+where
+    E: NotFound,
+    F: FnMut(GraphClient, ItemRef) -> Fut,
+    Fut: Future<Output = std::result::Result<T, E>>,
+{
+    let first = op(object.graph(graph), object.item_ref()).await;
+    match first {
+        Err(e) if e.is_not_found() => match through_shortcut(graph, object).await {
+            Ok(Some(o)) => {
+                tracing::debug!(target: "onedrive_cli::shortcut",
+                    "'{}' goes through a shortcut; sending to {}", object.display(), o.display());
+                op(o.graph(graph), o.item_ref()).await
+            }
+            _ => Err(e),
+        },
+        r => r,
+    }
+}
+
+/// The real item behind a shortcut item (one with `remoteItem`): a client for its
+/// drive and its address there; `None` for an ordinary item.
+pub fn follow(
+    graph: &GraphClient,
+    item: &crate::graph::DriveItem,
+) -> Option<(GraphClient, ItemRef)> {
+    let remote = item.remote_item.as_ref()?;
+    let drive_id = remote.parent_reference.as_ref()?.drive_id.clone()?;
+    if remote.id.is_empty() {
+        return None;
+    }
+    Some((
+        graph.for_drive(crate::graph::DriveSelector::Id(drive_id)),
+        ItemRef::Id(remote.id.clone()),
+    ))
+}
+
+/// Reads `object`'s item and, when it is a shortcut, the shared folder it stands for:
+/// the client for the drive the item lives in, and the item. Folder operations (walks,
+/// downloads, uploads into it) act on what this returns.
+pub async fn resolve_followed(
+    graph: &GraphClient,
+    object: &Object,
+) -> Result<(GraphClient, crate::graph::DriveItem)> {
+    let (g, item) = on_object(graph, object, |g, r| async move {
+        let item = g.get_item(&r).await?;
+        Ok::<_, DriveError>((g, item))
+    })
+    .await?;
+    match follow(&g, &item) {
+        Some((real_graph, real)) => {
+            let real_item = real_graph.get_item(&real).await?;
+            Ok((real_graph, real_item))
+        }
+        None => Ok((g, item)),
+    }
+}
