@@ -2,7 +2,8 @@
 //! test tool, and tests must be able to steer it without going through OAuth.
 //!
 //! - `GET  stats`, `POST stats/reset`: request counts by method and route, bytes in/out.
-//! - `POST reset`: empty drive, no upload sessions, copy jobs, links or delta paging
+//! - `POST reset`: empty drive, no other drives, sites, grants or shortcuts, no upload
+//!   sessions, copy jobs, links or delta paging
 //!   sessions, no scripted faults, zeroed stats (issued tokens stay valid).
 //! - `GET|POST|DELETE faults`: the scripted-fault queue (see [`crate::faults`]).
 //! - `POST populate`: a tree of F folders and N files in one call.
@@ -12,6 +13,8 @@
 //! - `POST hashes`: make a file report `"hashes": {}` until its content changes.
 //! - `GET|PUT quota`: read or set the drive quota.
 //! - `GET  uploads`: the upload sessions in progress.
+//! - `drives`, `drives/{id}/content`, `share`, `shared-with-me`: other drives, sites and
+//!   sharing (see [`crate::drives::admin`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -47,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/_emulator/hashes", post(blank_hashes))
         .route("/_emulator/quota", get(quota_get).put(quota_put))
         .route("/_emulator/uploads", get(uploads))
+        .merge(crate::drives::admin::router())
 }
 
 fn reply(r: GraphResult<Value>) -> Response {
@@ -87,6 +91,7 @@ async fn stats_reset(State(state): State<AppState>) -> StatusCode {
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
     state.store.reset();
+    state.drives.reset();
     state.graph.reset();
     state.transfer.sessions.clear();
     state.transfer.settling.clear();

@@ -15,6 +15,43 @@ pub struct ClientRegistration {
     pub secret: Option<String>,
 }
 
+/// What `GET /me/drive/sharedWithMe` answers. The API is deprecated: "will operate in a
+/// degraded state until November, 2026, after which it will stop returning data"
+/// (learn.microsoft.com/en-us/graph/api/drive-sharedwithme); since November 2025 it was
+/// seen returning one item and no nextLink (microsoftgraph/msgraph-sdk-design#120,
+/// microsoftgraph/msgraph-sdk-dotnet#3040).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SharedWithMe {
+    /// Every shared item, newest first, paged.
+    #[default]
+    Full,
+    /// Only the newest shared item, no nextLink.
+    Degraded,
+    /// `200` with an empty `value`.
+    Retired,
+}
+
+impl SharedWithMe {
+    /// `full`, `degraded` or `retired`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(Self::Full),
+            "degraded" => Some(Self::Degraded),
+            "retired" => Some(Self::Retired),
+            _ => None,
+        }
+    }
+
+    /// The flag's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Degraded => "degraded",
+            Self::Retired => "retired",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
     pub cert: PathBuf,
@@ -116,6 +153,12 @@ pub struct Config {
     /// (content unchanged). Zero: off. Seen on the service:
     /// OneDrive/onedrive-api-docs#800.
     pub etag_settle: Duration,
+    /// What `GET /me/drive/sharedWithMe` answers (changeable at run time through
+    /// `PUT /_emulator/shared-with-me`).
+    pub shared_with_me: SharedWithMe,
+    /// Default page size of `GET /sites?search=` (`$top` overrides it); the service's
+    /// is undocumented.
+    pub sites_page_size: usize,
     /// Owner of the drive, shown by `/me` and `drive.owner`.
     pub user_display_name: String,
     pub user_principal_name: String,
@@ -162,6 +205,8 @@ impl Default for Config {
             children_repeat_items: false,
             empty_pages: false,
             etag_settle: Duration::ZERO,
+            shared_with_me: SharedWithMe::Full,
+            sites_page_size: 200,
             user_display_name: "Emulated User".into(),
             user_principal_name: "user@example.com".into(),
             latency: Duration::ZERO,

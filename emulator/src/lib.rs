@@ -9,6 +9,7 @@
 //! - [`config`]: every knob the binary's flags and the tests can set.
 //! - [`server`]: binding, TLS, the middleware stack (request-id, latency, stats, faults).
 //! - [`error`]: Graph's error body and the identity platform's error body.
+//! - [`drives`]: other users' drives, SharePoint sites and libraries, sharing.
 //! - [`store`]: the drive: item tree, content blobs, quota, recycle bin, persistence.
 //! - [`identity`]: `/{tenant}/oauth2/v2.0/{authorize,token,devicecode}` and token checks.
 //! - [`graph`]: `/v1.0/...` routing, path addressing and the metadata endpoints.
@@ -23,6 +24,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod drives;
 pub mod error;
 pub mod faults;
 pub mod graph;

@@ -120,6 +120,13 @@ struct Args {
     /// (with If-Match) or 409 (without), then its eTag changes once more.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     etag_settle_ms: u64,
+    /// What GET /me/drive/sharedWithMe answers: full (every grant, paged), degraded
+    /// (the newest grant only, no nextLink) or retired (an empty value).
+    #[arg(long, value_name = "full|degraded|retired", default_value = "full", value_parser = parse_shared_with_me)]
+    shared_with_me: onedrive_emulator::config::SharedWithMe,
+    /// Default page size of GET /sites?search= ($top overrides it).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    sites_page_size: usize,
     /// The drive owner's display name.
     #[arg(long, value_name = "NAME", default_value = "Emulated User")]
     user_name: String,
@@ -173,6 +180,11 @@ fn parse_rate(s: &str) -> Result<f64, String> {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("not a fraction between 0 and 1: {s:?}")),
     }
+}
+
+fn parse_shared_with_me(s: &str) -> Result<onedrive_emulator::config::SharedWithMe, String> {
+    onedrive_emulator::config::SharedWithMe::parse(s)
+        .ok_or_else(|| format!("expected full, degraded or retired, not {s:?}"))
 }
 
 fn parse_expiry_status(s: &str) -> Result<u16, String> {
@@ -235,6 +247,8 @@ impl Args {
             children_repeat_items: self.children_repeat_items,
             empty_pages: self.empty_pages,
             etag_settle: Duration::from_millis(self.etag_settle_ms),
+            shared_with_me: self.shared_with_me,
+            sites_page_size: self.sites_page_size.max(1),
             user_display_name: self.user_name,
             user_principal_name: self.user_principal_name,
             latency: Duration::from_millis(self.latency_ms),
@@ -345,6 +359,10 @@ mod tests {
             "--copy-accepted-gzip",
             "--etag-settle-ms",
             "250",
+            "--shared-with-me",
+            "degraded",
+            "--sites-page-size",
+            "2",
         ])
         .map(Args::into_config);
         let c = a.unwrap_or_else(|e| panic!("{e}"));
@@ -358,6 +376,11 @@ mod tests {
         assert_eq!(c.copy_monitor_polls, Some(3));
         assert!(c.copy_monitor_redirect && c.copy_accepted_gzip);
         assert_eq!(c.etag_settle, Duration::from_millis(250));
+        assert_eq!(
+            c.shared_with_me,
+            onedrive_emulator::config::SharedWithMe::Degraded
+        );
+        assert_eq!(c.sites_page_size, 2);
         let d = Args::try_parse_from(["x"]).map(Args::into_config);
         let d = d.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.upload_session_expiry_status, 404);
@@ -368,5 +391,6 @@ mod tests {
         assert!(Args::try_parse_from(["x", "--fault-rate", "2"]).is_err());
         assert!(Args::try_parse_from(["x", "--upload-session-expiry-status", "403"]).is_err());
         assert!(Args::try_parse_from(["x", "--tls-cert", "a.pem"]).is_err());
+        assert!(Args::try_parse_from(["x", "--shared-with-me", "half"]).is_err());
     }
 }

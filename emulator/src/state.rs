@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::drives::DrivesState;
 use crate::faults::Faults;
 use crate::graph::GraphState;
 use crate::identity::IdentityState;
@@ -28,6 +29,8 @@ pub struct Inner {
     pub transfer: TransferState,
     pub faults: Faults,
     pub stats: Stats,
+    /// Other users' drives, SharePoint sites and libraries, grants and shortcuts.
+    pub drives: DrivesState,
 }
 
 impl std::ops::Deref for AppState {
@@ -52,6 +55,7 @@ impl AppState {
             transfer: TransferState::new(&config),
             faults: Faults::new(&config),
             stats: Stats::new(&config),
+            drives: DrivesState::new(&config),
             config,
             public_url,
         };

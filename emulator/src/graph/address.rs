@@ -23,6 +23,8 @@ pub enum DriveRef {
     Me,
     /// `/drives/{drive-id}`
     Id(String),
+    /// `/sites/{site-id}/drive`: the site's default document library.
+    Site(String),
 }
 
 /// The item a request starts from, before any `:/path:`.
@@ -68,6 +70,14 @@ pub enum Target {
     Recent(DriveRef),
     /// `/me/drive/search(q='...')`
     DriveSearch(DriveRef, String),
+    /// `/me/drive/sharedWithMe`
+    SharedWithMe(DriveRef),
+    /// `/sites` (with `?search=`)
+    Sites,
+    /// `/sites/{site-id}` (decoded: raw or `%2C` commas alike)
+    Site(String),
+    /// `/sites/{site-id}/drives`
+    SiteDrives(String),
     /// An item, optionally through a relative path, with an action.
     Item {
         drive: DriveRef,
@@ -87,6 +97,10 @@ impl Target {
             Target::Drive(_) => "/drive".into(),
             Target::Recent(_) => "/drive/recent".into(),
             Target::DriveSearch(..) => "/drive/search".into(),
+            Target::SharedWithMe(_) => "/drive/sharedWithMe".into(),
+            Target::Sites => "/sites".into(),
+            Target::Site(_) => "/sites/{site-id}".into(),
+            Target::SiteDrives(_) => "/sites/{site-id}/drives".into(),
             Target::Item {
                 base, path, action, ..
             } => {
@@ -253,6 +267,22 @@ pub fn parse(raw_path: &str) -> GraphResult<Target> {
             _ => return Err(bad_segment("drives")),
         },
         "drive" => (DriveRef::Me, &segs[1..]),
+        "sites" => {
+            let Some(&raw_id) = segs.get(1).filter(|s| !s.is_empty()) else {
+                if segs.len() <= 2 {
+                    return Ok(Target::Sites);
+                }
+                return Err(bad_segment("sites"));
+            };
+            let id = decode_segment(raw_id)?;
+            match segs.get(2).copied() {
+                None | Some("") if segs.len() <= 3 => return Ok(Target::Site(id)),
+                Some("drives") if segs.len() == 3 => return Ok(Target::SiteDrives(id)),
+                Some("drive") => (DriveRef::Site(id), &segs[3..]),
+                Some(other) => return Err(bad_segment(&decode_segment(other)?)),
+                None => return Ok(Target::Site(id)),
+            }
+        }
         other => return Err(bad_segment(&decode_segment(other)?)),
     };
     parse_drive_rest(drive, rest)
@@ -288,6 +318,8 @@ fn parse_drive_rest(drive: DriveRef, rest: &[&str]) -> GraphResult<Target> {
         (ItemBase::Special(name), &rest[1..])
     } else if head == "recent" && rest.len() == 1 {
         return Ok(Target::Recent(drive));
+    } else if head == "sharedWithMe" && rest.len() == 1 {
+        return Ok(Target::SharedWithMe(drive));
     } else {
         let decoded = decode_segment(&rest.join("/"))?;
         if let Some(arg) = function_arg(unqualified(&decoded), "search", "q") {
@@ -381,6 +413,33 @@ mod tests {
             parse("/me/drive/search(q='it''s')").unwrap(),
             Target::DriveSearch(DriveRef::Me, "it's".into())
         );
+        assert_eq!(
+            parse("/me/drive/sharedWithMe").unwrap(),
+            Target::SharedWithMe(DriveRef::Me)
+        );
+        assert_eq!(parse("/sites").unwrap(), Target::Sites);
+        assert_eq!(
+            parse("/sites/h.example,a,b").unwrap(),
+            Target::Site("h.example,a,b".into())
+        );
+        assert_eq!(
+            parse("/sites/h.example%2Ca%2Cb/drives").unwrap(),
+            Target::SiteDrives("h.example,a,b".into())
+        );
+        assert_eq!(
+            parse("/sites/h,a,b/drive").unwrap(),
+            Target::Drive(DriveRef::Site("h,a,b".into()))
+        );
+        assert_eq!(
+            parse("/sites/h,a,b/drive/root:/x").unwrap(),
+            Target::Item {
+                drive: DriveRef::Site("h,a,b".into()),
+                base: ItemBase::Root,
+                path: Some(vec!["x".into()]),
+                action: Action::None
+            }
+        );
+        assert!(parse("/sites/h,a,b/lists").is_err());
         assert!(parse("/me/nonsense").is_err());
         assert!(parse("/users").is_err());
     }

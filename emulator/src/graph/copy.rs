@@ -54,6 +54,8 @@ enum JobStatus {
 struct Job {
     status: JobStatus,
     polls: u32,
+    /// The drive the copy is made in (its id goes into the 303's Location).
+    drive_id: String,
     /// Taken by whoever makes the copy first: the timer (`config.copy_delay`), or the
     /// monitor poll that ends the 202s with `--copy-monitor-polls`.
     pending: Option<PendingCopy>,
@@ -61,6 +63,7 @@ struct Job {
 
 /// What a copy job copies.
 struct PendingCopy {
+    drive: crate::drives::Drive,
     source: String,
     parent_id: String,
     name: String,
@@ -90,6 +93,7 @@ impl CopyJobs {
             Job {
                 status: JobStatus::InProgress,
                 polls: 0,
+                drive_id: pending.drive.id(),
                 pending: Some(pending),
             },
         );
@@ -107,10 +111,11 @@ impl CopyJobs {
                 "The copy failed (emulated fault).",
             ))
         } else {
-            state
-                .store
+            p.drive
+                .store()
                 .copy(&p.source, &p.parent_id, Some(&p.name), p.conflict)
         };
+        let _ = state;
         let status = match result {
             Ok(new) => JobStatus::Completed(new.id),
             Err(e) => JobStatus::Failed {
@@ -123,12 +128,13 @@ impl CopyJobs {
         }
     }
 
-    /// Counts one poll of job `id`; its status and the number of polls so far.
-    fn poll(&self, id: &str) -> Option<(JobStatus, u32)> {
+    /// Counts one poll of job `id`; its status, the number of polls so far and the
+    /// drive id.
+    fn poll(&self, id: &str) -> Option<(JobStatus, u32, String)> {
         let mut g = self.lock();
         let j = g.get_mut(id)?;
         j.polls = j.polls.saturating_add(1);
-        Some((j.status.clone(), j.polls))
+        Some((j.status.clone(), j.polls, j.drive_id.clone()))
     }
 }
 
@@ -149,7 +155,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     if conflict == Conflict::Replace && item.is_folder() {
         conflict = Conflict::Fail;
     }
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     if item.is_root() {
         return Err(GraphError::invalid_request("The root cannot be copied."));
     }
@@ -166,7 +172,12 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
             }
             p.id
         }
-        None => item.parent_id.clone().unwrap_or_else(|| store.root_id()),
+        None => {
+            let p = item.parent_id.clone().unwrap_or_else(|| store.root_id());
+            // Another user's drive: the copy lands beside the item, under the grant.
+            ctx.access.check(store, &store.get(&p)?, true)?;
+            p
+        }
     };
     let name = match o.get("name") {
         None | Some(Value::Null) => item.name.clone(),
@@ -188,6 +199,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     ctx.state.graph.copies.insert(
         &job,
         PendingCopy {
+            drive: ctx.drive.clone(),
             source: item.id.clone(),
             parent_id,
             name,
@@ -228,7 +240,7 @@ pub async fn monitor(State(state): State<AppState>, Path(id): Path<String>) -> R
 
 fn monitor_inner(state: &AppState, id: &str) -> Response {
     let copies = &state.graph.copies;
-    let Some((mut status, polls)) = copies.poll(id) else {
+    let Some((mut status, polls, drive_id)) = copies.poll(id) else {
         return GraphError::not_found("The monitor does not exist.").into_response();
     };
     if let Some(n) = state.config.copy_monitor_polls {
@@ -257,11 +269,7 @@ fn monitor_inner(state: &AppState, id: &str) -> Response {
             // The OneDrive doc's answer: 303 to the new item (on Graph: it needs a
             // token there), with the status body too.
             let mut resp = json_response(StatusCode::SEE_OTHER, body);
-            let url = format!(
-                "{}/v1.0/drives/{}/items/{rid}",
-                state.public_url,
-                state.store.drive_id()
-            );
+            let url = format!("{}/v1.0/drives/{drive_id}/items/{rid}", state.public_url);
             if let Ok(v) = header::HeaderValue::from_str(&url) {
                 resp.headers_mut().insert(header::LOCATION, v);
             }

@@ -219,7 +219,7 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
     let select = Select::parse_item(ctx.query.odata("select"))?;
     let top = ctx.query.top(super::listing::DEFAULT_PAGE)?;
     let token = path_token.or_else(|| ctx.query.get("token").map(str::to_owned));
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     let (epoch_now, seq_now) = store.delta_position();
     let (session, offset) = match token.as_deref() {
         Some("latest") => {
@@ -308,7 +308,7 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
                     } else {
                         top
                     };
-                    let render = Render::new(&ctx.state, &select, ItemStyle::DELTA);
+                    let render = Render::new(&ctx.state, &ctx.drive, &select, ItemStyle::DELTA);
                     let mut json = Vec::with_capacity(1200 * limit);
                     if again
                         && let Some(id) = w.last.as_ref().and_then(|l| l.last_id.as_deref())
@@ -354,7 +354,7 @@ pub fn delta(ctx: &Ctx, folder: &Item, path_token: Option<String>) -> GraphResul
             seq: round.seq,
         })
     });
-    let render = Render::new(&ctx.state, &select, ItemStyle::DELTA);
+    let render = Render::new(&ctx.state, &ctx.drive, &select, ItemStyle::DELTA);
     let (value, written) = match &items {
         Served::Walk(json) => (Vec::new(), Some(Arc::clone(json))),
         Served::Entries(items) => (

@@ -22,7 +22,8 @@ use std::io::Write as _;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::json::{DRIVE_TYPE, ItemStyle, Select};
+use super::json::{ItemStyle, Select};
+use crate::drives::Drive;
 use crate::state::AppState;
 use crate::store::{DeletedItem, Item, ItemFields};
 
@@ -33,9 +34,19 @@ pub struct Render<'a> {
     state: &'a AppState,
     select: &'a Select,
     style: ItemStyle,
+    drive: &'a Drive,
     drive_id: String,
-    /// The owner's id: the drive's cid in lowercase (Personal).
-    cid: String,
+    drive_type: &'static str,
+    /// `createdBy`/`lastModifiedBy`: the drive owner (Personal; its id is the drive's
+    /// cid in lowercase) or, in a library, the signed-in user.
+    author_name: String,
+    author_id: String,
+    /// `parentReference.path` prefix: `/drive/root:` or `/drives/{id}/root:`.
+    path_prefix: String,
+    /// Business/SharePoint rules: no `cTag` on folders (graph-api-notes §2.1).
+    library: bool,
+    /// The `remoteItem` facets of the shortcuts of the user's drive, by item id.
+    remote: HashMap<String, String>,
     paths: RefCell<HashMap<String, Option<std::rc::Rc<str>>>>,
     /// Whether the download URLs' base (a configured URL) can be copied into JSON
     /// strings as it is.
@@ -47,15 +58,30 @@ pub struct Render<'a> {
 }
 
 impl<'a> Render<'a> {
-    pub fn new(state: &'a AppState, select: &'a Select, style: ItemStyle) -> Self {
-        let drive_id = state.store.drive_id();
-        let cid = drive_id.to_lowercase();
+    pub fn new(
+        state: &'a AppState,
+        drive: &'a Drive,
+        select: &'a Select,
+        style: ItemStyle,
+    ) -> Self {
+        let (author_name, author_id) = drive.author(state);
+        let remote = if drive.is_own() {
+            state.drives.sharing.remote_facets(state)
+        } else {
+            HashMap::new()
+        };
         Self {
             state,
             select,
             style,
-            drive_id,
-            cid,
+            drive_id: drive.id(),
+            drive_type: drive.drive_type(),
+            author_name,
+            author_id,
+            path_prefix: drive.path_prefix(),
+            library: drive.is_library(),
+            remote,
+            drive,
             paths: RefCell::new(HashMap::new()),
             plain_urls: plain(&state.transfer_url),
             search_result: false,
@@ -86,8 +112,9 @@ impl<'a> Render<'a> {
         }
         let path = src
             .path_of(parent)
-            .unwrap_or_else(|| self.state.store.path_of(parent).ok());
-        let p: Option<std::rc::Rc<str>> = path.map(|path| format!("/drive/root:{path}").into());
+            .unwrap_or_else(|| self.drive.store().path_of(parent).ok());
+        let p: Option<std::rc::Rc<str>> =
+            path.map(|path| format!("{}{path}", self.path_prefix).into());
         self.paths.borrow_mut().insert(parent.to_owned(), p.clone());
         p
     }
@@ -161,10 +188,15 @@ fn identity_set(out: &mut Vec<u8>, name: &str, id: &str) {
 }
 
 /// `parentReference`: `{driveId, driveType, id?, path?}`.
-fn parent_ref(out: &mut Vec<u8>, drive_id: &str, id: Option<&str>, path: Option<&str>) {
+fn parent_ref(
+    out: &mut Vec<u8>,
+    (drive_id, drive_type): (&str, &str),
+    id: Option<&str>,
+    path: Option<&str>,
+) {
     let mut o = Obj::open(out);
     own(o.key("driveId"), drive_id);
-    own(o.key("driveType"), DRIVE_TYPE);
+    own(o.key("driveType"), drive_type);
     if let Some(id) = id {
         own(o.key("id"), id);
     }
@@ -184,12 +216,13 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let (r, it) = (self.r, self.item);
         let want = |k: &str| r.select.wants(k);
-        let name = &r.state.config.user_display_name;
+        let name = &r.author_name;
+        let remote = r.remote.get(it.id());
         let mut o = Obj::open(out);
         if it.file().is_some() {
             let alias = r.select.names("@content.downloadUrl");
             if alias || want("@microsoft.graph.downloadUrl") {
-                let url = crate::transfer::download_url(r.state, it.id());
+                let url = crate::transfer::download_url_in(r.state, r.drive, it.id());
                 let write = |out: &mut Vec<u8>| {
                     if r.plain_urls {
                         own(out, &url);
@@ -205,11 +238,11 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
                 }
             }
         }
-        if want("cTag") {
+        if want("cTag") && !(r.library && it.file().is_none()) {
             own(o.key("cTag"), &it.ctag());
         }
         if want("createdBy") {
-            identity_set(o.key("createdBy"), name, &r.cid);
+            identity_set(o.key("createdBy"), name, &r.author_id);
         }
         if want("createdDateTime") {
             ts(o.key("createdDateTime"), it.created());
@@ -261,6 +294,7 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
         }
         if let Some(child_count) = it.child_count()
             && want("folder")
+            && remote.is_none()
         {
             let _ = write!(
                 o.key("folder"),
@@ -270,7 +304,7 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
         }
         own(o.key("id"), it.id());
         if want("lastModifiedBy") {
-            identity_set(o.key("lastModifiedBy"), name, &r.cid);
+            identity_set(o.key("lastModifiedBy"), name, &r.author_id);
         }
         if want("lastModifiedDateTime") {
             ts(o.key("lastModifiedDateTime"), it.modified());
@@ -288,7 +322,7 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
                     };
                     parent_ref(
                         o.key("parentReference"),
-                        &r.drive_id,
+                        (&r.drive_id, r.drive_type),
                         Some(parent),
                         path.as_deref(),
                     );
@@ -297,8 +331,19 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
                 // parentReference naming only its drive, `{"driveId","driveType"}`, no
                 // id or path. Clients read the drive id from it (abraunegg's onedrive
                 // fails without it).
-                None => parent_ref(o.key("parentReference"), &r.drive_id, None, None),
+                None => parent_ref(
+                    o.key("parentReference"),
+                    (&r.drive_id, r.drive_type),
+                    None,
+                    None,
+                ),
             }
+        }
+        if let Some(facet) = remote
+            && want("remoteItem")
+        {
+            // A shortcut ("Add to My files"): the shared folder it stands for.
+            o.key("remoteItem").extend_from_slice(facet.as_bytes());
         }
         if it.parent_id().is_none() && want("root") {
             o.key("root").extend_from_slice(b"{}");
@@ -318,12 +363,12 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
             out.push(b'}');
         }
         if want("webUrl") {
-            let _ = write!(
-                o.key("webUrl"),
-                "\"https://onedrive.live.com/?cid={}&id={}\"",
-                r.cid,
-                it.id()
-            );
+            let url = r.drive.item_web_url(r.state, it.id());
+            if plain(&url) {
+                own(o.key("webUrl"), &url);
+            } else {
+                text(o.key("webUrl"), &url);
+            }
         }
         o.close();
     }
@@ -357,7 +402,12 @@ impl WriteJson for DeletedJson<'_, '_> {
         if want("parentReference")
             && let Some(p) = &d.parent_id
         {
-            parent_ref(o.key("parentReference"), &r.drive_id, Some(p), None);
+            parent_ref(
+                o.key("parentReference"),
+                (&r.drive_id, r.drive_type),
+                Some(p),
+                None,
+            );
         }
         o.close();
     }
@@ -440,9 +490,9 @@ impl WriteJson for DeltaJson<'_, '_> {
 
 /// The driveItem JSON of `item`, every property (no `@odata.context`): for single-item
 /// answers, which callers decorate further.
-pub fn item_value(state: &AppState, item: &Item, style: ItemStyle) -> Value {
+pub fn item_value(state: &AppState, drive: &Drive, item: &Item, style: ItemStyle) -> Value {
     let all = Select::all();
-    let r = Render::new(state, &all, style);
+    let r = Render::new(state, drive, &all, style);
     let mut out = Vec::with_capacity(1200);
     r.item(item).write_json(&mut out);
     // What we wrote is JSON by construction.

@@ -15,7 +15,7 @@ use crate::store::{Conflict, FsInfo, Item, ItemPatch};
 /// The item's JSON with `@odata.context`, `$select` and `$expand=children` applied.
 pub fn render(ctx: &Ctx, item: &Item) -> GraphResult<Value> {
     let select = Select::parse_item(ctx.query.odata("select"))?;
-    let mut v = json::item_json(&ctx.state, item);
+    let mut v = json::item_json_in(&ctx.state, &ctx.drive, item);
     if let Some(expand) = ctx.query.odata("expand") {
         for e in expand.split(',').map(str::trim) {
             let name = e.split('(').next().unwrap_or("").trim();
@@ -42,7 +42,7 @@ pub fn render(ctx: &Ctx, item: &Item) -> GraphResult<Value> {
         let mut with_ctx = Map::new();
         with_ctx.insert(
             "@odata.context".into(),
-            Value::String(json::item_context(&ctx.state)),
+            Value::String(json::item_context(&ctx.state, &ctx.drive)),
         );
         with_ctx.extend(std::mem::take(o));
         *o = with_ctx;
@@ -139,16 +139,31 @@ fn string_field(o: &Map<String, Value>, k: &str) -> GraphResult<Option<String>> 
 
 /// Resolves a `parentReference` (`id`, or `path` like `/drive/root:/a/b`; `driveId`
 /// must be this drive: PATCH cannot move between drives). `None` when it names no item.
+/// The folder must be one the user may write into (another user's drive: under a
+/// `write` grant; 404 when they cannot see it, 403 under a `read` grant), and never a
+/// shortcut (404: its folder is in another drive).
 pub fn resolve_parent_ref(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
+    let found = resolve_parent_ref_any(ctx, v)?;
+    if let Some(p) = &found {
+        ctx.access.check(ctx.drive.store(), p, true)?;
+        if ctx.drive.is_own() && ctx.state.drives.sharing.is_shortcut(&p.id) {
+            return Err(crate::drives::sharing::not_visible());
+        }
+    }
+    Ok(found)
+}
+
+fn resolve_parent_ref_any(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
     let Some(o) = v.as_object() else {
         return Err(GraphError::invalid_request(
             "parentReference must be an object.",
         ));
     };
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     if let Some(d) = string_field(o, "driveId")? {
         let padded = format!("{d:0>16}");
-        if !padded.eq_ignore_ascii_case(&store.drive_id()) {
+        let ours = store.drive_id();
+        if !(padded.eq_ignore_ascii_case(&ours) || d == ours) {
             return Err(GraphError::invalid_request(
                 "Items cannot be moved or copied between drives with this request.",
             ));
@@ -164,8 +179,10 @@ pub fn resolve_parent_ref(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
         return store.get(&id).map(Some);
     }
     if let Some(path) = string_field(o, "path")? {
+        let prefix = ctx.drive.path_prefix();
         let rel = path
-            .strip_prefix("/drive/root:")
+            .strip_prefix(prefix.as_str())
+            .or_else(|| path.strip_prefix("/drive/root:"))
             .or_else(|| {
                 path.strip_prefix("/drives/")
                     .and_then(|r| r.split_once("/root:").map(|(_, p)| p))
@@ -222,14 +239,26 @@ pub async fn patch(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     {
         patch.parent_id = Some(parent.id);
     }
-    let updated = ctx.state.store.update(&item.id, patch)?;
+    if patch.parent_id.is_some()
+        && ctx.drive.is_own()
+        && ctx.state.drives.sharing.is_shortcut(&item.id)
+    {
+        return Err(GraphError::invalid_request(
+            "A shared folder can only be added to the root of a user's drive.",
+        ));
+    }
+    let updated = ctx.drive.store().update(&item.id, patch)?;
     Ok(json_response(StatusCode::OK, render(ctx, &updated)?))
 }
 
 /// `DELETE {item}`: 204; the item goes to the recycle bin.
 pub fn delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
     query::check_preconditions(&ctx.headers, item)?;
-    ctx.state.store.delete(&item.id)?;
+    ctx.drive.store().delete(&item.id)?;
+    if ctx.drive.is_own() {
+        // A shortcut goes alone: the shared folder stays in its owner's drive.
+        ctx.state.drives.sharing.forget_shortcut(&item.id);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -238,7 +267,10 @@ pub fn delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
 /// recycle bin").
 pub fn permanent_delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
     query::check_preconditions(&ctx.headers, item)?;
-    ctx.state.store.delete_permanently(&item.id)?;
+    ctx.drive.store().delete_permanently(&item.id)?;
+    if ctx.drive.is_own() {
+        ctx.state.drives.sharing.forget_shortcut(&item.id);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -250,6 +282,15 @@ pub async fn create_folder(ctx: &Ctx, parent: &Item, body: Body) -> GraphResult<
         return Err(GraphError::invalid_request(
             "Children can only be created in a folder.",
         ));
+    }
+    if o.get("remoteItem").is_some_and(|r| !r.is_null()) {
+        // "Add to My files": a shortcut to a shared folder (using-sharing-links).
+        let conflict = match string_field(&o, "@microsoft.graph.conflictBehavior")? {
+            Some(v) => parse_conflict(&v)?,
+            None => ctx.query.conflict()?.unwrap_or(Conflict::Fail),
+        };
+        let (item, _) = crate::drives::sharing::create_shortcut(ctx, parent, &o, conflict)?;
+        return Ok(json_response(StatusCode::CREATED, render(ctx, &item)?));
     }
     let Some(name) = string_field(&o, "name")? else {
         return Err(GraphError::invalid_request(
@@ -275,9 +316,10 @@ pub async fn create_folder(ctx: &Ctx, parent: &Item, body: Body) -> GraphResult<
         extra = parse_fs_info(o.get("fileSystemInfo"))?;
     }
     let description = string_field(&o, "description")?;
-    let (mut item, created) = ctx.state.store.create_folder(&parent.id, &name, conflict)?;
+    let store = ctx.drive.store();
+    let (mut item, created) = store.create_folder(&parent.id, &name, conflict)?;
     if created && (extra.created.is_some() || extra.modified.is_some() || description.is_some()) {
-        item = ctx.state.store.update(
+        item = store.update(
             &item.id,
             ItemPatch {
                 description,

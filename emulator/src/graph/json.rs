@@ -8,10 +8,12 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::drives::Drive;
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
 use crate::store::Item;
 
+/// The user's own drive's `driveType` (other drives: [`Drive::drive_type`]).
 pub const DRIVE_TYPE: &str = "personal";
 
 /// Every driveItem property a `$select` may name (Graph answers 400 for others).
@@ -98,12 +100,12 @@ fn web_url(drive_id: &str) -> String {
     format!("https://onedrive.live.com/?cid={}", drive_id.to_lowercase())
 }
 
-/// `@odata.context` for a single driveItem.
-pub fn item_context(state: &AppState) -> String {
+/// `@odata.context` for a single driveItem of `drive`.
+pub fn item_context(state: &AppState, drive: &Drive) -> String {
     format!(
         "{}/v1.0/$metadata#drives('{}')/items/$entity",
         state.public_url,
-        state.store.drive_id()
+        drive.id()
     )
 }
 
@@ -127,10 +129,15 @@ impl ItemStyle {
     pub const DELTA: Self = Self { with_path: true };
 }
 
-/// The driveItem JSON of `item` (no `@odata.context`): every property, rendered by
-/// [`super::item_json`].
+/// The driveItem JSON of `item` of the user's own drive (no `@odata.context`): every
+/// property, rendered by [`super::item_json`].
 pub fn item_json(state: &AppState, item: &Item) -> Value {
-    super::item_json::item_value(state, item, ItemStyle::FULL)
+    item_json_in(state, &Drive::Own(state.clone()), item)
+}
+
+/// The driveItem JSON of `item` of `drive` (no `@odata.context`): every property.
+pub fn item_json_in(state: &AppState, drive: &Drive, item: &Item) -> Value {
+    super::item_json::item_value(state, drive, item, ItemStyle::FULL)
 }
 
 /// `GET /me/drive`.

@@ -70,8 +70,16 @@ pub async fn create(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response>
         )));
     }
     let scope = str_field(&o, "scope")?.unwrap_or_else(|| "anonymous".into());
+    let library = ctx.drive.is_library();
+    if library && kind == "embed" {
+        // createLink: `embed` is OneDrive Personal only.
+        return Err(GraphError::invalid_request(
+            "Embed links are only supported on OneDrive personal.",
+        ));
+    }
     match scope.as_str() {
         "anonymous" | "users" => {}
+        "organization" if library => {}
         "organization" => {
             return Err(GraphError::invalid_request(
                 "Organization links are not supported on OneDrive personal.",

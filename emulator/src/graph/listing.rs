@@ -203,7 +203,7 @@ fn paged(
     };
     let (items, total) = fetch(from, limit)?;
     let end = from.saturating_add(items.len());
-    let mut render = Render::new(&ctx.state, &select, ItemStyle::FULL);
+    let mut render = Render::new(&ctx.state, &ctx.drive, &select, ItemStyle::FULL);
     render.search_result = kind.search;
     let page = Page {
         context: json::items_context(&ctx.state),
@@ -224,7 +224,7 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
         // Graph: only folders (and packages) have children.
         return Err(GraphError::invalid_request("The item is not a folder."));
     }
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     let kind = Kind {
         search: false,
         children: true,
@@ -242,18 +242,18 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
 /// The first page of children for `$expand=children` (no nextLink, as Graph does).
 pub fn first_children_page(ctx: &Ctx, folder: &ItemId) -> GraphResult<Vec<Value>> {
     Ok(ctx
-        .state
-        .store
+        .drive
+        .store()
         .children(folder)?
         .iter()
         .take(DEFAULT_PAGE)
-        .map(|i| json::item_json(&ctx.state, i))
+        .map(|i| json::item_json_in(&ctx.state, &ctx.drive, i))
         .collect())
 }
 
 /// `search(q='…')` below `folder`: name and description matches, paged like children.
 pub fn search(ctx: &Ctx, folder: &ItemId, q: &str) -> GraphResult<Response> {
-    let items = ctx.state.store.search(folder, q)?;
+    let items = ctx.drive.store().search(folder, q)?;
     page(
         ctx,
         items,
@@ -268,8 +268,8 @@ pub fn search(ctx: &Ctx, folder: &ItemId, q: &str) -> GraphResult<Response> {
 /// and returns sparse results; one page).
 pub fn recent(ctx: &Ctx) -> GraphResult<Response> {
     let select = Select::parse_item(ctx.query.odata("select"))?;
-    let items = ctx.state.store.recent(25);
-    let mut render = Render::new(&ctx.state, &select, ItemStyle::FULL);
+    let items = ctx.drive.store().recent(25);
+    let mut render = Render::new(&ctx.state, &ctx.drive, &select, ItemStyle::FULL);
     render.last_accessed = true;
     let page = Page {
         context: json::items_context(&ctx.state),

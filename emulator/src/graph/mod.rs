@@ -80,12 +80,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 
 use crate::config::Config;
+use crate::drives::sharing;
+use crate::drives::{Access, Drive};
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
 use crate::stats::RouteLabel;
 use crate::store::{Conflict, Item};
 use crate::transfer::UploadTarget;
-use address::{Action, DriveRef, ItemBase, Target};
+use address::{Action, ItemBase, Target};
 use query::Query;
 
 pub use json::item_json;
@@ -140,6 +142,11 @@ pub struct Ctx {
     pub query: Query,
     /// A `copy_fail` fault marked this request: a copy it starts ends `failed`.
     pub copy_fails: bool,
+    /// The drive the request names (the user's own until [`dispatch`] resolves it):
+    /// endpoint modules read and write `drive.store()`, never `state.store`.
+    pub drive: Drive,
+    /// The user's access to `drive`.
+    pub access: Access,
 }
 
 impl Ctx {
@@ -168,6 +175,8 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         Err(_) => None,
     };
     let ctx = Ctx {
+        drive: Drive::Own(state.clone()),
+        access: Access::Full,
         state,
         method: parts.method,
         headers: parts.headers,
@@ -175,7 +184,7 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         query: Query::parse(parts.uri.query()),
         copy_fails: parts.extensions.get::<crate::faults::CopyFails>().is_some(),
     };
-    let mut resp = match dispatch(&ctx, target, body).await {
+    let mut resp = match dispatch(ctx, target, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -220,12 +229,13 @@ pub fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
     json_body_response(status, serde_json::to_vec(&v).unwrap_or_default())
 }
 
-async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphResult<Response> {
+async fn dispatch(mut ctx: Ctx, target: GraphResult<Target>, body: Body) -> GraphResult<Response> {
     // Graph checks the bearer token before looking at the path.
     crate::identity::authenticate(&ctx.state, &ctx.headers)?;
     let target = target?;
     query::check_json_content_type(&ctx.method, &ctx.headers)?;
-    let m = &ctx.method;
+    let m = ctx.method.clone();
+    let m = &m;
     match target {
         Target::Me => {
             if !is_get(m) {
@@ -249,31 +259,49 @@ async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphRe
                 }),
             ))
         }
+        Target::Sites | Target::Site(_) | Target::SiteDrives(_) if !is_get(m) => {
+            Err(method_not_allowed(m, "GET"))
+        }
+        Target::Sites => crate::drives::sites::search(&ctx),
+        Target::Site(id) => crate::drives::sites::get(&ctx, &id),
+        Target::SiteDrives(id) => crate::drives::sites::drives(&ctx, &id),
         Target::Drive(d) => {
-            check_drive(ctx, &d)?;
+            (ctx.drive, ctx.access) = crate::drives::resolve(&ctx.state, &d)?;
             if !is_get(m) {
                 return Err(method_not_allowed(m, "GET"));
             }
             let select = json::Select::parse_drive(ctx.query.odata("select"))?;
             Ok(json_response(
                 StatusCode::OK,
-                select.apply(json::drive_json(&ctx.state)),
+                select.apply(ctx.drive.json(&ctx.state)),
             ))
         }
-        Target::Recent(d) => {
-            check_drive(ctx, &d)?;
+        Target::SharedWithMe(d) => {
+            (ctx.drive, ctx.access) = crate::drives::resolve(&ctx.state, &d)?;
             if !is_get(m) {
                 return Err(method_not_allowed(m, "GET"));
             }
-            listing::recent(ctx)
+            if !ctx.drive.is_own() {
+                // Only the signed-in user's own drive lists what is shared with them.
+                return Err(sharing::access_denied());
+            }
+            sharing::shared_with_me(&ctx)
+        }
+        Target::Recent(d) => {
+            (ctx.drive, ctx.access) = crate::drives::resolve(&ctx.state, &d)?;
+            if !is_get(m) {
+                return Err(method_not_allowed(m, "GET"));
+            }
+            visible_root(&ctx)?;
+            listing::recent(&ctx)
         }
         Target::DriveSearch(d, q) => {
-            check_drive(ctx, &d)?;
+            (ctx.drive, ctx.access) = crate::drives::resolve(&ctx.state, &d)?;
             if !is_get(m) {
                 return Err(method_not_allowed(m, "GET"));
             }
-            let root = ctx.state.store.root_id();
-            listing::search(ctx, &root, &q)
+            let root = visible_root(&ctx)?;
+            listing::search(&ctx, &root.id, &q)
         }
         Target::Item {
             drive,
@@ -281,28 +309,41 @@ async fn dispatch(ctx: &Ctx, target: GraphResult<Target>, body: Body) -> GraphRe
             path,
             action,
         } => {
-            check_drive(ctx, &drive)?;
-            item_request(ctx, base, path, action, body).await
+            (ctx.drive, ctx.access) = crate::drives::resolve(&ctx.state, &drive)?;
+            item_request(&ctx, base, path, action, body).await
         }
     }
 }
 
-/// `/drives/{id}` must name the emulated drive. Personal drive ids are compared
-/// case-insensitively and left-padded to 16 digits (the service drops leading zeros).
-fn check_drive(ctx: &Ctx, d: &DriveRef) -> GraphResult<()> {
-    if let DriveRef::Id(id) = d {
-        let ours = ctx.state.store.drive_id();
-        let padded = format!("{id:0>16}");
-        if !padded.eq_ignore_ascii_case(&ours) {
-            return Err(GraphError::not_found(format!("Drive '{id}' not found.")));
-        }
+/// The drive's root, when the user may see it (404 in another user's drive unless its
+/// root itself was shared).
+fn visible_root(ctx: &Ctx) -> GraphResult<Item> {
+    let store = ctx.drive.store();
+    let root = store.get(&store.root_id())?;
+    ctx.access.check(store, &root, false)?;
+    Ok(root)
+}
+
+/// Whether a request changes something (and so needs a `write` grant).
+fn is_write(m: &Method, action: &Action) -> bool {
+    match action {
+        Action::None | Action::Children => !is_get(m),
+        Action::Content => *m == Method::PUT,
+        Action::CreateUploadSession
+        | Action::Copy
+        | Action::CreateLink
+        | Action::PermanentDelete => true,
+        Action::Permissions | Action::Delta(_) | Action::Search(_) => false,
     }
-    Ok(())
 }
 
 /// The item a base names (special folders are provisioned unless `provision` is false).
 fn base_item(ctx: &Ctx, base: &ItemBase, provision: bool) -> GraphResult<Item> {
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
+    if matches!(ctx.access, Access::Shared(_)) && matches!(base, ItemBase::Special(_)) {
+        // Another user's special folders are theirs: never provisioned, never shown.
+        return Err(sharing::not_visible());
+    }
     match base {
         ItemBase::Root => store.get(&store.root_id()),
         ItemBase::Id(id) => store.get(id),
@@ -322,12 +363,26 @@ fn base_item(ctx: &Ctx, base: &ItemBase, provision: bool) -> GraphResult<Item> {
 /// `{base}:/a/b/name:/content` → parent `a/b` (created if missing, as the service does
 /// for PUT by path) and `name`.
 fn upload_target(ctx: &Ctx, base: &Item, path: Option<&[String]>) -> GraphResult<UploadTarget> {
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     let Some((name, dirs)) = path.and_then(<[String]>::split_last) else {
         return Ok(UploadTarget::Existing(base.id.clone()));
     };
     // A bad file name is refused before any missing parent folder is made.
     crate::store::names::validate_item_name(name, false)?;
+    // Nothing is put through a shortcut by path (404, as reading through one): checked
+    // on the folders that exist before any missing one is made.
+    let mut cur = base.id.clone();
+    for d in dirs {
+        match store.child_by_name(&cur, d) {
+            Ok(Some(it)) => {
+                if ctx.drive.is_own() && ctx.state.drives.sharing.is_shortcut(&it.id) {
+                    return Err(sharing::not_visible());
+                }
+                cur = it.id;
+            }
+            _ => break,
+        }
+    }
     let parent = if dirs.is_empty() {
         base.id.clone()
     } else {
@@ -347,9 +402,22 @@ async fn item_request(
     body: Body,
 ) -> GraphResult<Response> {
     let m = ctx.method.clone();
-    let store = &ctx.state.store;
+    let store = ctx.drive.store();
     // HEAD never provisions a special folder.
     let base_item = base_item(ctx, &base, m != Method::HEAD)?;
+    let write = is_write(&m, &action);
+    // Another user's drive: only what was shared (404 otherwise); writes need `write`.
+    ctx.access.check(store, &base_item, write)?;
+    let shortcuts = &ctx.state.drives.sharing;
+    if ctx.drive.is_own()
+        && shortcuts.is_shortcut(&base_item.id)
+        && (path.as_ref().is_some_and(|p| !p.is_empty())
+            || !matches!(action, Action::None | Action::PermanentDelete))
+    {
+        // A shortcut is only an item of its own: its folder lives in the sharer's drive
+        // and is reached there (rclone `readMetaDataForPath`; onedrive-api-docs#976).
+        return Err(sharing::not_visible());
+    }
     // Uploads may name an item that does not exist yet.
     match action {
         Action::Content if m == Method::PUT => {
@@ -360,6 +428,7 @@ async fn item_request(
             let conflict = ctx.query.conflict()?.unwrap_or(Conflict::Replace);
             return Ok(crate::transfer::simple_upload(
                 &ctx.state,
+                &ctx.drive,
                 target,
                 conflict,
                 &ctx.headers,
@@ -373,8 +442,9 @@ async fn item_request(
             }
             let target = upload_target(ctx, &base_item, path.as_deref())?;
             let bytes = query::read_small(body).await?;
-            return Ok(crate::transfer::create_upload_session(
+            return Ok(crate::transfer::create_upload_session_in(
                 &ctx.state,
+                &ctx.drive,
                 target,
                 &ctx.headers,
                 bytes,
@@ -387,6 +457,21 @@ async fn item_request(
         Some(p) => store.resolve_segments(&base_item.id, p)?,
         None => base_item,
     };
+    if ctx.drive.is_own() && shortcuts.is_shortcut(&item.id) {
+        if !matches!(action, Action::None | Action::PermanentDelete) {
+            return Err(sharing::not_visible());
+        }
+    } else if !matches!(ctx.access, Access::Full) {
+        // The nearest grant decides (a folder inside may be shared with another role).
+        ctx.access.check(store, &item, write)?;
+        let changes_root = matches!(action, Action::None | Action::PermanentDelete)
+            && (m == Method::PATCH || m == Method::DELETE || m == Method::POST);
+        if changes_root && ctx.access.is_granted_root(&item) {
+            // The shared item itself belongs to its owner: not renamed, moved or
+            // deleted through the grant.
+            return Err(sharing::access_denied());
+        }
+    }
     match action {
         Action::None => match m {
             Method::GET | Method::HEAD => items::get(ctx, &item),
@@ -403,7 +488,10 @@ async fn item_request(
             if !is_get(&m) {
                 return Err(method_not_allowed(&m, "GET, HEAD, PUT"));
             }
-            Ok(crate::transfer::content_redirect(&ctx.state, &item.id, &ctx.headers).await)
+            Ok(
+                crate::transfer::content_redirect(&ctx.state, &ctx.drive, &item.id, &ctx.headers)
+                    .await,
+            )
         }
         Action::Copy => {
             if m != Method::POST {

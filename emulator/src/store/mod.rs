@@ -38,6 +38,7 @@ pub use view::{ItemFields, NodeView};
 
 use crate::config::Config;
 use crate::error::GraphResult;
+pub use tree::IdStyle;
 use tree::Tree;
 
 pub type ItemId = String;
@@ -290,6 +291,26 @@ impl Store {
         })
     }
 
+    /// An empty in-memory drive (root only) with the given id and id style: another
+    /// user's drive or a document library (never persisted). Quota and the hash and
+    /// folder options come from `config`, as for the user's own drive.
+    pub fn in_memory(drive_id: String, style: IdStyle, config: &Config) -> Self {
+        let mut tree = Tree::with_style(drive_id.clone(), style, config.quota, new_epoch());
+        tree.legacy_sha1 = config.legacy_sha1;
+        tree.mkdir_existing_ok = config.mkdir_existing_ok;
+        Self {
+            drive_id,
+            shared: Arc::new(Shared {
+                tree: RwLock::new(tree),
+                quota_default: config.quota,
+                persist: None,
+                dirty: Mutex::new(Flags::default()),
+                wake: Condvar::new(),
+            }),
+            flusher: None,
+        }
+    }
+
     fn read(&self) -> RwLockReadGuard<'_, Tree> {
         self.shared.tree.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -311,7 +332,7 @@ impl Store {
 
     // ---------------------------------------------------------------- reading
 
-    /// The drive id (16 uppercase hex digits).
+    /// The drive id (16 uppercase hex digits for the user's own drive).
     pub fn drive_id(&self) -> String {
         self.drive_id.clone()
     }
@@ -572,7 +593,8 @@ impl Store {
     pub fn reset(&self) {
         let quota = self.shared.quota_default;
         let _ = self.write(|t| {
-            let mut fresh = Tree::new(t.drive_id.clone(), quota, new_epoch());
+            let mut fresh =
+                Tree::with_style(t.drive_id.clone(), t.id_style.clone(), quota, new_epoch());
             // Ids are never reused, even across a reset: links, copy jobs and clients
             // holding an old id must not meet a new item under it.
             fresh.next_id = t.next_id;

@@ -104,8 +104,18 @@ pub(crate) struct Recycled {
     pub deleted_at: Timestamp,
 }
 
+/// How a drive names its items (graph-api-notes §2.5): Personal `{DRIVEID}!{n}`, or
+/// Business/SharePoint 34 uppercase characters starting `01`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdStyle {
+    Personal,
+    /// `01` + this 8-character prefix (base32 letters) + a 24-digit base32 counter.
+    Business(String),
+}
+
 pub(crate) struct Tree {
     pub drive_id: String,
+    pub id_style: IdStyle,
     pub root_id: ItemId,
     pub next_id: u64,
     pub next_blob_key: u64,
@@ -142,6 +152,23 @@ fn tag(prefix: &str, id: &str, seq: u64) -> String {
     out
 }
 
+/// The id of the `n`-th item of a drive.
+fn style_id(drive_id: &str, style: &IdStyle, n: u64) -> ItemId {
+    match style {
+        IdStyle::Personal => format!("{drive_id}!{n}"),
+        IdStyle::Business(prefix) => {
+            const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+            let mut digits = [b'A'; 24];
+            let mut v = n;
+            for d in digits.iter_mut().rev() {
+                *d = B32[(v % 32) as usize];
+                v /= 32;
+            }
+            format!("01{prefix}{}", String::from_utf8_lossy(&digits))
+        }
+    }
+}
+
 fn not_a_folder(what: &str) -> GraphError {
     GraphError::invalid_request(format!("{what} is not a folder."))
 }
@@ -149,7 +176,12 @@ fn not_a_folder(what: &str) -> GraphError {
 impl Tree {
     /// A drive holding only its root.
     pub fn new(drive_id: String, quota_total: u64, epoch: u64) -> Self {
-        let root_id = format!("{drive_id}!101");
+        Self::with_style(drive_id, IdStyle::Personal, quota_total, epoch)
+    }
+
+    /// A drive holding only its root, its ids in `style`.
+    pub fn with_style(drive_id: String, style: IdStyle, quota_total: u64, epoch: u64) -> Self {
+        let root_id = style_id(&drive_id, &style, 101);
         let t = now();
         let root = Node {
             id: root_id.clone(),
@@ -173,6 +205,7 @@ impl Tree {
         nodes.insert(root_id.clone(), root);
         Self {
             drive_id,
+            id_style: style,
             root_id,
             next_id: 102,
             next_blob_key: 1,
@@ -419,7 +452,7 @@ impl Tree {
     }
 
     fn new_id(&mut self) -> ItemId {
-        let id = format!("{}!{}", self.drive_id, self.next_id);
+        let id = style_id(&self.drive_id, &self.id_style, self.next_id);
         self.next_id += 1;
         id
     }

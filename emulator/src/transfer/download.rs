@@ -10,24 +10,44 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::body::BlobBody;
 use super::range::{RangeRequest, parse_range};
 use super::signing::TokenError;
+use crate::drives::Drive;
 use crate::error::GraphError;
 use crate::state::AppState;
 use crate::stats::RouteLabel;
 use crate::store::ItemId;
 
-/// The `@microsoft.graph.downloadUrl` of a file item: signed, expiring after
-/// `config.download_url_ttl`.
+/// The `@microsoft.graph.downloadUrl` of a file item of the user's own drive.
 pub fn download_url(state: &AppState, item: &str) -> String {
+    download_url_in(state, &Drive::Own(state.clone()), item)
+}
+
+/// The `@microsoft.graph.downloadUrl` of a file item of `drive`: signed, expiring after
+/// `config.download_url_ttl`. The signed subject is the item id on the user's own drive,
+/// `{driveId}/{itemId}` on another (ids never contain `/`), so the URL remembers its
+/// drive.
+pub fn download_url_in(state: &AppState, drive: &Drive, item: &str) -> String {
     let ttl = i64::try_from(state.config.download_url_ttl.as_secs()).unwrap_or(i64::MAX);
     let expires = jiff::Timestamp::now().as_second().saturating_add(ttl);
-    let token = state.transfer.signer.sign(item, expires);
+    let token = if drive.is_own() {
+        state.transfer.signer.sign(item, expires)
+    } else {
+        state
+            .transfer
+            .signer
+            .sign(&format!("{}/{item}", drive.id()), expires)
+    };
     format!("{}{}{token}", state.transfer_url, super::DOWNLOAD_PREFIX)
 }
 
 /// `GET {item}/content`: 302 to the download URL; 304 when `If-None-Match` names the
 /// item's current eTag or cTag (Graph documents both).
-pub async fn content_redirect(state: &AppState, item: &ItemId, headers: &HeaderMap) -> Response {
-    let it = match state.store.get(item) {
+pub async fn content_redirect(
+    state: &AppState,
+    drive: &Drive,
+    item: &ItemId,
+    headers: &HeaderMap,
+) -> Response {
+    let it = match drive.store().get(item) {
         Ok(it) => it,
         Err(e) => return e.into_response(),
     };
@@ -45,7 +65,7 @@ pub async fn content_redirect(state: &AppState, item: &ItemId, headers: &HeaderM
         }
         return resp;
     }
-    let url = download_url(state, &it.id);
+    let url = download_url_in(state, drive, &it.id);
     let mut resp = StatusCode::FOUND.into_response();
     if let Ok(v) = HeaderValue::from_str(&url) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -90,7 +110,15 @@ fn serve_inner(state: &AppState, token: &str, method: &Method, headers: &HeaderM
             .into_response();
         }
     };
-    let item = match state.store.get(&id) {
+    // `{driveId}/{itemId}` names another drive (gone after an admin reset: 404).
+    let found = match id.split_once('/') {
+        None => state.store.get(&id),
+        Some((drive_id, item_id)) => match state.drives.registry.find(drive_id) {
+            Some(d) => d.store.get(item_id),
+            None => Err(GraphError::not_found("The resource could not be found.")),
+        },
+    };
+    let item = match found {
         Ok(it) => it,
         Err(e) => return e.into_response(),
     };

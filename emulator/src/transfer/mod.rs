@@ -17,9 +17,9 @@ pub mod upload_session;
 
 // The entry points the graph router calls (it has authenticated the request and resolved
 // the item or the parent + name), and the downloadUrl it puts in driveItem JSON.
-pub use download::{content_redirect, download_url};
+pub use download::{content_redirect, download_url, download_url_in};
 pub use simple_upload::simple_upload;
-pub use upload_session::create_upload_session;
+pub use upload_session::{create_upload_session, create_upload_session_in};
 
 use axum::Router;
 use axum::routing::get;

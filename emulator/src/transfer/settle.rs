@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, StatusCode, header};
 
+use crate::drives::Drive;
 use crate::error::GraphError;
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ impl Settling {
 
     /// Content of `id` was just stored: it settles for `config.etag_settle` (nothing
     /// when that is zero). Needs a Tokio runtime (handlers have one).
-    pub fn start(&self, state: &AppState, id: &str) {
+    pub fn start(&self, state: &AppState, drive: &Drive, id: &str) {
         let time = state.config.etag_settle;
         if time.is_zero() {
             return;
@@ -44,7 +45,7 @@ impl Settling {
             *n
         };
         self.lock().insert(id.to_owned(), generation);
-        let (state, id) = (state.clone(), id.to_owned());
+        let (state, drive, id) = (state.clone(), drive.clone(), id.to_owned());
         tokio::spawn(async move {
             tokio::time::sleep(time).await;
             let settling = &state.transfer.settling;
@@ -52,7 +53,7 @@ impl Settling {
                 return;
             }
             // The eTag moves first, then writes are let through.
-            let _ = state.store.touch_etag(&id);
+            let _ = drive.store().touch_etag(&id);
             let mut items = settling.lock();
             if items.get(&id) == Some(&generation) {
                 items.remove(&id);

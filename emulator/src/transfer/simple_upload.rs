@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 
 use super::UploadTarget;
+use crate::drives::Drive;
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
-use crate::store::{BlobWriter, Conflict, FsInfo, Item};
+use crate::store::{BlobWriter, Conflict, FsInfo, Item, Store};
 
 /// The declared `Content-Length`, if any and well-formed.
 pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
@@ -31,22 +32,28 @@ pub(crate) fn too_large(limit: u64) -> GraphError {
     )
 }
 
+/// `PUT …/content` into `drive`: 201 with the new item, 200 when it replaced a file.
 pub async fn simple_upload(
     state: &AppState,
+    drive: &Drive,
     target: UploadTarget,
     conflict: Conflict,
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    match run(state, target, conflict, headers, body).await {
+    match run(state, drive.store(), target, conflict, headers, body).await {
         Ok((item, created)) => {
-            state.transfer.settling.start(state, &item.id);
+            state.transfer.settling.start(state, drive, &item.id);
             let status = if created {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK
             };
-            (status, Json(crate::graph::item_json(state, &item))).into_response()
+            (
+                status,
+                Json(crate::graph::json::item_json_in(state, drive, &item)),
+            )
+                .into_response()
         }
         Err(e) => e.into_response(),
     }
@@ -54,6 +61,7 @@ pub async fn simple_upload(
 
 async fn run(
     state: &AppState,
+    store: &Store,
     target: UploadTarget,
     conflict: Conflict,
     headers: &HeaderMap,
@@ -65,7 +73,7 @@ async fn run(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
-    precheck(state, &target, conflict, declared)?;
+    precheck(store, &target, conflict, declared)?;
 
     let mut writer = BlobWriter::new(state.config.legacy_sha1);
     let mut stream = body.into_data_stream();
@@ -86,12 +94,9 @@ async fn run(
     let blob = writer.finish();
     match target {
         UploadTarget::New { parent, name } => {
-            state
-                .store
-                .put_file(&parent, &name, blob, conflict, FsInfo::default())
+            store.put_file(&parent, &name, blob, conflict, FsInfo::default())
         }
-        UploadTarget::Existing(id) => state
-            .store
+        UploadTarget::Existing(id) => store
             .replace_content(&id, blob, FsInfo::default())
             .map(|it| (it, false)),
     }
@@ -101,14 +106,14 @@ async fn run(
 /// before its body is sent: the target must be (or become) a file, `fail` must not meet
 /// an existing name, the declared size must fit the quota.
 fn precheck(
-    state: &AppState,
+    store: &Store,
     target: &UploadTarget,
     conflict: Conflict,
     declared: Option<u64>,
 ) -> GraphResult<()> {
     let replaced_size = match target {
         UploadTarget::Existing(id) => {
-            let it = state.store.get(id)?;
+            let it = store.get(id)?;
             match it.file() {
                 Some(_) => it.size,
                 None => {
@@ -121,7 +126,7 @@ fn precheck(
         UploadTarget::New { parent, name } => {
             // A bad name is refused before the body is read.
             crate::store::names::validate_item_name(name, false)?;
-            let existing = state.store.child_by_name(parent, name)?;
+            let existing = store.child_by_name(parent, name)?;
             match existing {
                 Some(it) if it.is_folder() => {
                     return Err(GraphError::name_already_exists(
@@ -139,7 +144,7 @@ fn precheck(
         }
     };
     if let Some(n) = declared {
-        state.store.check_quota(n.saturating_sub(replaced_size))?;
+        store.check_quota(n.saturating_sub(replaced_size))?;
     }
     Ok(())
 }

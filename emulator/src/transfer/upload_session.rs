@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use super::UploadTarget;
 use super::range::parse_content_range;
 use super::simple_upload::content_length;
+use crate::drives::Drive;
 use crate::error::{GraphError, GraphResult};
 use crate::faults::KeepPartial;
 use crate::state::AppState;
@@ -88,6 +89,8 @@ impl Expired {
 
 struct Session {
     id: String,
+    /// The drive the file is stored in.
+    drive: Drive,
     target: UploadTarget,
     /// The name shown in listings (the target's).
     name: String,
@@ -265,13 +268,25 @@ impl Sessions {
 
 // ------------------------------------------------------------------ create
 
+/// `POST …/createUploadSession` on the user's own drive: 200 with the session.
 pub async fn create_upload_session(
     state: &AppState,
     target: UploadTarget,
     headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> Response {
-    match create(state, target, headers, &body) {
+    create_upload_session_in(state, &Drive::Own(state.clone()), target, headers, body).await
+}
+
+/// `POST …/createUploadSession` in `drive`: 200 with the session (`uploadUrl`, …).
+pub async fn create_upload_session_in(
+    state: &AppState,
+    drive: &Drive,
+    target: UploadTarget,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+) -> Response {
+    match create(state, drive, target, headers, &body) {
         Ok(v) => (StatusCode::OK, Json(v)).into_response(),
         Err(e) => e.into_response(),
     }
@@ -296,6 +311,7 @@ fn parse_time(v: Option<&Value>, field: &str) -> GraphResult<Option<Timestamp>> 
 
 fn create(
     state: &AppState,
+    drive: &Drive,
     target: UploadTarget,
     headers: &HeaderMap,
     body: &[u8],
@@ -358,7 +374,7 @@ fn create(
     // The item the upload would replace, if any, for preconditions and quota.
     let (existing, display_name): (Option<Item>, String) = match &target {
         UploadTarget::Existing(id) => {
-            let it = state.store.get(id)?;
+            let it = drive.store().get(id)?;
             if it.is_folder() {
                 return Err(GraphError::invalid_request(
                     "Content can only be uploaded to a file.",
@@ -381,13 +397,13 @@ fn create(
             }
             // A bad name is refused at once, not after the upload.
             crate::store::names::validate_item_name(path_name, false)?;
-            let parent_item = state.store.get(parent)?;
+            let parent_item = drive.store().get(parent)?;
             if !parent_item.is_folder() {
                 return Err(GraphError::invalid_request(
                     "The parent of an upload must be a folder.",
                 ));
             }
-            let existing = state.store.child_by_name(parent, path_name)?;
+            let existing = drive.store().child_by_name(parent, path_name)?;
             if let Some(it) = &existing {
                 if it.is_folder() {
                     return Err(GraphError::name_already_exists(
@@ -414,7 +430,7 @@ fn create(
             _ => 0,
         };
         // Graph: a fileSize over the remaining quota fails with 507, no session made.
-        state.store.check_quota(size.saturating_sub(freed))?;
+        drive.store().check_quota(size.saturating_sub(freed))?;
     }
 
     let mut raw = [0u8; 32];
@@ -424,6 +440,7 @@ fn create(
     let expires = plus(created, state.config.upload_session_ttl);
     let session = Session {
         id: id.clone(),
+        drive: drive.clone(),
         target,
         name: display_name,
         conflict,
@@ -721,17 +738,15 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
                 .inner("uploadSessionIncomplete"),
         );
     };
+    let store = s.drive.store();
     let (item, created) = match &s.target {
         UploadTarget::New { parent, name } => {
-            state
-                .store
-                .put_file(parent, name, blob, s.conflict, s.fs.clone())?
+            store.put_file(parent, name, blob, s.conflict, s.fs.clone())?
         }
-        UploadTarget::Existing(id) => (state.store.replace_content(id, blob, s.fs.clone())?, false),
+        UploadTarget::Existing(id) => (store.replace_content(id, blob, s.fs.clone())?, false),
     };
     let item = match &s.description {
-        Some(d) => state
-            .store
+        Some(d) => store
             .update(
                 &item.id,
                 ItemPatch {
@@ -743,11 +758,12 @@ fn commit(state: &AppState, s: &mut Session) -> GraphResult<Response> {
         None => item,
     };
     s.finished = None;
-    state.transfer.settling.start(state, &item.id);
+    state.transfer.settling.start(state, &s.drive, &item.id);
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(crate::graph::item_json(state, &item))).into_response())
+    let json = crate::graph::json::item_json_in(state, &s.drive, &item);
+    Ok((status, Json(json)).into_response())
 }
