@@ -186,3 +186,77 @@ pub fn inner_code(body: &Value) -> Option<String> {
         .as_str()
         .map(str::to_owned)
 }
+
+impl Emu {
+    /// `POST /_emulator/{path}` with a JSON body: status and JSON answer.
+    pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(&format!("/_emulator/{path}")))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin request");
+        let status = resp.status();
+        let v = resp.json().await.unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    /// `PUT /_emulator/{path}` with raw bytes: status and JSON answer.
+    pub async fn admin_put(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .put(self.url(&format!("/_emulator/{path}")))
+            .body(body)
+            .send()
+            .await
+            .expect("admin request");
+        let status = resp.status();
+        let v = resp.json().await.unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    /// Puts `data` at `path` of drive `drive` through the admin route (no grants
+    /// needed); the item JSON.
+    pub async fn seed_file(&self, drive: &str, path: &str, data: &[u8]) -> Value {
+        let (s, v) = self
+            .admin_put(
+                &format!("drives/{}/content?path={}", seg(drive), seg(path)),
+                data.to_vec(),
+            )
+            .await;
+        assert!(s.is_success(), "seed {path}: {s} {v}");
+        v
+    }
+
+    /// Makes the folder `path` (and its ancestors) in drive `drive`; the item JSON.
+    pub async fn seed_folder(&self, drive: &str, path: &str) -> Value {
+        let (s, v) = self
+            .admin_put(
+                &format!(
+                    "drives/{}/content?path={}&folder=true",
+                    seg(drive),
+                    seg(path)
+                ),
+                Vec::new(),
+            )
+            .await;
+        assert!(s.is_success(), "seed folder {path}: {s} {v}");
+        v
+    }
+
+    /// Follows a `/content` redirect (without the token) and returns the bytes.
+    pub async fn download(&self, path: &str) -> Vec<u8> {
+        let resp = self.req(Method::GET, path).send().await.expect("content");
+        assert_eq!(resp.status(), StatusCode::FOUND, "{path}");
+        let loc = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("Location")
+            .to_owned();
+        let got = self.http.get(&loc).send().await.expect("download");
+        assert_eq!(got.status(), StatusCode::OK);
+        got.bytes().await.expect("bytes").to_vec()
+    }
+}
