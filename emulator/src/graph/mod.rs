@@ -9,13 +9,21 @@
 //! The copy monitor ([`copy::MONITOR_PREFIX`]) is a separate route outside `/v1.0`: like
 //! the service's monitor URLs it takes no bearer token.
 //!
-//! # Endpoints (the emulated drive is a OneDrive Personal one)
+//! # Endpoints (the user's own drive is a OneDrive Personal one)
 //!
-//! Drives and user: `GET /me`, `GET /me/drive`, `GET /drives/{id}` (id compared
-//! case-insensitively, left-padded to 16), `GET /me/drives`, `GET /me/drive/recent`,
-//! `GET /me/drive/search(q='…')`.
+//! Drives and user: `GET /me`, `GET /me/drive`, `GET /drives/{id}` (the user's id
+//! compared case-insensitively, left-padded to 16), `GET /me/drives`, `GET
+//! /me/drive/recent`, `GET /me/drive/search(q='…')`, `GET /me/drive/sharedWithMe`.
+//! Sites: `GET /sites?search=`, `GET /sites/{id}`, `GET /sites/{id}/drives`, `GET
+//! /sites/{id}/drive` ([`crate::drives::sites`]).
 //!
-//! Items are addressed from `/me/drive/` or `/drives/{id}/` by `root` (alias
+//! `dispatch` resolves the drive a request names ([`crate::drives::resolve`]): the
+//! user's own, another user's Personal drive (only what was shared: 404 elsewhere, 403
+//! for writes under a `read` grant) or a document library; handlers use
+//! `ctx.drive.store()`. Shortcuts of the user's drive ([`crate::drives::sharing`]) are
+//! items of their own: nothing is reached or created through them (404).
+//!
+//! Items are addressed from `/me/drive/`, `/drives/{id}/` or `/sites/{id}/drive/` by `root` (alias
 //! `items/root`), `items/{id}` or `special/{documents|photos|cameraroll|music|approot}`
 //! (created on first GET, never by HEAD), optionally followed by a path
 //! `:/a/b c/ü.txt` (closing `:` needed only before a further segment), then:
@@ -26,7 +34,7 @@
 //! | `PATCH {item}` | 200; `name`, `parentReference{id\|path,driveId}`, `description`, `fileSystemInfo`; read-only fields 400 `propertyNotUpdateable`; `If-Match` 412 |
 //! | `DELETE {item}` | 204, into the recycle bin (`quota.deleted`); root 403; `If-Match` 412 |
 //! | `GET {folder}/children` | `$top` (default 200, 1..=1000), `$select`, `$orderby` (`name`, `size`, `lastModifiedDateTime`, `asc\|desc`), `$skiptoken` / `@odata.nextLink` |
-//! | `POST {folder}/children` | create folder: 201 (200 with `mkdir_existing_ok`); conflictBehavior in body, legacy `@name.` key, or query; default `fail` → 409 |
+//! | `POST {folder}/children` | create folder: 201 (200 with `mkdir_existing_ok`); conflictBehavior in body, legacy `@name.` key, or query; default `fail` → 409. With `remoteItem`: a shortcut, root only (400 elsewhere) |
 //! | `GET {folder}/delta` | nextLink/deltaLink; `token=latest`; `delta(token='…')`; bad or stale token 410 + `Location` |
 //! | `GET {folder}/search(q='…')` | name/description matches below the folder, paged |
 //! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync |
@@ -142,7 +150,7 @@ pub struct Ctx {
     pub query: Query,
     /// A `copy_fail` fault marked this request: a copy it starts ends `failed`.
     pub copy_fails: bool,
-    /// The drive the request names (the user's own until [`dispatch`] resolves it):
+    /// The drive the request names (the user's own until `dispatch` resolves it):
     /// endpoint modules read and write `drive.store()`, never `state.store`.
     pub drive: Drive,
     /// The user's access to `drive`.
