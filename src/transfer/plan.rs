@@ -201,6 +201,9 @@ pub struct GetPlan {
     pub dirs: Vec<PathBuf>,
     pub files: Vec<GetJob>,
     pub refused: Vec<(String, String)>,
+    /// Shortcuts to shared folders met in a walk (remote paths): not entered, so that a
+    /// download never pulls a whole shared tree in unasked (see `drive::shortcut`).
+    pub shortcuts: Vec<String>,
 }
 
 /// Why a remote name cannot become a local path component, or `None` if it can.
@@ -237,6 +240,8 @@ pub fn plan_tree(plan: &mut GetPlan, node: &TreeNode, dest: &Path, remote: &str)
         };
         if crate::drive::walk::is_container(&child.item) {
             plan_tree(plan, child, &here, &crem);
+        } else if child.item.remote_item.is_some() {
+            plan.shortcuts.push(crem);
         } else {
             plan_file(plan, child.item.clone(), &here, crem);
         }

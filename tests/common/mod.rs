@@ -411,3 +411,145 @@ pub fn stderr_of(out: &std::process::Output) -> String {
 pub fn exists_local(p: &Path) -> bool {
     p.exists()
 }
+
+// ------------------------------------------------------------ raw requests
+
+/// One request to the emulator over plain HTTP/1.1 (admin routes, and Graph calls the
+/// client has no command for, e.g. adding a shortcut): the status and the JSON body
+/// (`Null` when empty or not JSON). `bearer` adds an `Authorization` header.
+pub fn request(
+    env: &Env,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    bearer: Option<&str>,
+) -> (u16, serde_json::Value) {
+    use std::io::{Read as _, Write as _};
+    let addr = env
+        .emu
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect to the emulator");
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("send head");
+    s.write_all(body).expect("send body");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read answer");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+impl Env {
+    /// The access token in the state file (for [`request`]s a test makes itself).
+    pub fn access_token(&self) -> String {
+        self.state_text()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("access_token: "))
+            .expect("a signed-in state file")
+            .to_owned()
+    }
+
+    /// `POST /_emulator/drives` with `body`: the created drive's id (for a library, the
+    /// `drive` of the answer).
+    pub fn create_drive(&self, body: serde_json::Value) -> String {
+        let (status, v) = request(
+            self,
+            "POST",
+            "/_emulator/drives",
+            body.to_string().as_bytes(),
+            None,
+        );
+        assert_eq!(status, 201, "create drive: {v}");
+        v.pointer("/drive/id")
+            .or_else(|| v.get("id"))
+            .and_then(|i| i.as_str())
+            .expect("drive id")
+            .to_owned()
+    }
+
+    /// Puts `data` at `path` of any drive (folders made as needed); the item's id.
+    pub fn seed_in_drive(&self, drive: &str, path: &str, data: &[u8]) -> String {
+        let (status, v) = request(
+            self,
+            "PUT",
+            &format!(
+                "/_emulator/drives/{drive}/content?path={}",
+                path.replace(' ', "%20")
+            ),
+            data,
+            None,
+        );
+        assert!(status == 200 || status == 201, "seed {path}: {status} {v}");
+        v["id"].as_str().expect("item id").to_owned()
+    }
+
+    /// Shares the item at `path` of another user's drive with the signed-in user
+    /// (`role`: read or write); the item's id.
+    pub fn share(&self, drive: &str, path: &str, role: &str) -> String {
+        let body = serde_json::json!({"driveId": drive, "path": path, "role": role});
+        let (status, v) = request(
+            self,
+            "POST",
+            "/_emulator/share",
+            body.to_string().as_bytes(),
+            None,
+        );
+        assert_eq!(status, 200, "share {path}: {v}");
+        v["id"].as_str().expect("item id").to_owned()
+    }
+
+    /// Adds a shared folder to the root of the user's drive ("Add to My files"), as
+    /// the service's web UI does: `POST /me/drive/root/children` with `remoteItem`.
+    pub fn add_shortcut(&self, drive: &str, id: &str) -> serde_json::Value {
+        let body =
+            serde_json::json!({"remoteItem": {"id": id, "parentReference": {"driveId": drive}}});
+        let (status, v) = request(
+            self,
+            "POST",
+            "/v1.0/me/drive/root/children",
+            body.to_string().as_bytes(),
+            Some(&self.access_token()),
+        );
+        assert_eq!(status, 201, "add shortcut: {v}");
+        v
+    }
+}

@@ -169,12 +169,14 @@ fn with_id_hint(mut f: Failure, cli: &Cli, reading: Reading) -> Failure {
         return f;
     }
     let guessed = remote_names(&cli.command).into_iter().find_map(|(_, a)| {
-        if !f.message.contains(&format!("'{a}'")) {
+        let read = Object::parse(Some(a), reading);
+        let named = |s: &str| f.message.contains(&format!("'{s}'"));
+        if !named(a) && !named(&read.display()) {
             return None;
         }
         if is_graph_id(a) {
             Some((a, "an item id"))
-        } else if Object::parse(Some(a), reading).drive_id().is_some() {
+        } else if read.drive_id().is_some() {
             Some((a, "another drive's address"))
         } else {
             None

@@ -195,6 +195,13 @@ async fn get_many(
             }
         }
     }
+    if !ctx.quiet {
+        for s in &plan.shortcuts {
+            crate::cli::notice(&format!(
+                "get: '{s}' is a shortcut to a shared folder, not entered; name it to download it"
+            ));
+        }
+    }
     if !dest.exists() {
         std::fs::create_dir_all(&dest).map_err(|e| {
             Failure::new(ExitCode::Error, format!("get: '{}': {e}", dest.display()))

@@ -37,10 +37,11 @@ use crate::graph::{DriveItem, GraphClient, ItemRef};
 pub const DEFAULT_CHECKERS: usize = 8;
 
 /// What a walk needs of each item to rebuild the tree (ids, names, kinds, parents,
-/// deletions), as a `$select` list.
+/// deletions, and `remoteItem`, which marks a shortcut the walk must not enter), as a
+/// `$select` list.
 macro_rules! structure_fields {
     () => {
-        "id,name,folder,file,package,root,parentReference,deleted"
+        "id,name,folder,file,package,root,parentReference,deleted,remoteItem"
     };
 }
 
