@@ -113,6 +113,37 @@ fn every_command_prints_its_documented_shape() {
     );
     let drives = json(&env, &["drives"]);
     has(&drives[0], &["id", "driveType"], "drives");
+    // drives --site: Graph's sites, each with its `drives` ($expand=drives's shape).
+    env.create_drive(
+        serde_json::json!({"kind": "documentLibrary", "site": "Shapes",
+        "name": "Documents"}),
+    );
+    let sites = json(&env, &["drives", "--site", "shapes"]);
+    has(
+        &sites[0],
+        &["id", "displayName", "webUrl", "drives"],
+        "drives --site",
+    );
+    has(
+        &sites[0]["drives"][0],
+        &["id", "driveType", "name"],
+        "drives --site",
+    );
+    // shared: Graph's driveItems, each with the remoteItem that addresses it.
+    let other = env.create_drive(serde_json::json!({"kind": "personal", "owner": "Bob"}));
+    env.seed_in_drive(&other, "/Shared/s.txt", b"s");
+    env.share(&other, "/Shared", "read");
+    let shared = json(&env, &["shared"]);
+    has(
+        &shared[0],
+        &[
+            "id",
+            "name",
+            "remoteItem.id",
+            "remoteItem.parentReference.driveId",
+        ],
+        "shared",
+    );
     has(
         &json(&env, &["auth", "status"]),
         &[
