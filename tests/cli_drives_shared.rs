@@ -298,6 +298,8 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
     let local = env.write_local("n.txt", b"new\n");
     ok(&["put", local.to_str().unwrap(), "Team Docs"]);
     ok(&["mkdir", "Minutes", "Team Docs"]);
+    ok(&["mkdir", "Team Docs/Minutes/2026"]);
+    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/Minutes"])), "- 2026\n");
     assert_eq!(
         stdout_of(&ok(&["ls", "Team Docs"])),
         "- Minutes\n- n.txt\n- plan.txt\n"
@@ -335,7 +337,7 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
     assert_failure_line(&out, 6, "mv");
     // Inside the shared folder, a move stays in one drive.
     ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
-    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/Minutes"])), "- plan.txt\n");
+    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/Minutes"])), "- 2026\n- plan.txt\n");
     // A path that does not exist behind the shortcut is still "not found" (exit 3).
     let out = env
         .cmd()

@@ -9,6 +9,7 @@ use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
 use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
+use crate::drive::resolve::Object;
 use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::{copy, mkdir as mk};
 
@@ -16,9 +17,25 @@ use crate::drive::{copy, mkdir as mk};
 const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
 
 pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> CommandResult {
-    let parent = ctx.object(a.folder.as_deref());
+    let mut parent = ctx.object(a.folder.as_deref());
+    let mut name = a.name.as_str();
     // Where the folder goes: the FOLDER argument, and the path inside NAME.
-    let (dir, _) = mk::split_name(&a.name);
+    let (dir, base) = mk::split_name(&a.name);
+    // Without -p, NAME's path is part of the parent's address, so that a path through
+    // a shortcut is followed like any other object's (drive::shortcut).
+    if !a.parents
+        && let Some(d) = &dir
+    {
+        let folded = match &parent {
+            Object::Root => Some(Object::Path(d.clone())),
+            Object::Path(p) => Some(Object::Path(format!("{p}/{d}"))),
+            _ => None,
+        };
+        if let Some(f) = folded {
+            parent = f;
+            name = base.as_str();
+        }
+    }
     let place = match (a.folder.as_deref(), dir) {
         (Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
         (Some(f), None) => f.to_owned(),
@@ -32,7 +49,7 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
         ""
     };
     let item = on_object(&ctx.graph, &parent, |g, r| async move {
-        mk::mkdir(&g, &r, &a.name, a.parents, metadata).await
+        mk::mkdir(&g, &r, name, a.parents, metadata).await
     })
     .await
     .map_err(fail_into("mkdir", &a.name, &place, hint))?;
