@@ -22,6 +22,10 @@
 //! every drive type and work; what Personal really does is unconfirmed, so the emulator
 //! honours it: `replace` (files only, as documented: a folder source falls back to `fail`)
 //! and `rename` (`name 1.txt`).
+//!
+//! Between drives (driveitem-copy: `parentReference` with the destination's `driveId`
+//! and `id`): the source needs only be readable, the destination folder writable; names,
+//! quota, new ids, the monitor's `resourceId` and its 303 are the destination drive's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,7 +36,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::items::resolve_parent_ref;
+use super::items::resolve_destination;
 use super::{Ctx, json_response, query};
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
@@ -63,6 +67,9 @@ struct Job {
 
 /// What a copy job copies.
 struct PendingCopy {
+    /// The drive the source is in.
+    source_drive: crate::drives::Drive,
+    /// The drive the copy is made in (the same, or another: a copy between drives).
     drive: crate::drives::Drive,
     source: String,
     parent_id: String,
@@ -111,9 +118,13 @@ impl CopyJobs {
                 "The copy failed (emulated fault).",
             ))
         } else {
-            p.drive
-                .store()
-                .copy(&p.source, &p.parent_id, Some(&p.name), p.conflict)
+            p.drive.store().copy_from(
+                p.source_drive.store(),
+                &p.source,
+                &p.parent_id,
+                Some(&p.name),
+                p.conflict,
+            )
         };
         let _ = state;
         let status = match result {
@@ -155,30 +166,35 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     if conflict == Conflict::Replace && item.is_folder() {
         conflict = Conflict::Fail;
     }
-    let store = ctx.drive.store();
     if item.is_root() {
         return Err(GraphError::invalid_request("The root cannot be copied."));
     }
-    let parent = match o.get("parentReference").filter(|v| !v.is_null()) {
-        Some(p) => resolve_parent_ref(ctx, p)?,
+    // The source needs only to be readable (the dispatcher checked it); the destination
+    // folder must be writable, in whichever drive `parentReference` names.
+    let dest = match o.get("parentReference").filter(|v| !v.is_null()) {
+        Some(p) => resolve_destination(ctx, p, true)?,
         None => None,
     };
-    let parent_id = match parent {
-        Some(p) => {
-            if !p.is_folder() {
+    let (drive, parent_id) = match dest {
+        Some(d) => {
+            if !d.item.is_folder() {
                 return Err(GraphError::invalid_request(
                     "The destination is not a folder.",
                 ));
             }
-            p.id
+            (d.drive, d.item.id)
         }
         None => {
+            let store = ctx.drive.store();
+            // Another user's drive: the copy lands beside the item, under the grant
+            // (a `read` grant on the item itself: 403, as any write there).
+            ctx.access.check(store, item, true)?;
             let p = item.parent_id.clone().unwrap_or_else(|| store.root_id());
-            // Another user's drive: the copy lands beside the item, under the grant.
             ctx.access.check(store, &store.get(&p)?, true)?;
-            p
+            (ctx.drive.clone(), p)
         }
     };
+    let store = drive.store();
     let name = match o.get("name") {
         None | Some(Value::Null) => item.name.clone(),
         Some(Value::String(s)) => s.clone(),
@@ -199,7 +215,8 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     ctx.state.graph.copies.insert(
         &job,
         PendingCopy {
-            drive: ctx.drive.clone(),
+            source_drive: ctx.drive.clone(),
+            drive,
             source: item.id.clone(),
             parent_id,
             name,

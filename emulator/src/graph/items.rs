@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use super::address::DriveRef;
 use super::json::{self, Select};
 use super::query::{self, parse_conflict};
 use super::{Ctx, json_response, listing};
+use crate::drives::Drive;
 use crate::error::{GraphError, GraphResult};
 use crate::store::{Conflict, FsInfo, Item, ItemPatch};
 
@@ -143,43 +145,64 @@ fn string_field(o: &Map<String, Value>, k: &str) -> GraphResult<Option<String>> 
 /// `write` grant; 404 when they cannot see it, 403 under a `read` grant), and never a
 /// shortcut (404: its folder is in another drive).
 pub fn resolve_parent_ref(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
-    let found = resolve_parent_ref_any(ctx, v)?;
-    if let Some(p) = &found {
-        ctx.access.check(ctx.drive.store(), p, true)?;
-        if ctx.drive.is_own() && ctx.state.drives.sharing.is_shortcut(&p.id) {
-            return Err(crate::drives::sharing::not_visible());
-        }
-    }
-    Ok(found)
+    Ok(resolve_destination(ctx, v, false)?.map(|d| d.item))
 }
 
-fn resolve_parent_ref_any(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
+/// The folder a `parentReference` names, in the drive it names.
+pub struct Destination {
+    pub drive: Drive,
+    pub item: Item,
+}
+
+/// Resolves a `parentReference` that may name another drive (`driveId`, or a path
+/// `/drives/{id}/root:/...`) when `other_drives` is set (copy); otherwise another drive
+/// is 400 (move). An unknown drive, or another user's drive that shares nothing with
+/// the user, is 404 as any unreachable item. `None` when it names no item in the
+/// request's own drive (a copy then lands beside its source); naming another drive
+/// without a folder is 400. The folder must be writable by the user and not a shortcut
+/// (see [`resolve_parent_ref`]).
+pub fn resolve_destination(
+    ctx: &Ctx,
+    v: &Value,
+    other_drives: bool,
+) -> GraphResult<Option<Destination>> {
     let Some(o) = v.as_object() else {
         return Err(GraphError::invalid_request(
             "parentReference must be an object.",
         ));
     };
-    let store = ctx.drive.store();
-    if let Some(d) = string_field(o, "driveId")? {
-        let padded = format!("{d:0>16}");
-        let ours = store.drive_id();
-        if !(padded.eq_ignore_ascii_case(&ours) || d == ours) {
-            return Err(GraphError::invalid_request(
-                "Items cannot be moved or copied between drives with this request.",
-            ));
+    let path = string_field(o, "path")?;
+    let named = match string_field(o, "driveId")? {
+        Some(d) => Some(d),
+        None => path.as_deref().and_then(|p| {
+            p.strip_prefix("/drives/")
+                .and_then(|r| r.split_once("/root:"))
+                .map(|(d, _)| percent_decode(d))
+        }),
+    };
+    let (drive, access) = match named {
+        Some(d) if !same_drive(&d, &ctx.drive.id()) => {
+            if !other_drives {
+                return Err(GraphError::invalid_request(
+                    "Items cannot be moved or copied between drives with this request.",
+                ));
+            }
+            crate::drives::resolve(&ctx.state, &DriveRef::Id(d))?
         }
-    }
-    if let Some(id) = string_field(o, "id")? {
+        _ => (ctx.drive.clone(), ctx.access.clone()),
+    };
+    let other = drive.id() != ctx.drive.id();
+    let store = drive.store();
+    let found = if let Some(id) = string_field(o, "id")? {
         // Graph: moving into the root needs the root's real id; the alias is refused.
         if id.eq_ignore_ascii_case("root") {
             return Err(GraphError::invalid_request(
                 "'root' is not a valid item id in parentReference; use the root's id.",
             ));
         }
-        return store.get(&id).map(Some);
-    }
-    if let Some(path) = string_field(o, "path")? {
-        let prefix = ctx.drive.path_prefix();
+        Some(store.get(&id)?)
+    } else if let Some(path) = path {
+        let prefix = drive.path_prefix();
         let rel = path
             .strip_prefix(prefix.as_str())
             .or_else(|| path.strip_prefix("/drive/root:"))
@@ -188,9 +211,33 @@ fn resolve_parent_ref_any(ctx: &Ctx, v: &Value) -> GraphResult<Option<Item>> {
                     .and_then(|r| r.split_once("/root:").map(|(_, p)| p))
             })
             .ok_or_else(|| GraphError::invalid_request(format!("Invalid path '{path}'.")))?;
-        return store.resolve_path(&store.root_id(), rel).map(Some);
+        Some(store.resolve_path(&store.root_id(), rel)?)
+    } else if other {
+        return Err(GraphError::invalid_request(
+            "parentReference must name the destination folder ('id' or 'path').",
+        ));
+    } else {
+        None
+    };
+    let Some(item) = found else {
+        return Ok(None);
+    };
+    access.check(store, &item, true)?;
+    if drive.is_own() && ctx.state.drives.sharing.is_shortcut(&item.id) {
+        return Err(crate::drives::sharing::not_visible());
     }
-    Ok(None)
+    Ok(Some(Destination { drive, item }))
+}
+
+/// Whether the drive id `named` (as a client sends it: any case, maybe without the
+/// leading zeros of a Personal id) is `ours`.
+fn same_drive(named: &str, ours: &str) -> bool {
+    named == ours || format!("{named:0>16}").eq_ignore_ascii_case(ours)
+}
+
+/// A drive id taken from a `parentReference.path` (percent-encoded there, maybe).
+fn percent_decode(s: &str) -> String {
+    super::address::decode_segment(s).unwrap_or_else(|_| s.to_owned())
 }
 
 /// `PATCH {item}`: 200 with the updated item.

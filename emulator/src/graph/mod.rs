@@ -37,7 +37,7 @@
 //! | `POST {folder}/children` | create folder: 201 (200 with `mkdir_existing_ok`); conflictBehavior in body, legacy `@name.` key, or query; default `fail` → 409. With `remoteItem`: a shortcut, root only (400 elsewhere) |
 //! | `GET {folder}/delta` | nextLink/deltaLink; `token=latest`; `delta(token='…')`; bad or stale token 410 + `Location` |
 //! | `GET {folder}/search(q='…')` | name/description matches below the folder, paged |
-//! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync |
+//! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync; `parentReference.driveId` may name another reachable drive (the copy is made there) |
 //! | `POST {item}/permanentDelete` | 204; the item (a folder with its subtree) is gone, not in the recycle bin (driveitem-permanentdelete) |
 //! | `POST {item}/createLink` | 201 new / 200 existing permission; `embed` allowed, `organization` 400 |
 //! | `GET {item}/permissions` | the item's sharing links |
@@ -337,11 +337,10 @@ fn is_write(m: &Method, action: &Action) -> bool {
     match action {
         Action::None | Action::Children => !is_get(m),
         Action::Content => *m == Method::PUT,
-        Action::CreateUploadSession
-        | Action::Copy
-        | Action::CreateLink
-        | Action::PermanentDelete => true,
-        Action::Permissions | Action::Delta(_) | Action::Search(_) => false,
+        Action::CreateUploadSession | Action::CreateLink | Action::PermanentDelete => true,
+        // A copy reads its source; the folder it writes into is checked by the copy
+        // (it may be in another drive).
+        Action::Copy | Action::Permissions | Action::Delta(_) | Action::Search(_) => false,
     }
 }
 

@@ -534,6 +534,24 @@ impl Store {
         self.write(|t| t.copy(id, new_parent, new_name, conflict))
     }
 
+    /// Deep copy of `id` of the drive `src` into `new_parent` of this drive (a copy
+    /// between drives): new ids of this drive's format, this drive's quota. The source
+    /// is read under its own lock, then written here under this one.
+    pub fn copy_from(
+        &self,
+        src: &Store,
+        id: &str,
+        new_parent: &str,
+        new_name: Option<&str>,
+        conflict: Conflict,
+    ) -> GraphResult<Item> {
+        if Arc::ptr_eq(&self.shared, &src.shared) {
+            return self.copy(id, new_parent, new_name, conflict);
+        }
+        let nodes = src.read().export(id)?;
+        self.write(|t| t.paste(nodes, new_parent, new_name, conflict, None))
+    }
+
     /// The special folder `name` (see [`SPECIAL_FOLDERS`]), created on first access.
     /// Unknown names → 400.
     pub fn special(&self, name: &str) -> GraphResult<Item> {

@@ -741,3 +741,48 @@ fn persists_across_reopen() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn copy_from_another_store_is_deep_in_the_destination() {
+    let src = store();
+    let (a, _) = src
+        .create_folder(&src.root_id(), "a", Conflict::Fail)
+        .unwrap();
+    let (sub, _) = src.create_folder(&a.id, "sub", Conflict::Fail).unwrap();
+    src.put_file(
+        &sub.id,
+        "f.txt",
+        blob("data"),
+        Conflict::Fail,
+        FsInfo::default(),
+    )
+    .unwrap();
+    let dst = Store::in_memory(
+        "b!library".into(),
+        IdStyle::Business("ABCDEFGH".into()),
+        &Config::default(),
+    );
+    let c = dst
+        .copy_from(&src, &a.id, &dst.root_id(), None, Conflict::Fail)
+        .unwrap();
+    assert!(c.id.starts_with("01ABCDEFGH"), "{}", c.id);
+    assert_eq!(c.size, 4);
+    let cf = dst.resolve_path(&dst.root_id(), "a/sub/f.txt").unwrap();
+    assert!(cf.id.starts_with("01ABCDEFGH"));
+    assert_eq!((dst.quota().used, src.quota().used), (4, 4));
+    // The destination's names and quota decide.
+    let e = dst
+        .copy_from(&src, &a.id, &dst.root_id(), None, Conflict::Fail)
+        .unwrap_err();
+    assert_eq!(code(e).0, 409);
+    dst.set_quota(6);
+    let e = dst
+        .copy_from(&src, &a.id, &dst.root_id(), None, Conflict::Rename)
+        .unwrap_err();
+    assert_eq!(code(e).0, 507);
+    // The same store: an ordinary copy.
+    let n = src
+        .copy_from(&src, &a.id, &src.root_id(), Some("b"), Conflict::Fail)
+        .unwrap();
+    assert_eq!(n.name, "b");
+}

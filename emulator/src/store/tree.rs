@@ -886,36 +886,81 @@ impl Tree {
         new_name: Option<&str>,
         conflict: Conflict,
     ) -> GraphResult<Item> {
+        let src = self.export(id)?;
+        if self.lineage(new_parent).iter().any(|a| a == id) {
+            self.node(new_parent)?;
+            if self.folder_children(new_parent).is_ok() {
+                return Err(GraphError::invalid_request(
+                    "An item cannot be copied into itself or one of its descendants.",
+                ));
+            }
+        }
+        self.paste(src, new_parent, new_name, conflict, Some(id))
+    }
+
+    /// The subtree of `id` (pre-order, `id` first), as a copy reads it: what
+    /// [`Tree::paste`] writes into this or another drive. The root cannot be copied.
+    pub fn export(&self, id: &str) -> GraphResult<Vec<Node>> {
         let src = self.node(id)?;
         if src.parent.is_none() {
             return Err(GraphError::invalid_request("The root cannot be copied."));
         }
-        let is_folder = src.is_folder();
+        Ok(self
+            .subtree(id)
+            .iter()
+            .filter_map(|i| self.nodes.get(i).cloned())
+            .collect())
+    }
+
+    /// Writes the exported subtree `src` under `new_parent` with new ids of this drive,
+    /// the top item named `new_name` or its own name. `same` is the source's id when it
+    /// lives in this drive (a copy onto itself leaves it as it is).
+    pub fn paste(
+        &mut self,
+        src: Vec<Node>,
+        new_parent: &str,
+        new_name: Option<&str>,
+        conflict: Conflict,
+        same: Option<&str>,
+    ) -> GraphResult<Item> {
+        let Some(top) = src.first() else {
+            return Err(GraphError::not_found("Item does not exist"));
+        };
+        let is_folder = top.is_folder();
         let name = new_name
             .map(str::to_owned)
-            .unwrap_or_else(|| src.name.clone());
+            .unwrap_or_else(|| top.name.clone());
         validate_item_name(&name, is_folder)?;
         if self.folder_children(new_parent).is_err() {
             self.node(new_parent)?;
             return Err(not_a_folder("The destination"));
         }
-        if self.lineage(new_parent).iter().any(|a| a == id) {
-            return Err(GraphError::invalid_request(
-                "An item cannot be copied into itself or one of its descendants.",
-            ));
-        }
         let (name, replace) = self.settle_name(new_parent, &name, conflict, is_folder)?;
-        if replace.as_deref() == Some(id) {
+        if same.is_some() && replace.as_deref() == same {
             // Copying an item onto itself leaves it as it is.
-            return self.get(id);
+            return self.get(&top.id);
         }
-        self.check_child_path(new_parent, &name, self.deepest_suffix(id))?;
-        let ids = self.subtree(id);
-        let bytes: u64 = ids
+        // Longest `/child/grandchild...` suffix below the top item, in characters.
+        let mut depth: HashMap<&str, usize> = HashMap::new();
+        let mut deepest = 0;
+        for (i, n) in src.iter().enumerate() {
+            let len = if i == 0 {
+                0
+            } else {
+                n.parent
+                    .as_deref()
+                    .and_then(|p| depth.get(p))
+                    .map_or(0, |d| d + 1 + n.name.chars().count())
+            };
+            deepest = deepest.max(len);
+            depth.insert(n.id.as_str(), len);
+        }
+        self.check_child_path(new_parent, &name, deepest)?;
+        let bytes: u64 = src
             .iter()
-            .filter_map(|i| match self.nodes.get(i).map(|n| &n.content) {
-                Some(Content::File(f)) => Some(f.size),
-                _ => None,
+            .map(|n| match &n.content {
+                Content::File(f) => f.size,
+                Content::Folder { .. } => 0,
             })
             .sum();
         self.check_quota(bytes)?;
@@ -924,15 +969,12 @@ impl Tree {
         }
         let seq = self.bump();
         let t = now();
-        // Copy pre-order so that every parent exists before its children.
+        // Pre-order: every parent exists before its children.
         let mut mapping: HashMap<ItemId, ItemId> = HashMap::new();
         let mut root_copy = None;
-        for old in ids {
-            let Some(orig) = self.nodes.get(&old).cloned() else {
-                continue;
-            };
+        for orig in src {
             let new_id = self.new_id();
-            mapping.insert(old.clone(), new_id.clone());
+            mapping.insert(orig.id.clone(), new_id.clone());
             let content = match orig.content {
                 Content::Folder { .. } => Content::Folder {
                     children: BTreeMap::new(),
