@@ -337,7 +337,10 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
     assert_failure_line(&out, 6, "mv");
     // Inside the shared folder, a move stays in one drive.
     ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
-    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/Minutes"])), "- 2026\n- plan.txt\n");
+    assert_eq!(
+        stdout_of(&ok(&["ls", "Team Docs/Minutes"])),
+        "- 2026\n- plan.txt\n"
+    );
     // A path that does not exist behind the shortcut is still "not found" (exit 3).
     let out = env
         .cmd()
@@ -390,4 +393,254 @@ fn a_drive_address_that_is_not_found_gets_a_hint_and_p_reads_it_as_a_path() {
         "{}",
         stderr_of(&out)
     );
+}
+
+// ---------------------------------------------------------------- found by a review
+
+#[test]
+fn an_upload_into_another_drives_root_never_continues_a_session_of_ones_own_root() {
+    use onedrive_emulator::faults::{FaultRoute, ScriptEntry};
+    let env = Env::new();
+    let (docs, _, _) = libraries(&env);
+    let file = env.write_local("big.bin", &bytes(700 * 1024, 7));
+    // The first fragment fails and nothing retries: the session is kept for a resume.
+    env.script([ScriptEntry {
+        status: Some(500),
+        count: 1,
+        ..fault(FaultRoute::Fragment)
+    }]);
+    let out = env
+        .cmd()
+        .args(["--retries", "0", "put", "--chunk-size", "320K"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the fault must stop the first upload"
+    );
+    let out = env
+        .cmd()
+        .args(["--drive", &docs, "put", "--chunk-size", "320K"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(!env.exists("/big.bin"), "landed in the user's own root");
+    let listed = env
+        .cmd()
+        .args(["ls", &format!("/drives/{docs}/root")])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&listed), "- big.bin\n");
+}
+
+#[test]
+fn a_renamed_shortcut_is_shown_and_downloaded_under_its_own_name() {
+    let env = Env::new();
+    let (drive, folder) = alice(&env, "write");
+    env.add_shortcut(&drive, &folder);
+    env.cmd()
+        .args(["info_set", "Team Docs", r#"{"name": "TD2"}"#])
+        .assert()
+        .success();
+    // Bob shares a folder of the same name, added too.
+    let bob = env.create_drive(json!({"kind": "personal", "owner": "Bob"}));
+    env.seed_in_drive(&bob, "/Team Docs/plan.txt", b"bob's plan\n");
+    let bobs = env.share(&bob, "/Team Docs", "read");
+    env.add_shortcut(&bob, &bobs);
+    let tree = env.cmd().args(["tree", "TD2"]).output().unwrap();
+    assert!(
+        stdout_of(&tree).starts_with("TD2:\n"),
+        "{}",
+        stdout_of(&tree)
+    );
+    let dir = env.dir.path().join("both");
+    let out = env
+        .cmd()
+        .args(["get", "-r", "TD2", "Team Docs"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        std::fs::read(dir.join("TD2/plan.txt")).unwrap(),
+        b"the plan\n"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("Team Docs/plan.txt")).unwrap(),
+        b"bob's plan\n"
+    );
+}
+
+#[test]
+fn changes_prints_paths_that_get_accepts_in_every_drive() {
+    let env = Env::new();
+    let (drive, folder) = alice(&env, "write");
+    env.add_shortcut(&drive, &folder);
+    env.cmd()
+        .args(["info_set", "Team Docs", r#"{"name": "TD2"}"#])
+        .assert()
+        .success();
+    let (docs, _, _) = libraries(&env);
+    let lib = format!("/drives/{docs}/root:/Reports");
+    env.cmd()
+        .args(["mkdir", "Reports", &format!("/drives/{docs}/root")])
+        .assert()
+        .success();
+    let by_id = format!("/drives/{drive}/items/{folder}");
+    for watched in ["TD2", lib.as_str(), by_id.as_str()] {
+        env.cmd()
+            .args(["changes", "--reset", watched])
+            .assert()
+            .success();
+        let name = format!("n{}.txt", watched.len());
+        let local = env.write_local(&name, b"new\n");
+        env.cmd()
+            .arg("put")
+            .arg(&local)
+            .arg(watched)
+            .assert()
+            .success();
+        let out = env.cmd().args(["changes", watched]).output().unwrap();
+        assert!(out.status.success(), "{watched}: {}", stderr_of(&out));
+        let text = stdout_of(&out);
+        let added = text
+            .lines()
+            .find_map(|l| l.strip_prefix("+ "))
+            .unwrap_or_else(|| panic!("{watched}: {text}"));
+        let got = env.cmd().args(["get", added, "-"]).output().unwrap();
+        assert_eq!(
+            got.stdout,
+            b"new\n",
+            "{watched}: '{added}': {}",
+            stderr_of(&got)
+        );
+    }
+}
+
+#[test]
+fn changes_of_a_library_folder_named_by_id_use_the_roots_delta() {
+    // Business offers delta on the root only (onedrive-api-docs#842).
+    let env = Env::with_config(onedrive_emulator::Config {
+        delta_root_only: true,
+        ..test_config()
+    });
+    let (docs, _, _) = libraries(&env);
+    let f = env.seed_in_drive(&docs, "/F/a.txt", b"a");
+    let info = json_out(
+        &env.cmd()
+            .args(["--json", "info", &format!("/drives/{docs}/root:/F")])
+            .output()
+            .unwrap(),
+    );
+    let _ = f;
+    let id = info["id"].as_str().unwrap().to_owned();
+    let out = env
+        .cmd()
+        .args(["changes", &format!("/drives/{docs}/items/{id}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn mkdir_goes_through_shortcuts_and_takes_drive_addresses() {
+    let env = Env::new();
+    let (drive, folder) = alice(&env, "write");
+    env.add_shortcut(&drive, &folder);
+    let ok = |args: &[&str]| {
+        let out = env.cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        out
+    };
+    ok(&["mkdir", "-p", "Team Docs/newB/c"]);
+    ok(&["mkdir", "-p", "Team Docs"]);
+    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/newB"])), "- c\n");
+    let (docs, _, _) = libraries(&env);
+    ok(&["mkdir", "-p", &format!("/drives/{docs}/root:/zz/inner")]);
+    ok(&["mkdir", &format!("/drives/{docs}/root:/zz2")]);
+    let listed = ok(&["ls", &format!("/drives/{docs}/root")]);
+    assert_eq!(stdout_of(&listed), "- zz\n- zz2\n");
+    assert_eq!(
+        stdout_of(&ok(&["ls", &format!("/drives/{docs}/root:/zz")])),
+        "- inner\n"
+    );
+    assert!(
+        !env.exists("/drives"),
+        "nothing made in the user's own drive"
+    );
+}
+
+#[test]
+fn a_shortcut_named_by_id_or_by_the_own_drives_address_is_followed() {
+    let env = Env::new();
+    let (drive, folder) = alice(&env, "write");
+    let shortcut = env.add_shortcut(&drive, &folder)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let own = env.emu.state.store.drive_id();
+    let ok = |args: &[&str]| {
+        let out = env.cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    assert_eq!(ok(&["ls", &shortcut]), "- plan.txt\n");
+    assert_eq!(
+        ok(&["ls", &format!("/drives/{own}/root:/Team Docs")]),
+        "- plan.txt\n"
+    );
+    ok(&["mkdir", "newD", &shortcut]);
+    assert_eq!(
+        ok(&[
+            "get",
+            &format!("/drives/{own}/items/{shortcut}:/plan.txt"),
+            "-"
+        ]),
+        "the plan\n"
+    );
+}
+
+#[test]
+fn a_move_within_one_drive_named_two_ways_is_made() {
+    let env = Env::new();
+    env.seed_file("Docs/h.txt", b"h");
+    env.seed_folder("Docs/a");
+    let own = env.emu.state.store.drive_id();
+    env.cmd()
+        .args(["mv", &format!("/drives/{own}/root:/Docs/h.txt"), "Docs/a"])
+        .assert()
+        .success();
+    assert!(env.exists("/Docs/a/h.txt"));
+    env.cmd()
+        .args([
+            "mv",
+            "Docs/a/h.txt",
+            &format!("/drives/{}/root:/Docs", own.to_lowercase()),
+        ])
+        .assert()
+        .success();
+    assert!(env.exists("/Docs/h.txt"));
+}
+
+#[test]
+fn another_drives_root_is_refused_by_rm_and_checked_by_put() {
+    let env = Env::new();
+    let (docs, _, _) = libraries(&env);
+    let out = env
+        .cmd()
+        .args(["rm", "-r", &format!("/drives/{docs}/items/root")])
+        .output()
+        .unwrap();
+    assert_failure_line(&out, 2, "rm");
+    let local = env.write_local("h.txt", b"h");
+    let out = env
+        .cmd()
+        .arg("put")
+        .arg(&local)
+        .arg("/drives/0000000000000ABC/root")
+        .output()
+        .unwrap();
+    assert_failure_line(&out, 3, "destination folder");
 }

@@ -102,21 +102,45 @@ pub async fn copy(
     }
 }
 
-/// `item` addressed by id: a path-named item is looked up (one request). Moves are
-/// sent by id, so that a move whose answer was lost (500/504, a cut connection) can be
-/// sent again; by path, the repeat would meet 404 after a move that took, and report a
-/// failure for a change that was made.
-pub async fn by_id(graph: &GraphClient, item: &ItemRef) -> Result<ItemRef> {
-    Ok(match item {
-        ItemRef::Path(_) | ItemRef::IdPath { .. } => {
-            ItemRef::Id(graph.get_item_with(item, "$select=id").await?.id)
-        }
-        other => other.clone(),
+/// The id of the drive `item` (read through `graph`) lives in: its
+/// `parentReference.driveId`, else (a root) the drive `graph` addresses, read with
+/// `GET /me/drive` for the default drive.
+async fn drive_id_of(graph: &GraphClient, item: &DriveItem) -> Result<String> {
+    let known = item
+        .parent_reference
+        .as_ref()
+        .and_then(|p| p.drive_id.clone());
+    Ok(match (known, graph.drive_selector()) {
+        (Some(d), _) => d,
+        (None, DriveSelector::Id(d)) => d.clone(),
+        (None, DriveSelector::Me) => graph.get_drive().await?.id,
     })
 }
 
-/// Moves `item` (see [`by_id`]) into `folder` (an item of the same drive, already
-/// read), files and folders alike.
+/// Whether two items (each read through its client) are in one drive. Clients that
+/// address the drive alike answer at once; otherwise the drive ids are compared as the
+/// service does: case-insensitively, and without the leading zeros Personal drive ids
+/// sometimes lose.
+pub async fn same_drive(
+    a_graph: &GraphClient,
+    a: &DriveItem,
+    b_graph: &GraphClient,
+    b: &DriveItem,
+) -> Result<bool> {
+    if a_graph.drive_selector() == b_graph.drive_selector() {
+        return Ok(true);
+    }
+    let (x, y) = tokio::try_join!(drive_id_of(a_graph, a), drive_id_of(b_graph, b))?;
+    let norm = |s: &str| s.trim_start_matches('0').to_ascii_lowercase();
+    Ok(norm(&x) == norm(&y))
+}
+
+/// Moves `item` into `folder` (an item of the same drive, already read), files and
+/// folders alike.
+///
+/// Callers send the move by id: a move whose answer was lost (500/504, a cut
+/// connection) can then be sent again; by path, the repeat would meet 404 after a move
+/// that took, and report a failure for a change that was made.
 pub async fn move_to(graph: &GraphClient, item: &ItemRef, folder: &DriveItem) -> Result<DriveItem> {
     if folder.folder.is_none() && folder.root.is_none() {
         return Err(DriveError::destination(DriveError::NotAFolder));

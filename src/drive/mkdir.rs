@@ -52,17 +52,24 @@ async fn create(
     if base.is_empty() {
         return Err(DriveError::Protocol("empty folder name".into()));
     }
+    let mut graph = graph.clone();
     let mut folder = parent.clone();
     if let Some(dir) = &dir {
         if parents {
             for comp in dir.split('/').filter(|c| !c.is_empty()) {
-                ensure_folder(graph, &folder, comp).await?;
-                folder = folder.join(comp);
+                let existing = ensure_folder(&graph, &folder, comp).await?;
+                // A shortcut on the way: go on in the shared folder, in its drive (a
+                // path through it would meet 404, see drive::shortcut).
+                match super::shortcut::follow(&graph, &existing) {
+                    Some((g, at)) => (graph, folder) = (g, at),
+                    None => folder = folder.join(comp),
+                }
             }
         } else {
             folder = folder.join(dir);
         }
     }
+    let graph = &graph;
     let created = if parents {
         ensure_folder(graph, &folder, &base).await?
     } else {
@@ -86,7 +93,12 @@ async fn ensure_folder(graph: &GraphClient, parent: &ItemRef, name: &str) -> Res
         Ok(item) => Ok(item),
         Err(e) if e.kind() == ErrorKind::Conflict => {
             let existing = graph.get_item(&parent.join(name)).await?;
-            if existing.folder.is_none() {
+            // A shortcut to a shared folder counts as the folder it stands for.
+            let shortcut_to_folder = existing
+                .remote_item
+                .as_ref()
+                .is_some_and(|r| r.folder.is_some());
+            if existing.folder.is_none() && !shortcut_to_folder {
                 return Err(DriveError::NotAFolder);
             }
             Ok(existing)

@@ -105,11 +105,14 @@ impl Object {
             .strip_prefix('/')
             .unwrap_or(arg)
             .strip_prefix("drives/")?;
+        // `.` and `..` (however encoded) are no ids: a URL path would have them removed
+        // (RFC 3986 §5.2.4) and address another resource.
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8()
                 .ok()
                 .map(|c| c.into_owned())
+                .filter(|c| c != "." && c != "..")
         };
         // The path part begins at the first `:`, which no id contains.
         let (head, path) = match rest.split_once(':') {
@@ -376,6 +379,15 @@ mod tests {
         ] {
             assert_eq!(guess(p), Object::Path(p.trim_matches('/').into()), "{p}");
         }
+        // Encoded dot segments are not ids (the URL would be normalised elsewhere).
+        assert_eq!(
+            guess("/drives/L/items/%2E%2E"),
+            Object::Path("drives/L/items/%2E%2E".into())
+        );
+        assert_eq!(
+            guess("/drives/%2e/root"),
+            Object::Path("drives/%2e/root".into())
+        );
         // Round trip through display.
         let o = indrive("ABC", Some("ABC!1"), Some("a/b"));
         assert_eq!(guess(&o.display()), o);

@@ -44,23 +44,35 @@ impl NotFound for DriveError {
     }
 }
 
-/// The object behind the shortcut that `object`'s first path segment names, with the
-/// rest of the path below it; `None` when the object is not a path of the default
-/// drive or its first segment is not a shortcut. One request
-/// (`GET /me/drive/root:/{first}?$select=id,name,remoteItem`).
+/// The object behind the shortcut that `object` goes through, with the rest of its
+/// path below the shared folder; `None` when no shortcut is on its way. The candidate
+/// is the first segment of a path from a root (shortcuts live in the root only), or the
+/// item an id names (a path below it being the rest). One request
+/// (`GET {candidate}?$select=id,name,remoteItem`).
 pub async fn through_shortcut(graph: &GraphClient, object: &Object) -> Result<Option<Object>> {
-    let Object::Path(path) = object else {
-        return Ok(None);
+    let first_segment = |path: &str| match path.split_once('/') {
+        Some((f, r)) => (
+            ItemRef::path(format!("/{f}")),
+            Some(r.trim_matches('/').to_owned()),
+        ),
+        None => (ItemRef::path(format!("/{path}")), None),
     };
-    let (first, rest) = match path.split_once('/') {
-        Some((f, r)) => (f, Some(r.trim_matches('/').to_owned())),
-        None => (path.as_str(), None),
+    let (candidate, rest) = match object {
+        Object::Path(p) => first_segment(p),
+        Object::Id(id) => (ItemRef::Id(id.clone()), None),
+        Object::InDrive {
+            id: None,
+            path: Some(p),
+            ..
+        } => first_segment(p),
+        Object::InDrive {
+            id: Some(id), path, ..
+        } => (ItemRef::Id(id.clone()), path.clone()),
+        Object::Root | Object::InDrive { .. } => return Ok(None),
     };
-    let item = graph
-        .get_item_with(
-            &ItemRef::path(format!("/{first}")),
-            "$select=id,name,remoteItem",
-        )
+    let item = object
+        .graph(graph)
+        .get_item_with(&candidate, "$select=id,name,remoteItem")
         .await?;
     let Some(remote) = item.remote_item else {
         return Ok(None);
@@ -135,7 +147,10 @@ pub async fn resolve_followed(
     .await?;
     match follow(&g, &item) {
         Some((real_graph, real)) => {
-            let real_item = real_graph.get_item(&real).await?;
+            // Shown under the name the user gave the shortcut (a renamed shortcut names
+            // a local folder in `get -r`, and the top of `tree`).
+            let mut real_item = real_graph.get_item(&real).await?;
+            real_item.name = item.name;
             Ok((real_graph, real_item))
         }
         None => Ok((g, item)),

@@ -36,7 +36,9 @@ use serde_json::json;
 use super::error::{DriveError, Result};
 use super::local;
 use super::resume::{self, ResumeStore, SessionRecord};
-use crate::graph::{ConflictBehavior, DriveItem, FragmentOutcome, GraphClient, ItemRef};
+use crate::graph::{
+    ConflictBehavior, DriveItem, DriveSelector, FragmentOutcome, GraphClient, ItemRef,
+};
 use crate::http::ErrorKind;
 
 /// Largest file sent with a simple PUT.
@@ -147,8 +149,10 @@ pub async fn destination_folder(
     graph: &GraphClient,
     folder: &super::resolve::Object,
 ) -> Result<(GraphClient, ItemRef)> {
-    if folder.item_ref() == ItemRef::Root {
-        return Ok((folder.graph(graph), ItemRef::Root));
+    // The default drive's root needs no check; another drive's root is read, so that a
+    // drive that does not exist (or is not the user's to read) is named as such.
+    if folder.item_ref() == ItemRef::Root && folder.drive_id().is_none() {
+        return Ok((graph.clone(), ItemRef::Root));
     }
     let (graph, item) = super::shortcut::resolve_followed(graph, folder).await?;
     if !super::walk::is_container(&item) {
@@ -225,7 +229,7 @@ pub async fn upload_into(
             other => return other,
         }
     }
-    let key = session_key(parent, &opts.name, &path);
+    let key = session_key(graph.drive_selector(), parent, &opts.name, &path);
     upload_session(graph, &target, &file, opts, &key).await
 }
 
@@ -339,10 +343,22 @@ async fn set_modified_after_upload(
 /// New sessions started when one disappears or expires during an upload.
 const SESSION_RESTARTS: u32 = 2;
 
-/// The key a session is recorded under: the destination and the local file.
-fn session_key(parent: &ItemRef, name: &str, path: &Path) -> String {
+/// The key a session is recorded under: the destination (its drive, folder and name)
+/// and the local file. The drive is part of it because a root, and a path, mean a
+/// different folder in each drive: an upload into another drive's root must never
+/// continue a session opened for the user's own root. The default drive keeps the
+/// key's older form, so that sessions recorded before stay resumable.
+fn session_key(drive: &DriveSelector, parent: &ItemRef, name: &str, path: &Path) -> String {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    format!("upload\n{}\n{name}\n{}", target_text(parent), abs.display())
+    let drive = match drive {
+        DriveSelector::Me => String::new(),
+        other => format!("{}\n", other.api_path()),
+    };
+    format!(
+        "upload\n{drive}{}\n{name}\n{}",
+        target_text(parent),
+        abs.display()
+    )
 }
 
 fn target_text(parent: &ItemRef) -> String {

@@ -62,9 +62,38 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     // The scope whose delta is followed: the drive's root, except for a shared folder
     // of another user's drive (reached by id or through a shortcut), whose root the user
     // cannot read: there, the folder's own delta ("Delta does not report changes inside
-    // shared folders added to a drive; query the shared folder itself", notes §4.2).
-    let shared_folder = graph.drive_selector() != ctx.graph.drive_selector()
-        && !matches!(obj, Object::InDrive { id: None, .. });
+    // shared folders added to a drive; query the shared folder itself", notes §4.2). A
+    // document library is the user's to read whole (and Business allows delta on the
+    // root only).
+    let library = folder
+        .parent_reference
+        .as_ref()
+        .and_then(|p| p.drive_type.as_deref())
+        == Some("documentLibrary");
+    let shared_folder = if graph.drive_selector() == ctx.graph.drive_selector() || library {
+        false
+    } else {
+        // Another address of the user's own drive is not a shared folder either. (The
+        // default item stands for the drive's root: its drive is the client's.)
+        let own = DriveItem::default();
+        !crate::drive::copy::same_drive(&ctx.graph, &own, graph, &folder)
+            .await
+            .map_err(fail("changes", &shown))?
+    };
+    // Paths are printed ready for `get`: from the root for the default drive, through
+    // the shortcut as named, or as the `/drives/...` address of the folder.
+    let followed = obj.graph(&ctx.graph).drive_selector() != graph.drive_selector();
+    let folder_path = |f: &DriveItem| match &obj {
+        Object::Path(p) if followed => p.clone(),
+        _ if followed => format!("/drives/{}/items/{}:", drive_of(graph), f.id),
+        Object::InDrive {
+            drive_id, id: None, ..
+        } => format!("/drives/{drive_id}/root:/{}", drive_path(f))
+            .trim_end_matches('/')
+            .to_owned(),
+        Object::InDrive { drive_id, .. } => format!("/drives/{drive_id}/items/{}:", f.id),
+        _ => drive_path(f),
+    };
     let root = if shared_folder {
         ItemRef::Id(folder.id.clone())
     } else {
@@ -83,7 +112,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let (changes, snapshot, delta_link) = match record {
         None => {
             let (items, link) = start_over().await?;
-            let mut s = Snapshot::new(folder.id.clone(), drive_path(&folder));
+            let mut s = Snapshot::new(folder.id.clone(), folder_path(&folder));
             let all = s.apply(items);
             let n = s.items.len();
             crate::cli::notice(&format!(
@@ -94,7 +123,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
         }
         Some(r) => {
             let mut s = r.snapshot;
-            s.folder_path = drive_path(&folder);
+            s.folder_path = folder_path(&folder);
             // A link that cannot be followed (unreadable, or on another host than the
             // configured Graph URL) is like one the service refuses: start over.
             let link = Url::parse(&r.delta_link)
@@ -200,6 +229,15 @@ async fn read_folder(
         .await
         .map_err(fail("changes", shown))?;
     Ok(tree.into_descendants())
+}
+
+/// The id of the drive a client addresses by id (`""` for the default drive, which
+/// never needs it here: its paths are printed from its root).
+fn drive_of(graph: &GraphClient) -> &str {
+    match graph.drive_selector() {
+        crate::graph::DriveSelector::Id(d) => d,
+        crate::graph::DriveSelector::Me => "",
+    }
 }
 
 /// `+ path`, with a `/` after folders.

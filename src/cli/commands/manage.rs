@@ -12,6 +12,7 @@ use crate::drive::DriveError;
 use crate::drive::resolve::Object;
 use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::{copy, mkdir as mk};
+use crate::graph::ItemRef;
 
 /// How long `cp` waits for the service's asynchronous copy.
 const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
@@ -19,8 +20,36 @@ const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
 pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> CommandResult {
     let mut parent = ctx.object(a.folder.as_deref());
     let mut name = a.name.as_str();
+    // NAME given as another drive's address: its folder is the parent.
+    let named = ctx.object(Some(&a.name));
+    if a.folder.is_none()
+        && let Object::InDrive {
+            drive_id,
+            id,
+            path: Some(p),
+        } = &named
+    {
+        parent = Object::InDrive {
+            drive_id: drive_id.clone(),
+            id: id.clone(),
+            path: None,
+        };
+        name = p.as_str();
+    }
     // Where the folder goes: the FOLDER argument, and the path inside NAME.
-    let (dir, base) = mk::split_name(&a.name);
+    let (dir, base) = mk::split_name(name);
+    let place = match (&parent, a.folder.as_deref(), &dir) {
+        (Object::InDrive { drive_id, id, .. }, None, _) => Object::InDrive {
+            drive_id: drive_id.clone(),
+            id: id.clone(),
+            path: dir.clone(),
+        }
+        .display(),
+        (_, Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
+        (_, Some(f), None) => f.to_owned(),
+        (_, None, Some(d)) => d.clone(),
+        (_, None, None) => "/".to_owned(),
+    };
     // Without -p, NAME's path is part of the parent's address, so that a path through
     // a shortcut is followed like any other object's (drive::shortcut).
     if !a.parents
@@ -29,6 +58,14 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
         let folded = match &parent {
             Object::Root => Some(Object::Path(d.clone())),
             Object::Path(p) => Some(Object::Path(format!("{p}/{d}"))),
+            Object::InDrive { drive_id, id, path } => Some(Object::InDrive {
+                drive_id: drive_id.clone(),
+                id: id.clone(),
+                path: Some(match path {
+                    Some(p) => format!("{p}/{d}"),
+                    None => d.clone(),
+                }),
+            }),
             _ => None,
         };
         if let Some(f) = folded {
@@ -36,12 +73,6 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
             name = base.as_str();
         }
     }
-    let place = match (a.folder.as_deref(), dir) {
-        (Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
-        (Some(f), None) => f.to_owned(),
-        (None, Some(d)) => d,
-        (None, None) => "/".to_owned(),
-    };
     // -p creates the missing folders of NAME's path, never the FOLDER argument.
     let hint = if !a.parents && a.folder.is_none() && place != "/" {
         " (-p creates missing parents)"
@@ -87,14 +118,32 @@ pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
             .await
             .map_err(DriveError::destination)
     };
+    // The move is sent by id (see copy::by_id): a path-named object is read first, with
+    // its drive.
     let item = on_object(&ctx.graph, &src, |g, r| async move {
-        let id = copy::by_id(&g, &r).await?;
-        Ok::<_, DriveError>((g, id))
+        if !matches!(r, ItemRef::Path(_) | ItemRef::IdPath { .. }) {
+            return Ok::<_, DriveError>((g, r, None));
+        }
+        let item = g.get_item_with(&r, "$select=id,parentReference").await?;
+        Ok((g, ItemRef::Id(item.id.clone()), Some(item)))
     });
-    let ((dst_graph, folder), (graph, id)) = tokio::try_join!(dest, item).map_err(&fail)?;
-    // Graph's PATCH cannot move between drives (notes §8): say so before sending.
+    let ((dst_graph, folder), (graph, id, read)) = tokio::try_join!(dest, item).map_err(&fail)?;
+    // Graph's PATCH cannot move between drives (notes §8): when the two sides are
+    // addressed differently, compare their drives before sending.
     if graph.drive_selector() != dst_graph.drive_selector() {
-        return Err(fail(DriveError::BetweenDrives));
+        let read = match read {
+            Some(r) => r,
+            None => graph
+                .get_item_with(&id, "$select=id,parentReference")
+                .await
+                .map_err(|e| fail(e.into()))?,
+        };
+        if !copy::same_drive(&graph, &read, &dst_graph, &folder)
+            .await
+            .map_err(&fail)?
+        {
+            return Err(fail(DriveError::BetweenDrives));
+        }
     }
     let item = copy::move_to(&graph, &id, &folder).await.map_err(fail)?;
     ctx.result(item)
@@ -132,7 +181,7 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     // Every argument is checked before anything is deleted.
     let objects: Vec<_> = a.objects.iter().map(|o| (o, ctx.object(Some(o)))).collect();
     for (o, obj) in &objects {
-        if matches!(obj.item_ref(), crate::graph::ItemRef::Root) {
+        if obj.item_ref().is_root() {
             return Err(Failure::usage(format!(
                 "rm '{o}': the drive root cannot be removed"
             )));
