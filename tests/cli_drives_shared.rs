@@ -229,6 +229,24 @@ fn a_read_only_share_refuses_writes_with_the_services_reason() {
         "{}",
         stderr_of(&out)
     );
+    // A folder that cannot be made is told in the same form, without the URL.
+    let up = env.local("up");
+    std::fs::create_dir_all(&up).unwrap();
+    std::fs::write(up.join("a.txt"), b"a").unwrap();
+    let out = env
+        .cmd()
+        .args(["put", "-r"])
+        .arg(&up)
+        .arg(&address)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("cannot create folder 'up': accessDenied (HTTP 403)")
+            && !err.contains("http://"),
+        "{err}"
+    );
     // Reading still works.
     let out = env
         .cmd()

@@ -177,14 +177,27 @@ async fn ensure_folder(
             let item = graph
                 .get_item(&parent.join(name))
                 .await
-                .map_err(|e| format!("folder '{name}': {e}"))?;
+                .map_err(|e| format!("folder '{name}': {}", service_reason(&e)))?;
             if item.is_folder() {
                 Ok((ItemRef::Id(item.id), true))
             } else {
                 Err(format!("'{name}' exists on OneDrive and is not a folder"))
             }
         }
-        Err(e) => Err(format!("cannot create folder '{name}': {e}")),
+        Err(e) => Err(format!(
+            "cannot create folder '{name}': {}",
+            service_reason(&e)
+        )),
+    }
+}
+
+/// The service's answer in the form of the other failure lines, `code (HTTP n):
+/// message` (no URL or request ids: the line names the folder already); any other
+/// error as it reads.
+fn service_reason(e: &crate::http::Error) -> String {
+    match e.api() {
+        Some(a) => format!("{} (HTTP {}): {}", a.code, a.status.as_u16(), a.message),
+        None => e.to_string(),
     }
 }
 
