@@ -102,10 +102,28 @@ fn suggestion(e: &clap::Error) -> Option<String> {
 /// `-q`: notices and warnings are not printed (errors still are). Set once parsed.
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Arguments never repeated on stderr, and what is shown instead: sharing links (a
+/// link is a credential; see `drive::share_link`). Set once, before the first request.
+static HIDDEN: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
+/// Sets the arguments that messages must not repeat (each with its stand-in).
+pub(crate) fn hide_in_messages(pairs: Vec<(String, String)>) {
+    let _ = HIDDEN.set(pairs);
+}
+
+/// `message` as one line, with hidden arguments replaced.
+fn shown(message: &str) -> String {
+    let mut m = one_line(message);
+    for (raw, stand_in) in HIDDEN.get().into_iter().flatten() {
+        m = m.replace(raw.as_str(), stand_in);
+    }
+    m
+}
+
 /// Prints a notice or warning on stderr (`onedrive-cli: …`), unless `-q` was given.
 pub fn notice(message: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(message));
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", shown(message));
     }
 }
 
@@ -116,9 +134,11 @@ static JSON_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 /// JSON object per line (see [`Failure::to_json`]).
 pub fn report(f: &Failure) {
     if JSON_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut f = f.clone();
+        f.message = shown(&f.message);
         let _ = writeln!(std::io::stderr(), "{}", f.to_json());
     } else {
-        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", one_line(&f.message));
+        let _ = writeln!(std::io::stderr(), "onedrive-cli: {}", shown(&f.message));
     }
 }
 

@@ -10,6 +10,7 @@ pub mod mkdir;
 pub mod range;
 pub mod resolve;
 pub mod resume;
+pub mod share_link;
 pub mod shortcut;
 pub mod upload;
 pub mod walk;

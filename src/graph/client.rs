@@ -322,6 +322,23 @@ impl GraphClient {
             .await
     }
 
+    /// `GET /shares/{token}/driveItem` with `Prefer: redeemSharingLink`: the item a
+    /// sharing link points at (Graph "Access shared items"; `token` is `u!` + the link in
+    /// unpadded base64url, see `drive::share_link`). Redeeming is what opening the link
+    /// in a browser does: the access lasts, so the item can then be addressed in its own
+    /// drive. `--debug` traces hide the token (`redact::url`).
+    pub async fn shared_drive_item(&self, token: &str) -> Result<DriveItem> {
+        let url = self.url(
+            &format!("/shares/{}/driveItem", encode_segment(token)),
+            Some("$select=id,name,parentReference,file,folder,size"),
+        )?;
+        let req = Request::new(Method::GET, url).header_str(
+            header::HeaderName::from_static("prefer"),
+            "redeemSharingLink",
+        )?;
+        self.http.send_json(req).await
+    }
+
     /// `GET` one item (by path: one request, no walk).
     pub async fn get_item(&self, item: &ItemRef) -> Result<DriveItem> {
         self.get_json(self.item_url(item, None, None)?).await

@@ -66,9 +66,26 @@ fn redact_pairs(s: &str) -> String {
         .join("&")
 }
 
-/// A URL with the values of secret query and fragment parameters replaced.
+/// A URL with the values of secret query and fragment parameters replaced, and the
+/// encoded sharing URL of a `/shares/u!…` path (a sharing link is a credential: anyone
+/// holding an anonymous link reads the item).
 pub fn url(u: &Url) -> String {
     let mut out = u.clone();
+    if u.path().contains("/shares/u!") {
+        let path: Vec<&str> = u.path().split('/').collect();
+        let hidden: Vec<&str> = path
+            .iter()
+            .enumerate()
+            .map(|(i, seg)| {
+                if i > 0 && path[i - 1] == "shares" && seg.starts_with("u!") {
+                    "u!REDACTED"
+                } else {
+                    seg
+                }
+            })
+            .collect();
+        out.set_path(&hidden.join("/"));
+    }
     if let Some(q) = u.query() {
         out.set_query(Some(&redact_pairs(q)));
     }
@@ -162,6 +179,20 @@ mod tests {
         assert!(!s.contains("M.SECRET") && !s.contains("AT&"), "{s}");
         assert!(s.contains("state=abc") && s.contains("x=1"), "{s}");
         assert!(s.contains("code=REDACTED"), "{s}");
+    }
+
+    #[test]
+    fn sharing_tokens_in_paths() {
+        let u = Url::parse("https://graph.example/v1.0/shares/u!aHR0cHM6Ly8xZHJ2Lm1zL2Yvcw/driveItem?$select=id")
+            .unwrap();
+        let s = url(&u);
+        assert_eq!(
+            s,
+            "https://graph.example/v1.0/shares/u!REDACTED/driveItem?$select=id"
+        );
+        // A folder named like it elsewhere in a path is left alone.
+        let u = Url::parse("https://graph.example/v1.0/me/drive/root:/u!x").unwrap();
+        assert_eq!(url(&u), "https://graph.example/v1.0/me/drive/root:/u!x");
     }
 
     #[test]

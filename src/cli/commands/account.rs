@@ -253,8 +253,9 @@ pub async fn shared(ctx: &Ctx) -> CommandResult {
     if items.is_empty() && !ctx.quiet {
         crate::cli::notice(
             "shared: the service listed no shared items; Microsoft retired this list in \
-             November 2026, so it may stay empty although items are shared with you (a \
-             shared folder added to your OneDrive shows in `ls` as a shortcut)",
+             November 2026, so it may stay empty although items are shared with you: a \
+             sharing link works as an object (onedrive-cli ls 'https://1drv.ms/…'), and a \
+             shared folder added to your OneDrive shows in `ls` as a shortcut",
         );
     }
     let human: String = items.iter().map(shared_line).collect();

@@ -28,7 +28,7 @@ const KIND: &str = "delta";
 const FIELDS: &str = walk::STRUCTURE_FIELDS;
 
 pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
-    let obj = ctx.object(a.folder.as_deref());
+    let obj = ctx.object("changes", a.folder.as_deref()).await?;
     let shown = obj.display();
     // A folder of another drive (`/drives/...`, a shortcut's shared folder) is watched
     // with that drive's delta.

@@ -9,7 +9,7 @@ use crate::drive::shortcut::on_object;
 use crate::graph;
 
 pub async fn info(ctx: &Ctx, a: &InfoArgs) -> CommandResult {
-    let obj = ctx.object(a.object.as_deref());
+    let obj = ctx.object("info", a.object.as_deref()).await?;
     let item = on_object(&ctx.graph, &obj, |g, r| async move { g.get_item(&r).await })
         .await
         .map_err(fail_http("info", &obj.display()))?;
@@ -17,7 +17,7 @@ pub async fn info(ctx: &Ctx, a: &InfoArgs) -> CommandResult {
 }
 
 pub async fn info_set(ctx: &Ctx, a: &InfoSetArgs, data: Value) -> CommandResult {
-    let obj = ctx.object(Some(&a.object));
+    let obj = ctx.object("info_set", Some(&a.object)).await?;
     let data = &data;
     let item = on_object(&ctx.graph, &obj, |g, r| async move {
         g.update_item(&r, data, None).await
@@ -45,7 +45,7 @@ pub async fn info_set(ctx: &Ctx, a: &InfoSetArgs, data: Value) -> CommandResult 
 }
 
 pub async fn link(ctx: &Ctx, a: &LinkArgs) -> CommandResult {
-    let obj = ctx.object(Some(&a.object));
+    let obj = ctx.object("link", Some(&a.object)).await?;
     let t = match a.link_type {
         LinkType::View => graph::LinkType::View,
         LinkType::Edit => graph::LinkType::Edit,

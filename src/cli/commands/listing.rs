@@ -16,7 +16,7 @@ use crate::graph::DriveItem;
 /// the whole listing is read first and kept as names only (objects with `-o`). With
 /// `-U`, each page is printed as it arrives (see [`ls_unsorted`]).
 pub async fn ls(ctx: &Ctx, a: &LsArgs, range: ListRange) -> CommandResult {
-    let obj = ctx.object(a.folder.as_deref());
+    let obj = ctx.object("ls", a.folder.as_deref()).await?;
     let shown = obj.display();
     // `-k` picks from objects, so it needs them as `-o` does.
     let objects = a.objects || ctx.output.template.is_some();
@@ -132,7 +132,7 @@ fn write_failure(e: std::io::Error) -> WriteOrFail {
 /// every item's object (the folder first, then depth-first by name), which the template
 /// turns into one line each.
 pub async fn tree(ctx: &Ctx, a: &TreeArgs) -> CommandResult {
-    let obj = ctx.object(a.folder.as_deref());
+    let obj = ctx.object("tree", a.folder.as_deref()).await?;
     let shown = obj.display();
     let mut opts = a.walk.options();
     let flat = ctx.output.template.is_some();

@@ -18,10 +18,10 @@ use crate::graph::ItemRef;
 const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
 
 pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> CommandResult {
-    let mut parent = ctx.object(a.folder.as_deref());
+    let mut parent = ctx.object("mkdir", a.folder.as_deref()).await?;
     let mut name = a.name.as_str();
     // NAME given as another drive's address: its folder is the parent.
-    let named = ctx.object(Some(&a.name));
+    let named = Object::parse(Some(&a.name), ctx.reading);
     if a.folder.is_none()
         && let Object::InDrive {
             drive_id,
@@ -88,8 +88,8 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
 }
 
 pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
-    let src = ctx.object(Some(&a.file));
-    let dst = ctx.object(a.folder.as_deref());
+    let src = ctx.object("cp", Some(&a.file)).await?;
+    let dst = ctx.object("cp", a.folder.as_deref()).await?;
     let place = a.folder.as_deref().unwrap_or("/");
     let fail = fail_into("cp", &a.file, place, "; cp copies into a folder");
     // The destination is read first (a copy needs its real id and drive); it may be in
@@ -107,8 +107,8 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
 }
 
 pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
-    let src = ctx.object(Some(&a.object));
-    let dst = ctx.object(a.folder.as_deref());
+    let src = ctx.object("mv", Some(&a.object)).await?;
+    let dst = ctx.object("mv", a.folder.as_deref()).await?;
     let place = a.folder.as_deref().unwrap_or("/");
     let hint = "; mv moves into a folder (to rename, use info_set OBJECT '{\"name\": \"NEW\"}')";
     let fail = fail_into("mv", &a.object, place, hint);
@@ -179,7 +179,10 @@ fn fail_into<'a>(
 /// else 1.
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     // Every argument is checked before anything is deleted.
-    let objects: Vec<_> = a.objects.iter().map(|o| (o, ctx.object(Some(o)))).collect();
+    let mut objects = Vec::new();
+    for o in &a.objects {
+        objects.push((o, ctx.object("rm", Some(o)).await?));
+    }
     for (o, obj) in &objects {
         if obj.item_ref().is_root() {
             return Err(Failure::usage(format!(

@@ -61,8 +61,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn object(&self, arg: Option<&str>) -> Object {
-        Object::parse(arg, self.reading)
+    /// An object argument of `what`: parsed without a request, except a sharing link,
+    /// which is read (redeemed) at once and becomes its item's `/drives/...` address
+    /// (`drive::share_link`); `-p` reads a link as a path.
+    pub async fn object(&self, what: &str, arg: Option<&str>) -> Result<Object, Failure> {
+        use crate::drive::share_link::{self, SharingLink};
+        match arg.filter(|_| self.reading != Reading::Path).and_then(SharingLink::parse) {
+            Some(link) => share_link::resolve(&self.graph, &link)
+                .await
+                .map_err(|e| drive_failure(what, Some(&link.shown()), &e)),
+            None => Ok(Object::parse(arg, self.reading)),
+        }
     }
 
     /// The result of a mutating command: printed only on request.
@@ -117,6 +126,16 @@ pub async fn run(cli: &Cli) -> CommandResult {
     }
     // Check every local input before the first request.
     let pre = Precheck::new(&cli.command)?;
+    // Sharing links are credentials: messages name them by their host only.
+    crate::cli::hide_in_messages(
+        remote_names(&cli.command)
+            .into_iter()
+            .filter_map(|(_, a)| {
+                let link = crate::drive::share_link::SharingLink::parse(a)?;
+                Some((a.to_owned(), link.shown()))
+            })
+            .collect(),
+    );
     let ctx = super::session::context(cli)?;
     let work = dispatch(cli, &ctx, pre);
     let result = if matches!(cli.command, C::Get(_) | C::Put(_)) {

@@ -70,7 +70,7 @@ async fn get_single(
     resume: Option<Arc<dyn ResumeStore>>,
     partials: &PartialRegistry,
 ) -> CommandResult {
-    let obj = ctx.object(Some(object));
+    let obj = ctx.object("get", Some(object)).await?;
     let named_stdout = dst == Some("-");
     let dst = match dst {
         None | Some("-") => Destination::Stdout,
@@ -152,7 +152,19 @@ async fn get_many(
     let mut plan = plan::GetPlan::default();
     // Each object: one request for its metadata; folders are walked.
     for o in objects {
-        let obj = ctx.object(Some(o));
+        let obj = match ctx.object("get", Some(o)).await {
+            Ok(obj) => obj,
+            Err(f) if objects.len() == 1 => return Err(f),
+            Err(f) => {
+                // `get 'LINK': why` → why (the summary names the object itself).
+                let why = match f.message.split_once("': ") {
+                    Some((_, why)) => why.to_owned(),
+                    None => f.message.clone(),
+                };
+                plan.refused.push((o.clone(), why));
+                continue;
+            }
+        };
         let planned = plan.files.len();
         // A shortcut stands for its shared folder, in the sharer's drive.
         let (graph, item) = match resolve_followed(&ctx.graph, &obj).await {
@@ -242,7 +254,7 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
         resume: resume.clone(),
     };
     let work = async {
-        let folder_obj = ctx.object(folder);
+        let folder_obj = ctx.object("put: destination folder", folder).await?;
         let folder_shown = folder.unwrap_or("");
         let (graph, dest) = upload::destination_folder(&ctx.graph, &folder_obj)
             .await
