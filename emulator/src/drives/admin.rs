@@ -11,6 +11,9 @@
 //! - `PUT /_emulator/drives/{driveId}/content?path=/a/b.txt` (body: the bytes) or
 //!   `?path=/a/b&folder=true`: content or folders in any drive, whatever the grants.
 //! - `GET|PUT /_emulator/shared-with-me`: the `sharedWithMe` mode (`{"mode"}`).
+//! - `POST /_emulator/links`: `{"driveId","path"|"id","type":"view"|"edit","scope"?}`
+//!   makes a sharing link on an item of any drive (as its owner would with createLink)
+//!   and answers its permission (`link.webUrl`, `shareId`), for the Shares API.
 
 use axum::Json;
 use axum::Router;
@@ -37,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/_emulator/drives/{drive}/content", put(put_content))
         .route("/_emulator/share", post(share))
         .route("/_emulator/shared-with-me", get(mode_get).put(mode_put))
+        .route("/_emulator/links", post(create_link))
 }
 
 fn reply(status: StatusCode, r: GraphResult<Value>) -> Response {
@@ -199,6 +203,58 @@ async fn share(State(state): State<AppState>, body: Bytes) -> Response {
         ))
     })();
     reply(StatusCode::OK, r)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkReq {
+    #[serde(rename = "driveId")]
+    drive_id: String,
+    path: Option<String>,
+    id: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    scope: Option<String>,
+}
+
+/// `POST /_emulator/links`: 201 with the new link's permission (200 with the existing
+/// link of that type and scope). The user's own drive id works too. 404 for an unknown
+/// drive or item; 400 for a type other than `view`/`edit`, a scope the drive refuses,
+/// or not exactly one of `path` and `id`.
+async fn create_link(State(state): State<AppState>, body: Bytes) -> Response {
+    let mut status = StatusCode::CREATED;
+    let r = (|| {
+        let req: LinkReq = parse(&body)?;
+        if !matches!(req.kind.as_str(), "view" | "edit") {
+            return Err(GraphError::invalid_request(
+                "\"type\" must be \"view\" or \"edit\".",
+            ));
+        }
+        let d = find_by_id(&state, &req.drive_id)
+            .ok_or_else(|| GraphError::not_found(format!("Drive '{}' not found.", req.drive_id)))?;
+        let store = d.store();
+        let item = match (req.id, req.path) {
+            (Some(id), None) => store.get(&id)?,
+            (None, Some(p)) => store.resolve_path(&store.root_id(), &p)?,
+            _ => {
+                return Err(GraphError::invalid_request(
+                    "Give exactly one of \"id\" and \"path\".",
+                ));
+            }
+        };
+        let mut o = serde_json::Map::new();
+        o.insert("type".into(), json!(req.kind));
+        if let Some(s) = req.scope {
+            o.insert("scope".into(), json!(s));
+        }
+        let (s, mut permission) = crate::graph::links::make_link(&state, &d, &item, &o)?;
+        status = s;
+        if let Some(p) = permission.as_object_mut() {
+            p.remove("@odata.context");
+        }
+        Ok(permission)
+    })();
+    reply(status, r)
 }
 
 #[derive(Deserialize)]

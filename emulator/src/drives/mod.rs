@@ -237,6 +237,8 @@ pub(crate) fn find_by_id(state: &AppState, id: &str) -> Option<Drive> {
 pub fn resolve(state: &AppState, d: &DriveRef) -> GraphResult<(Drive, Access)> {
     let drive = match d {
         DriveRef::Me => return Ok((Drive::Own(state.clone()), Access::Full)),
+        // A share is resolved with its link by `graph::shares`, never here.
+        DriveRef::Share(_) => return Err(sharing::not_visible()),
         DriveRef::Id(id) => find_by_id(state, id)
             .ok_or_else(|| GraphError::not_found(format!("Drive '{id}' not found.")))?,
         DriveRef::Site(site) => {

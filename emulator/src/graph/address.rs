@@ -25,6 +25,10 @@ pub enum DriveRef {
     Id(String),
     /// `/sites/{site-id}/drive`: the site's default document library.
     Site(String),
+    /// `/shares/{shareIdOrEncodedSharingUrl}/driveItem` (also `root`, `items/{id}`):
+    /// the drive of a sharing link's item, reached through the link (the token decoded
+    /// once, as any segment).
+    Share(String),
 }
 
 /// The item a request starts from, before any `:/path:`.
@@ -78,6 +82,10 @@ pub enum Target {
     Site(String),
     /// `/sites/{site-id}/drives`
     SiteDrives(String),
+    /// `/shares/{token}`: the sharedDriveItem.
+    Share(String),
+    /// `/shares/{token}/permission`: the sharing link's permission.
+    SharePermission(String),
     /// An item, optionally through a relative path, with an action.
     Item {
         drive: DriveRef,
@@ -101,10 +109,18 @@ impl Target {
             Target::Sites => "/sites".into(),
             Target::Site(_) => "/sites/{site-id}".into(),
             Target::SiteDrives(_) => "/sites/{site-id}/drives".into(),
+            Target::Share(_) => "/shares/{token}".into(),
+            Target::SharePermission(_) => "/shares/{token}/permission".into(),
             Target::Item {
-                base, path, action, ..
+                drive,
+                base,
+                path,
+                action,
             } => {
+                let shared = matches!(drive, DriveRef::Share(_));
                 let mut s = match base {
+                    ItemBase::Root if shared => "/shares/{token}/driveItem".to_owned(),
+                    ItemBase::Id(_) if shared => "/shares/{token}/items/{id}".to_owned(),
                     ItemBase::Root => "/root".to_owned(),
                     ItemBase::Id(_) => "/items/{id}".to_owned(),
                     ItemBase::Special(_) => "/special/{name}".to_owned(),
@@ -283,9 +299,39 @@ pub fn parse(raw_path: &str) -> GraphResult<Target> {
                 None => return Ok(Target::Site(id)),
             }
         }
+        "shares" => return parse_share(&segs[1..]),
         other => return Err(bad_segment(&decode_segment(other)?)),
     };
     parse_drive_rest(drive, rest)
+}
+
+/// `/shares/{token}[/permission|/driveItem…|/root…|/items/{id}…]` (shares-get,
+/// resources/shareddriveitem). `driveItem` and the deprecated `root` name the shared
+/// item itself and are followed as an item base (`driveItem:/a/b:` paths included);
+/// `items` alone cannot be enumerated (400).
+fn parse_share(segs: &[&str]) -> GraphResult<Target> {
+    let Some(&raw_token) = segs.first().filter(|s| !s.is_empty()) else {
+        return Err(bad_segment("shares"));
+    };
+    let token = decode_segment(raw_token)?;
+    let rest = &segs[1..];
+    match rest.first().copied() {
+        None => Ok(Target::Share(token)),
+        Some("") if rest.len() == 1 => Ok(Target::Share(token)),
+        Some("permission") if rest.len() == 1 => Ok(Target::SharePermission(token)),
+        Some(head @ ("driveItem" | "driveItem:" | "root" | "root:")) => {
+            let mut rewritten: Vec<&str> = rest.to_vec();
+            rewritten[0] = if head.ends_with(':') { "root:" } else { "root" };
+            parse_drive_rest(DriveRef::Share(token), &rewritten)
+        }
+        Some("items") if rest.get(1).is_some_and(|s| !s.is_empty()) => {
+            parse_drive_rest(DriveRef::Share(token), rest)
+        }
+        Some("items") => Err(GraphError::invalid_request(
+            "The items collection of a share cannot be enumerated.",
+        )),
+        Some(other) => Err(bad_segment(&decode_segment(other)?)),
+    }
 }
 
 fn parse_drive_rest(drive: DriveRef, rest: &[&str]) -> GraphResult<Target> {
@@ -542,6 +588,48 @@ mod tests {
         );
         assert!(parse("/me/drive/root:/a%FF").is_err());
         assert!(parse("/me/drive/root:/a:/nope").is_err());
+    }
+
+    #[test]
+    fn shares() {
+        assert_eq!(
+            parse("/shares/u!aGk").unwrap(),
+            Target::Share("u!aGk".into())
+        );
+        assert_eq!(
+            parse("/shares/s!x/permission").unwrap(),
+            Target::SharePermission("s!x".into())
+        );
+        let share = |base, path: Option<&[&str]>, action| Target::Item {
+            drive: DriveRef::Share("s!x".into()),
+            base,
+            path: path.map(|p| p.iter().map(|s| s.to_string()).collect()),
+            action,
+        };
+        assert_eq!(
+            parse("/shares/s!x/driveItem").unwrap(),
+            share(ItemBase::Root, None, Action::None)
+        );
+        assert_eq!(
+            parse("/shares/s!x/root/children").unwrap(),
+            share(ItemBase::Root, None, Action::Children)
+        );
+        assert_eq!(
+            parse("/shares/s!x/driveItem:/a/b.txt:/content").unwrap(),
+            share(ItemBase::Root, Some(&["a", "b.txt"]), Action::Content)
+        );
+        assert_eq!(
+            parse("/shares/s!x/items/AB%2112/children").unwrap(),
+            share(ItemBase::Id("AB!12".into()), None, Action::Children)
+        );
+        assert_eq!(
+            parse("/shares/s!x/driveItem").unwrap().label(),
+            "/shares/{token}/driveItem"
+        );
+        assert!(parse("/shares/s!x/items").is_err());
+        assert!(parse("/shares").is_err());
+        assert!(parse("/shares/s!x/list").is_err());
+        assert!(parse("/shares/s!x/driveItem/bogus").is_err());
     }
 
     #[test]

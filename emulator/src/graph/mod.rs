@@ -16,6 +16,10 @@
 //! /me/drive/recent`, `GET /me/drive/search(q='…')`, `GET /me/drive/sharedWithMe`.
 //! Sites: `GET /sites?search=`, `GET /sites/{id}`, `GET /sites/{id}/drives`, `GET
 //! /sites/{id}/drive` ([`crate::drives::sites`]).
+//! Shares ([`shares`]): `GET /shares/{token}` (sharedDriveItem), `GET
+//! /shares/{token}/permission`, and `/shares/{token}/driveItem|root|items/{id}` as item
+//! bases restricted to the shared subtree, with the link's role (`Prefer:
+//! redeemSharingLink` makes it a durable grant).
 //!
 //! `dispatch` resolves the drive a request names ([`crate::drives::resolve`]): the
 //! user's own, another user's Personal drive (only what was shared: 404 elsewhere, 403
@@ -39,7 +43,7 @@
 //! | `GET {folder}/search(q='…')` | name/description matches below the folder, paged |
 //! | `POST {item}/copy` | 202 + `Location` monitor; conflictBehavior query honoured; taken name 409 sync; `parentReference.driveId` may name another reachable drive (the copy is made there) |
 //! | `POST {item}/permanentDelete` | 204; the item (a folder with its subtree) is gone, not in the recycle bin (driveitem-permanentdelete) |
-//! | `POST {item}/createLink` | 201 new / 200 existing permission; `embed` allowed, `organization` 400 |
+//! | `POST {item}/createLink` | 201 new / 200 existing permission (with `shareId`); `embed` allowed, `organization` 400 |
 //! | `GET {item}/permissions` | the item's sharing links |
 //! | `GET {item}/content`, `PUT …/content`, `POST …/createUploadSession` | [`crate::transfer`]; PUT by path creates missing parent folders |
 //!
@@ -79,6 +83,7 @@ pub mod json;
 pub mod links;
 pub mod listing;
 pub mod query;
+pub mod shares;
 
 use axum::Router;
 use axum::body::Body;
@@ -155,6 +160,9 @@ pub struct Ctx {
     pub drive: Drive,
     /// The user's access to `drive`.
     pub access: Access,
+    /// Under `/shares/{token}/…`: the shared item, which `root`/`driveItem` names and
+    /// outside of whose subtree nothing is reached (404).
+    pub share_root: Option<crate::store::ItemId>,
 }
 
 impl Ctx {
@@ -185,6 +193,7 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
     let ctx = Ctx {
         drive: Drive::Own(state.clone()),
         access: Access::Full,
+        share_root: None,
         state,
         method: parts.method,
         headers: parts.headers,
@@ -311,6 +320,29 @@ async fn dispatch(mut ctx: Ctx, target: GraphResult<Target>, body: Body) -> Grap
             let root = visible_root(&ctx)?;
             listing::search(&ctx, &root.id, &q)
         }
+        Target::Share(_) | Target::SharePermission(_) if !is_get(m) => {
+            Err(method_not_allowed(m, "GET"))
+        }
+        Target::Share(token) => {
+            let share = shares::resolve(&ctx.state, &token, &ctx.headers)?;
+            Ok(shares::shared_drive_item(&ctx.state, &share))
+        }
+        Target::SharePermission(token) => {
+            let share = shares::resolve(&ctx.state, &token, &ctx.headers)?;
+            Ok(shares::permission(&ctx.state, &share))
+        }
+        Target::Item {
+            drive: address::DriveRef::Share(token),
+            base,
+            path,
+            action,
+        } => {
+            let share = shares::resolve(&ctx.state, &token, &ctx.headers)?;
+            ctx.drive = share.drive;
+            ctx.access = share.access;
+            ctx.share_root = Some(share.item.id);
+            item_request(&ctx, base, path, action, body).await
+        }
         Target::Item {
             drive,
             base,
@@ -347,6 +379,17 @@ fn is_write(m: &Method, action: &Action) -> bool {
 /// The item a base names (special folders are provisioned unless `provision` is false).
 fn base_item(ctx: &Ctx, base: &ItemBase, provision: bool) -> GraphResult<Item> {
     let store = ctx.drive.store();
+    if let Some(root) = &ctx.share_root {
+        // Through a sharing link: the shared item and its subtree only.
+        return match base {
+            ItemBase::Root => store.get(root),
+            ItemBase::Id(id) => match store.get(id) {
+                Ok(it) if shares::within(store, root, &it) => Ok(it),
+                _ => Err(shares::outside()),
+            },
+            ItemBase::Special(_) => Err(shares::outside()),
+        };
+    }
     if matches!(ctx.access, Access::Shared(_)) && matches!(base, ItemBase::Special(_)) {
         // Another user's special folders are theirs: never provisioned, never shown.
         return Err(sharing::not_visible());
