@@ -662,3 +662,80 @@ fn another_drives_root_is_refused_by_rm_and_checked_by_put() {
         .unwrap();
     assert_failure_line(&out, 3, "destination folder");
 }
+
+// ---------------------------------------------------------------- sharing links
+
+#[test]
+fn a_sharing_link_is_an_object_of_every_command() {
+    let env = Env::new();
+    let drive = env.create_drive(json!({"kind": "personal", "owner": "Carol"}));
+    env.seed_in_drive(&drive, "/Trip/day1.txt", b"beach\n");
+    env.seed_in_drive(&drive, "/Trip/Photos/p.jpg", b"jpeg");
+    let folder = env.sharing_link(&drive, "/Trip", "edit");
+    let file = env.sharing_link(&drive, "/Trip/day1.txt", "view");
+    let ok = |args: &[&str]| {
+        let out = env.cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        out
+    };
+    assert_eq!(stdout_of(&ok(&["ls", &folder])), "- Photos\n- day1.txt\n");
+    assert_eq!(ok(&["get", &file, "-"]).stdout, b"beach\n");
+    let info = json_out(&ok(&["--json", "info", &folder]));
+    assert_eq!(info["parentReference"]["driveId"], drive.as_str());
+    let local = env.write_local("day2.txt", b"hike\n");
+    ok(&["put", local.to_str().unwrap(), &folder]);
+    let tree = stdout_of(&ok(&["tree", &folder]));
+    assert!(
+        tree.contains("day2.txt: file") && tree.contains("p.jpg"),
+        "{tree}"
+    );
+    let dir = env.dir.path().join("trip");
+    ok(&["get", "-r", &folder, dir.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(dir.join("Trip/Photos/p.jpg")).unwrap(),
+        b"jpeg"
+    );
+    // The link was redeemed: the item is now reachable in its drive, as `info` showed.
+    let id = info["id"].as_str().unwrap();
+    let listed = ok(&["ls", &format!("/drives/{drive}/items/{id}")]);
+    assert!(stdout_of(&listed).contains("day2.txt"));
+}
+
+#[test]
+fn a_view_link_refuses_writes_and_links_never_show_in_messages() {
+    let env = Env::new();
+    let drive = env.create_drive(json!({"kind": "personal", "owner": "Carol"}));
+    env.seed_in_drive(&drive, "/Trip/day1.txt", b"beach\n");
+    let view = env.sharing_link(&drive, "/Trip", "view");
+    let secret = view.rsplit('/').next().unwrap().to_owned();
+    let local = env.write_local("x.txt", b"x");
+    let out = env
+        .cmd()
+        .args(["--debug", "put"])
+        .arg(&local)
+        .arg(&view)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("accessDenied"), "{err}");
+    assert!(!err.contains(&secret), "the link leaked: {err}");
+    assert!(err.contains("shares/u!REDACTED"), "{err}");
+    // An unknown link: 404, exit 3, one line naming the link by its host.
+    let fake = "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX";
+    let out = env.cmd().args(["ls", fake]).output().unwrap();
+    assert_failure_line(&out, 3, "sharing link https://1drv.ms/…");
+    assert!(
+        !stderr_of(&out).contains("NoSuchLink"),
+        "{}",
+        stderr_of(&out)
+    );
+    // -p reads it as a path (of a folder that does not exist).
+    let out = env.cmd().args(["-p", "ls", fake]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        !stderr_of(&out).contains("NoSuchLink"),
+        "{}",
+        stderr_of(&out)
+    );
+}

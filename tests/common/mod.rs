@@ -553,3 +553,23 @@ impl Env {
         v
     }
 }
+
+impl Env {
+    /// `POST /_emulator/links`: a sharing link (`view` or `edit`) on the item at `path`
+    /// of any drive; its `link.webUrl`.
+    pub fn sharing_link(&self, drive: &str, path: &str, kind: &str) -> String {
+        let body = serde_json::json!({"driveId": drive, "path": path, "type": kind});
+        let (status, v) = request(
+            self,
+            "POST",
+            "/_emulator/links",
+            body.to_string().as_bytes(),
+            None,
+        );
+        assert!(status == 200 || status == 201, "link {path}: {status} {v}");
+        v.pointer("/link/webUrl")
+            .and_then(|u| u.as_str())
+            .expect("link.webUrl")
+            .to_owned()
+    }
+}
