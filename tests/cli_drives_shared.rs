@@ -100,28 +100,23 @@ fn a_document_library_is_used_by_its_address_and_by_drive() {
     let env = Env::new();
     let (docs, _, _) = libraries(&env);
     let root = format!("/drives/{docs}/root");
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        out
-    };
-    ok(&["mkdir", "Reports", &root]);
+    env.ok(&["mkdir", "Reports", &root]);
     let local = env.write_local("q1.txt", b"first quarter\n");
-    ok(&["put", local.to_str().unwrap(), &format!("{root}:/Reports")]);
-    let listed = ok(&["ls", &format!("{root}:/Reports")]);
+    env.ok(&["put", local.to_str().unwrap(), &format!("{root}:/Reports")]);
+    let listed = env.ok(&["ls", &format!("{root}:/Reports")]);
     assert_eq!(stdout_of(&listed), "- q1.txt\n");
-    let got = ok(&["get", &format!("{root}:/Reports/q1.txt"), "-"]);
+    let got = env.ok(&["get", &format!("{root}:/Reports/q1.txt"), "-"]);
     assert_eq!(got.stdout, b"first quarter\n");
     // The same library through --drive, by plain paths.
-    let listed = ok(&["--drive", &docs, "ls", "Reports"]);
+    let listed = env.ok(&["--drive", &docs, "ls", "Reports"]);
     assert_eq!(stdout_of(&listed), "- q1.txt\n");
-    let info = json_out(&ok(&["--json", "info", &format!("{root}:/Reports/q1.txt")]));
+    let info = json_out(&env.ok(&["--json", "info", &format!("{root}:/Reports/q1.txt")]));
     assert_eq!(info["parentReference"]["driveId"], docs.as_str());
     assert_eq!(info["parentReference"]["driveType"], "documentLibrary");
     // Nothing of it landed in the user's own drive.
     assert!(!env.exists("/Reports"));
     // A copy from the library into the user's own drive (Graph copies between drives).
-    ok(&["cp", &format!("{root}:/Reports/q1.txt"), "/"]);
+    env.ok(&["cp", &format!("{root}:/Reports/q1.txt"), "/"]);
     assert_eq!(env.content("/q1.txt"), b"first quarter\n");
     // A move cannot: Graph's PATCH stays in one drive.
     let out = env
@@ -135,8 +130,8 @@ fn a_document_library_is_used_by_its_address_and_by_drive() {
         "{}",
         stderr_of(&out)
     );
-    ok(&["rm", &format!("{root}:/Reports/q1.txt")]);
-    assert_eq!(stdout_of(&ok(&["ls", &format!("{root}:/Reports")])), "");
+    env.ok(&["rm", &format!("{root}:/Reports/q1.txt")]);
+    assert_eq!(stdout_of(&env.ok(&["ls", &format!("{root}:/Reports")])), "");
 }
 
 /// Alice's drive with `/Team Docs/plan.txt` and `/Private/diary.txt`; `/Team Docs` is
@@ -161,42 +156,38 @@ fn shared_lists_addresses_that_every_command_accepts() {
         format!("{address}  folder  Team Docs  (Alice)\n")
     );
 
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        out
-    };
-    assert_eq!(stdout_of(&ok(&["ls", &address])), "- plan.txt\n");
+    assert_eq!(stdout_of(&env.ok(&["ls", &address])), "- plan.txt\n");
     assert_eq!(
-        ok(&["get", &format!("{address}:/plan.txt"), "-"]).stdout,
+        env.ok(&["get", &format!("{address}:/plan.txt"), "-"])
+            .stdout,
         b"the plan\n"
     );
     let local = env.write_local("notes.txt", b"my notes\n");
-    ok(&["put", local.to_str().unwrap(), &address]);
+    env.ok(&["put", local.to_str().unwrap(), &address]);
     assert_eq!(
-        stdout_of(&ok(&["ls", &address])),
+        stdout_of(&env.ok(&["ls", &address])),
         "- notes.txt\n- plan.txt\n"
     );
     assert!(
         !env.exists("/notes.txt"),
         "the upload went to the sharer's drive"
     );
-    let tree = ok(&["tree", &address]);
+    let tree = env.ok(&["tree", &address]);
     assert!(
         stdout_of(&tree).contains("notes.txt: file"),
         "{}",
         stdout_of(&tree)
     );
     let dir = env.dir.path().join("copy");
-    ok(&["get", "-r", &address, dir.to_str().unwrap()]);
+    env.ok(&["get", "-r", &address, dir.to_str().unwrap()]);
     assert_eq!(
         std::fs::read(dir.join("Team Docs/plan.txt")).unwrap(),
         b"the plan\n"
     );
-    ok(&["rm", &format!("{address}:/notes.txt")]);
+    env.ok(&["rm", &format!("{address}:/notes.txt")]);
 
     // --json: Graph's driveItems, with remoteItem.
-    let v = json_out(&ok(&["--json", "shared"]));
+    let v = json_out(&env.ok(&["--json", "shared"]));
     assert_eq!(v[0]["remoteItem"]["id"], folder.as_str());
     assert_eq!(
         v[0]["remoteItem"]["parentReference"]["driveId"],
@@ -294,44 +285,39 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
     let env = Env::new();
     let (drive, folder) = alice(&env, "write");
     env.add_shortcut(&drive, &folder);
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        out
-    };
     // The shortcut is in the root; naming it lists the shared folder.
-    assert_eq!(stdout_of(&ok(&["ls"])), "- Team Docs\n");
-    assert_eq!(stdout_of(&ok(&["ls", "Team Docs"])), "- plan.txt\n");
+    assert_eq!(stdout_of(&env.ok(&["ls"])), "- Team Docs\n");
+    assert_eq!(stdout_of(&env.ok(&["ls", "Team Docs"])), "- plan.txt\n");
     // A path through it: the service answers 404, the client asks the sharer's drive.
     let before = env.graph_requests();
     assert_eq!(
-        ok(&["get", "Team Docs/plan.txt", "-"]).stdout,
+        env.ok(&["get", "Team Docs/plan.txt", "-"]).stdout,
         b"the plan\n"
     );
     let spent = env.graph_requests() - before;
     assert!(spent <= 5, "get through a shortcut took {spent} requests");
-    let info = json_out(&ok(&["--json", "info", "Team Docs/plan.txt"]));
+    let info = json_out(&env.ok(&["--json", "info", "Team Docs/plan.txt"]));
     assert_eq!(info["parentReference"]["driveId"], drive.as_str());
     // Uploads, new folders and removals go to the sharer's drive.
     let local = env.write_local("n.txt", b"new\n");
-    ok(&["put", local.to_str().unwrap(), "Team Docs"]);
-    ok(&["mkdir", "Minutes", "Team Docs"]);
-    ok(&["mkdir", "Team Docs/Minutes/2026"]);
-    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/Minutes"])), "- 2026\n");
+    env.ok(&["put", local.to_str().unwrap(), "Team Docs"]);
+    env.ok(&["mkdir", "Minutes", "Team Docs"]);
+    env.ok(&["mkdir", "Team Docs/Minutes/2026"]);
+    assert_eq!(stdout_of(&env.ok(&["ls", "Team Docs/Minutes"])), "- 2026\n");
     assert_eq!(
-        stdout_of(&ok(&["ls", "Team Docs"])),
+        stdout_of(&env.ok(&["ls", "Team Docs"])),
         "- Minutes\n- n.txt\n- plan.txt\n"
     );
-    ok(&["rm", "Team Docs/n.txt"]);
+    env.ok(&["rm", "Team Docs/n.txt"]);
     // A tree from above shows the shortcut without going in; naming it goes in.
-    let top = stdout_of(&ok(&["tree"]));
+    let top = stdout_of(&env.ok(&["tree"]));
     assert!(top.contains("Team Docs: shortcut"), "{top}");
     assert!(!top.contains("plan.txt"), "{top}");
-    let inside = stdout_of(&ok(&["tree", "Team Docs"]));
+    let inside = stdout_of(&env.ok(&["tree", "Team Docs"]));
     assert!(inside.contains("plan.txt: file"), "{inside}");
     // get -r of the root does not pull the shared tree in; of the shortcut, it does.
     let dir = env.dir.path().join("all");
-    let all = ok(&["get", "-r", "/", dir.to_str().unwrap()]);
+    let all = env.ok(&["get", "-r", "/", dir.to_str().unwrap()]);
     assert!(
         stderr_of(&all).contains("'Team Docs' is a shortcut to a shared folder, not entered"),
         "{}",
@@ -341,7 +327,7 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         !dir.join("root/Team Docs/plan.txt").exists() && !dir.join("Team Docs/plan.txt").exists()
     );
     let dir = env.dir.path().join("team");
-    ok(&["get", "-r", "Team Docs", dir.to_str().unwrap()]);
+    env.ok(&["get", "-r", "Team Docs", dir.to_str().unwrap()]);
     assert_eq!(
         std::fs::read(dir.join("Team Docs/plan.txt")).unwrap(),
         b"the plan\n"
@@ -354,9 +340,9 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         .unwrap();
     assert_failure_line(&out, 6, "mv");
     // Inside the shared folder, a move stays in one drive.
-    ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
+    env.ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
     assert_eq!(
-        stdout_of(&ok(&["ls", "Team Docs/Minutes"])),
+        stdout_of(&env.ok(&["ls", "Team Docs/Minutes"])),
         "- 2026\n- plan.txt\n"
     );
     // A path that does not exist behind the shortcut is still "not found" (exit 3).
@@ -567,21 +553,16 @@ fn mkdir_goes_through_shortcuts_and_takes_drive_addresses() {
     let env = Env::new();
     let (drive, folder) = alice(&env, "write");
     env.add_shortcut(&drive, &folder);
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        out
-    };
-    ok(&["mkdir", "-p", "Team Docs/newB/c"]);
-    ok(&["mkdir", "-p", "Team Docs"]);
-    assert_eq!(stdout_of(&ok(&["ls", "Team Docs/newB"])), "- c\n");
+    env.ok(&["mkdir", "-p", "Team Docs/newB/c"]);
+    env.ok(&["mkdir", "-p", "Team Docs"]);
+    assert_eq!(stdout_of(&env.ok(&["ls", "Team Docs/newB"])), "- c\n");
     let (docs, _, _) = libraries(&env);
-    ok(&["mkdir", "-p", &format!("/drives/{docs}/root:/zz/inner")]);
-    ok(&["mkdir", &format!("/drives/{docs}/root:/zz2")]);
-    let listed = ok(&["ls", &format!("/drives/{docs}/root")]);
+    env.ok(&["mkdir", "-p", &format!("/drives/{docs}/root:/zz/inner")]);
+    env.ok(&["mkdir", &format!("/drives/{docs}/root:/zz2")]);
+    let listed = env.ok(&["ls", &format!("/drives/{docs}/root")]);
     assert_eq!(stdout_of(&listed), "- zz\n- zz2\n");
     assert_eq!(
-        stdout_of(&ok(&["ls", &format!("/drives/{docs}/root:/zz")])),
+        stdout_of(&env.ok(&["ls", &format!("/drives/{docs}/root:/zz")])),
         "- inner\n"
     );
     assert!(
@@ -599,19 +580,14 @@ fn a_shortcut_named_by_id_or_by_the_own_drives_address_is_followed() {
         .unwrap()
         .to_owned();
     let own = env.emu.state.store.drive_id();
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        stdout_of(&out)
-    };
-    assert_eq!(ok(&["ls", &shortcut]), "- plan.txt\n");
+    assert_eq!(env.ok_stdout(&["ls", &shortcut]), "- plan.txt\n");
     assert_eq!(
-        ok(&["ls", &format!("/drives/{own}/root:/Team Docs")]),
+        env.ok_stdout(&["ls", &format!("/drives/{own}/root:/Team Docs")]),
         "- plan.txt\n"
     );
-    ok(&["mkdir", "newD", &shortcut]);
+    env.ok_stdout(&["mkdir", "newD", &shortcut]);
     assert_eq!(
-        ok(&[
+        env.ok_stdout(&[
             "get",
             &format!("/drives/{own}/items/{shortcut}:/plan.txt"),
             "-"
@@ -673,31 +649,29 @@ fn a_sharing_link_is_an_object_of_every_command() {
     env.seed_in_drive(&drive, "/Trip/Photos/p.jpg", b"jpeg");
     let folder = env.sharing_link(&drive, "/Trip", "edit");
     let file = env.sharing_link(&drive, "/Trip/day1.txt", "view");
-    let ok = |args: &[&str]| {
-        let out = env.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-        out
-    };
-    assert_eq!(stdout_of(&ok(&["ls", &folder])), "- Photos\n- day1.txt\n");
-    assert_eq!(ok(&["get", &file, "-"]).stdout, b"beach\n");
-    let info = json_out(&ok(&["--json", "info", &folder]));
+    assert_eq!(
+        stdout_of(&env.ok(&["ls", &folder])),
+        "- Photos\n- day1.txt\n"
+    );
+    assert_eq!(env.ok(&["get", &file, "-"]).stdout, b"beach\n");
+    let info = json_out(&env.ok(&["--json", "info", &folder]));
     assert_eq!(info["parentReference"]["driveId"], drive.as_str());
     let local = env.write_local("day2.txt", b"hike\n");
-    ok(&["put", local.to_str().unwrap(), &folder]);
-    let tree = stdout_of(&ok(&["tree", &folder]));
+    env.ok(&["put", local.to_str().unwrap(), &folder]);
+    let tree = stdout_of(&env.ok(&["tree", &folder]));
     assert!(
         tree.contains("day2.txt: file") && tree.contains("p.jpg"),
         "{tree}"
     );
     let dir = env.dir.path().join("trip");
-    ok(&["get", "-r", &folder, dir.to_str().unwrap()]);
+    env.ok(&["get", "-r", &folder, dir.to_str().unwrap()]);
     assert_eq!(
         std::fs::read(dir.join("Trip/Photos/p.jpg")).unwrap(),
         b"jpeg"
     );
     // The link was redeemed: the item is now reachable in its drive, as `info` showed.
     let id = info["id"].as_str().unwrap();
-    let listed = ok(&["ls", &format!("/drives/{drive}/items/{id}")]);
+    let listed = env.ok(&["ls", &format!("/drives/{drive}/items/{id}")]);
     assert!(stdout_of(&listed).contains("day2.txt"));
 }
 

@@ -573,3 +573,18 @@ impl Env {
             .to_owned()
     }
 }
+
+impl Env {
+    /// `onedrive-cli -c STATE ARGS`, which must succeed (else the test fails with its
+    /// stderr).
+    pub fn ok(&self, args: &[&str]) -> std::process::Output {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        out
+    }
+
+    /// [`Env::ok`]'s stdout.
+    pub fn ok_stdout(&self, args: &[&str]) -> String {
+        stdout_of(&self.ok(args))
+    }
+}
