@@ -60,8 +60,9 @@ fn reply(r: GraphResult<Value>) -> Response {
     }
 }
 
-/// Parses a JSON body into `T`, with a Graph-shaped 400 on failure.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> GraphResult<T> {
+/// Parses a JSON body into `T` (an empty or blank body as `{}`), with a Graph-shaped
+/// 400 on failure. The drive admin routes ([`crate::drives::admin`]) use it too.
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> GraphResult<T> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         &b"{}"[..]
     } else {

@@ -30,14 +30,7 @@ async fn library(emu: &Emu) -> (String, String) {
 /// Returns her drive id and the ids of the three shared folders (the user cannot reach
 /// them by path: her root is not shared).
 async fn alice(emu: &Emu) -> (String, [String; 3]) {
-    let (s, d) = emu
-        .admin_post(
-            "drives",
-            json!({"kind": "personal", "owner": "Alice Example"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
-    let id = d["id"].as_str().expect("drive id").to_owned();
+    let (id, _) = emu.personal_drive("Alice Example").await;
     emu.seed_file(&id, "/Team Docs/a.txt", b"hello a").await;
     emu.seed_file(&id, "/Team Docs/sub/b.txt", b"hello b").await;
     for f in ["/Drop", "/Read Only", "/Private"] {
@@ -49,10 +42,7 @@ async fn alice(emu: &Emu) -> (String, [String; 3]) {
         ("/Drop", "write"),
         ("/Read Only", "read"),
     ] {
-        let (s, v) = emu
-            .admin_post("share", json!({"driveId": id, "path": p, "role": role}))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let v = emu.share(&id, p, role).await;
         ids.push(v["id"].as_str().expect("id").to_owned());
     }
     let ids: [String; 3] = ids.try_into().expect("three");

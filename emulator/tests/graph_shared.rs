@@ -11,33 +11,15 @@ use serde_json::{Value, json};
 /// Alice's drive with `/Team Docs/{a.txt, sub/b.txt}`, `/Private/secret.txt`,
 /// `/Photos`; returns her drive id.
 async fn alice(emu: &Emu) -> String {
-    let (s, d) = emu
-        .admin_post(
-            "drives",
-            json!({"kind": "personal", "owner": "Alice Example"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (id, d) = emu.personal_drive("Alice Example").await;
     assert_eq!(d["driveType"], "personal");
     assert_eq!(d["owner"]["user"]["displayName"], "Alice Example");
-    let id = d["id"].as_str().expect("drive id").to_owned();
     assert_eq!(id.len(), 16);
     emu.seed_file(&id, "/Team Docs/a.txt", b"hello a").await;
     emu.seed_file(&id, "/Team Docs/sub/b.txt", b"hello b").await;
     emu.seed_file(&id, "/Private/secret.txt", b"secret").await;
     emu.seed_folder(&id, "/Photos").await;
     id
-}
-
-async fn share(emu: &Emu, drive: &str, path: &str, role: &str) -> Value {
-    let (s, v) = emu
-        .admin_post(
-            "share",
-            json!({"driveId": drive, "path": path, "role": role}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v
 }
 
 fn ids(v: &Value) -> Vec<String> {
@@ -53,9 +35,9 @@ fn ids(v: &Value) -> Vec<String> {
 async fn shared_with_me_full_degraded_retired() {
     let emu = Emu::start().await;
     let d = alice(&emu).await;
-    let team = share(&emu, &d, "/Team Docs", "read").await;
-    let a = share(&emu, &d, "/Team Docs/a.txt", "read").await;
-    let photos = share(&emu, &d, "/Photos", "write").await;
+    let team = emu.share(&d, "/Team Docs", "read").await;
+    let a = emu.share(&d, "/Team Docs/a.txt", "read").await;
+    let photos = emu.share(&d, "/Photos", "write").await;
 
     let (s, v) = emu.get("/me/drive/sharedWithMe").await;
     assert_eq!(s, StatusCode::OK);
@@ -116,13 +98,13 @@ async fn shared_with_me_full_degraded_retired() {
 async fn shared_with_me_mode_from_config() {
     let emu = Emu::start_with(|c| c.shared_with_me = SharedWithMe::Degraded).await;
     let d = alice(&emu).await;
-    share(&emu, &d, "/Team Docs", "read").await;
-    let newest = share(&emu, &d, "/Photos", "read").await;
+    emu.share(&d, "/Team Docs", "read").await;
+    let newest = emu.share(&d, "/Photos", "read").await;
     let (_, v) = emu.get("/me/drive/sharedWithMe").await;
     assert_eq!(ids(&v), [newest["id"].as_str().unwrap_or("")]);
     let emu = Emu::start_with(|c| c.shared_with_me = SharedWithMe::Retired).await;
     let d = alice(&emu).await;
-    share(&emu, &d, "/Team Docs", "read").await;
+    emu.share(&d, "/Team Docs", "read").await;
     let (s, v) = emu.get("/me/drive/sharedWithMe").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["value"], json!([]));
@@ -137,7 +119,7 @@ async fn a_grant_reaches_its_subtree_only() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(error_code(&v), "itemNotFound");
 
-    let team = share(&emu, &d, "/Team Docs", "read").await;
+    let team = emu.share(&d, "/Team Docs", "read").await;
     let tid = team["id"].as_str().expect("id").to_owned();
     let base = format!("/drives/{d}");
 
@@ -239,7 +221,7 @@ async fn a_grant_reaches_its_subtree_only() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // A write grant on a folder: uploads, folders and deletes inside it work.
-    let photos = share(&emu, &d, "/Photos", "write").await;
+    let photos = emu.share(&d, "/Photos", "write").await;
     let ph = photos["id"].as_str().expect("id").to_owned();
     let resp = emu
         .req(
@@ -296,7 +278,7 @@ async fn a_grant_reaches_its_subtree_only() {
 async fn shortcuts_in_the_root_only_and_never_passed_through() {
     let emu = Emu::start().await;
     let d = alice(&emu).await;
-    let team = share(&emu, &d, "/Team Docs", "write").await;
+    let team = emu.share(&d, "/Team Docs", "write").await;
     let tid = team["id"].as_str().expect("id").to_owned();
 
     let add = |name: &str, rid: &str, drive: &str| json!({"name": name, "remoteItem": {"id": rid, "parentReference": {"driveId": drive}}});
@@ -449,7 +431,7 @@ async fn shortcuts_in_the_root_only_and_never_passed_through() {
 async fn reset_forgets_other_drives_grants_and_shortcuts() {
     let emu = Emu::start().await;
     let d = alice(&emu).await;
-    let team = share(&emu, &d, "/Team Docs", "read").await;
+    let team = emu.share(&d, "/Team Docs", "read").await;
     let tid = team["id"].as_str().expect("id").to_owned();
     let (s, _) = emu
         .post(

@@ -22,14 +22,7 @@ fn encode(url: &str) -> String {
 /// Alice's Personal drive with `/Shared/a.txt`, `/Shared/sub/b.txt`, `/Private/p.txt`
 /// (nothing granted to the user). Returns the drive id.
 async fn alice(emu: &Emu) -> String {
-    let (s, d) = emu
-        .admin_post(
-            "drives",
-            json!({"kind": "personal", "owner": "Alice Example"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
-    let id = d["id"].as_str().expect("drive id").to_owned();
+    let (id, _) = emu.personal_drive("Alice Example").await;
     emu.seed_file(&id, "/Shared/a.txt", b"hello a").await;
     emu.seed_file(&id, "/Shared/sub/b.txt", b"hello b").await;
     emu.seed_file(&id, "/Private/p.txt", b"secret").await;
@@ -177,13 +170,7 @@ async fn drive_item_children_select_and_expand_in_another_users_drive() {
         b"hello a"
     );
     // An item outside the shared folder is not reached through the link.
-    let (s, private) = emu
-        .admin_post(
-            "links",
-            json!({"driveId": d, "path": "/Private", "type": "view"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let private = admin_link(&emu, &d, "/Private", "view").await;
     let other = emu
         .get(&format!("/shares/{}/driveItem", encode(&web_url(&private))))
         .await

@@ -28,10 +28,11 @@ use serde_json::{Value, json};
 use super::registry::DriveType;
 use super::sharing::Role;
 use super::{Drive, find_by_id};
+use crate::admin::parse;
 use crate::config::SharedWithMe;
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
-use crate::store::{Blob, Conflict, FsInfo, Item};
+use crate::store::{Blob, Conflict, FsInfo, Item, Store};
 
 /// The routes above (merged into [`crate::admin::router`]).
 pub fn router() -> Router<AppState> {
@@ -50,14 +51,16 @@ fn reply(status: StatusCode, r: GraphResult<Value>) -> Response {
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> GraphResult<T> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        body
-    };
-    serde_json::from_slice(body)
-        .map_err(|e| GraphError::invalid_request(format!("Invalid request body: {e}")))
+/// The item named by exactly one of `id` and `path` (from the root) in `store`; 400
+/// when both or neither are given, 404 when it does not exist.
+fn id_or_path(store: &Store, id: Option<String>, path: Option<String>) -> GraphResult<Item> {
+    match (id, path) {
+        (Some(id), None) => store.get(&id),
+        (None, Some(p)) => store.resolve_path(&store.root_id(), &p),
+        _ => Err(GraphError::invalid_request(
+            "Give exactly one of \"id\" and \"path\".",
+        )),
+    }
 }
 
 /// A drive resource without its `@odata.context`.
@@ -186,15 +189,7 @@ async fn share(State(state): State<AppState>, body: Bytes) -> Response {
                 "Only items of another user's Personal drive are shared (site members reach libraries).",
             ));
         }
-        let item = match (req.id, req.path) {
-            (Some(id), None) => d.store.get(&id)?,
-            (None, Some(p)) => d.store.resolve_path(&d.store.root_id(), &p)?,
-            _ => {
-                return Err(GraphError::invalid_request(
-                    "Give exactly one of \"id\" and \"path\".",
-                ));
-            }
-        };
+        let item = id_or_path(&d.store, req.id, req.path)?;
         state.drives.sharing.grant(&d.id, &item.id, role);
         Ok(crate::graph::json::item_json_in(
             &state,
@@ -232,16 +227,7 @@ async fn create_link(State(state): State<AppState>, body: Bytes) -> Response {
         }
         let d = find_by_id(&state, &req.drive_id)
             .ok_or_else(|| GraphError::not_found(format!("Drive '{}' not found.", req.drive_id)))?;
-        let store = d.store();
-        let item = match (req.id, req.path) {
-            (Some(id), None) => store.get(&id)?,
-            (None, Some(p)) => store.resolve_path(&store.root_id(), &p)?,
-            _ => {
-                return Err(GraphError::invalid_request(
-                    "Give exactly one of \"id\" and \"path\".",
-                ));
-            }
-        };
+        let item = id_or_path(d.store(), req.id, req.path)?;
         let mut o = serde_json::Map::new();
         o.insert("type".into(), json!(req.kind));
         if let Some(s) = req.scope {

@@ -19,12 +19,15 @@ pub mod sites;
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::error::{GraphError, GraphResult};
 use crate::graph::address::DriveRef;
+use crate::graph::{Ctx, json_response};
 use crate::state::AppState;
 use crate::store::{Item, Store};
 use registry::{DriveType, OtherDrive};
@@ -273,6 +276,44 @@ pub fn resolve(state: &AppState, d: &DriveRef) -> GraphResult<(Drive, Access)> {
         _ => Access::Full,
     };
     Ok((drive, access))
+}
+
+/// One page of a collection paged by offset (sites, sharedWithMe): `$top` (default
+/// `default_top`) and a `$skiptoken` made by [`encode_offset`] choose the page of
+/// `found`; 200 with `@odata.context` `context`, the page's entries as `render` renders
+/// them, and an `@odata.nextLink` while entries remain. 400 for a bad `$top` or
+/// `$skiptoken`.
+pub fn offset_page<T>(
+    ctx: &Ctx,
+    found: &[T],
+    default_top: usize,
+    context: String,
+    render: impl Fn(&T) -> Value,
+) -> GraphResult<Response> {
+    let top = ctx.query.top(default_top)?;
+    let offset = match ctx.query.odata("skiptoken") {
+        Some(t) => decode_offset(t)?,
+        None => 0,
+    };
+    let end = offset.saturating_add(top).min(found.len());
+    let value: Vec<Value> = found
+        .get(offset.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(render)
+        .collect();
+    let mut body = json!({
+        "@odata.context": context,
+        "value": value,
+    });
+    if end < found.len()
+        && let Some(o) = body.as_object_mut()
+    {
+        let mut pairs = ctx.query.without_paging();
+        pairs.push(("$skiptoken".into(), encode_offset(end)));
+        o.insert("@odata.nextLink".into(), Value::String(ctx.link(&pairs)));
+    }
+    Ok(json_response(StatusCode::OK, body))
 }
 
 /// A `$skiptoken` for the collection offset `n` (sites, sharedWithMe).

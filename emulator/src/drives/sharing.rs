@@ -32,10 +32,9 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::registry::{DriveType, OtherDrive};
-use super::{decode_offset, encode_offset};
 use crate::config::SharedWithMe;
 use crate::error::{GraphError, GraphResult};
-use crate::graph::{Ctx, json_response};
+use crate::graph::Ctx;
 use crate::state::AppState;
 use crate::store::{Conflict, Item, ItemId, Store};
 
@@ -317,25 +316,13 @@ pub fn shared_with_me(ctx: &Ctx) -> GraphResult<Response> {
             }
         }
     }
-    let top = ctx.query.top(crate::graph::listing::DEFAULT_PAGE)?;
-    let offset = match ctx.query.odata("skiptoken") {
-        Some(t) => decode_offset(t)?,
-        None => 0,
-    };
-    let end = offset.saturating_add(top).min(found.len());
-    let value: Vec<Value> = found.get(offset.min(end)..end).unwrap_or_default().to_vec();
-    let mut body = json!({
-        "@odata.context": crate::graph::json::items_context(state),
-        "value": value,
-    });
-    if end < found.len()
-        && let Some(o) = body.as_object_mut()
-    {
-        let mut pairs = ctx.query.without_paging();
-        pairs.push(("$skiptoken".into(), encode_offset(end)));
-        o.insert("@odata.nextLink".into(), Value::String(ctx.link(&pairs)));
-    }
-    Ok(json_response(StatusCode::OK, body))
+    super::offset_page(
+        ctx,
+        &found,
+        crate::graph::listing::DEFAULT_PAGE,
+        crate::graph::json::items_context(state),
+        Value::clone,
+    )
 }
 
 /// The error the using-sharing-links page states for a shortcut outside the root.

@@ -22,7 +22,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{Drive, decode_offset, encode_offset};
+use super::Drive;
 use crate::error::{GraphError, GraphResult};
 use crate::graph::{Ctx, json_response};
 
@@ -169,30 +169,13 @@ pub fn search(ctx: &Ctx) -> GraphResult<Response> {
         .into_iter()
         .filter(|s| s.matches(&words))
         .collect();
-    let top = ctx.query.top(ctx.state.config.sites_page_size.max(1))?;
-    let offset = match ctx.query.odata("skiptoken") {
-        Some(t) => decode_offset(t)?,
-        None => 0,
-    };
-    let end = offset.saturating_add(top).min(found.len());
-    let value: Vec<Value> = found
-        .get(offset.min(end)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.json())
-        .collect();
-    let mut body = json!({
-        "@odata.context": format!("{}/v1.0/$metadata#sites", ctx.state.public_url),
-        "value": value,
-    });
-    if end < found.len()
-        && let Some(o) = body.as_object_mut()
-    {
-        let mut pairs = ctx.query.without_paging();
-        pairs.push(("$skiptoken".into(), encode_offset(end)));
-        o.insert("@odata.nextLink".into(), Value::String(ctx.link(&pairs)));
-    }
-    Ok(json_response(StatusCode::OK, body))
+    super::offset_page(
+        ctx,
+        &found,
+        ctx.state.config.sites_page_size.max(1),
+        format!("{}/v1.0/$metadata#sites", ctx.state.public_url),
+        |s| s.json(),
+    )
 }
 
 /// `GET /sites/{site-id}`.

@@ -16,6 +16,22 @@ fn blob(s: &str) -> Blob {
     Blob::from_bytes(s.as_bytes().to_vec())
 }
 
+/// Makes `/a/sub/f.txt` (4 bytes, "data") in `s`: the items `a`, `sub` and `f.txt`.
+fn a_sub_f(s: &Store) -> (Item, Item, Item) {
+    let (a, _) = s.create_folder(&s.root_id(), "a", Conflict::Fail).unwrap();
+    let (sub, _) = s.create_folder(&a.id, "sub", Conflict::Fail).unwrap();
+    let (f, _) = s
+        .put_file(
+            &sub.id,
+            "f.txt",
+            blob("data"),
+            Conflict::Fail,
+            FsInfo::default(),
+        )
+        .unwrap();
+    (a, sub, f)
+}
+
 fn code(e: crate::error::GraphError) -> (u16, String, Option<String>) {
     (e.status.as_u16(), e.code, e.inner_code)
 }
@@ -411,17 +427,7 @@ fn quota_limits_writes() {
 fn copy_is_deep_with_new_ids() {
     let s = store();
     let root = s.root_id();
-    let (a, _) = s.create_folder(&root, "a", Conflict::Fail).unwrap();
-    let (sub, _) = s.create_folder(&a.id, "sub", Conflict::Fail).unwrap();
-    let (f, _) = s
-        .put_file(
-            &sub.id,
-            "f.txt",
-            blob("data"),
-            Conflict::Fail,
-            FsInfo::default(),
-        )
-        .unwrap();
+    let (a, sub, f) = a_sub_f(&s);
     let (dst, _) = s.create_folder(&root, "dst", Conflict::Fail).unwrap();
     let c = s.copy(&a.id, &dst.id, None, Conflict::Fail).unwrap();
     assert_ne!(c.id, a.id);
@@ -745,18 +751,7 @@ fn persists_across_reopen() {
 #[test]
 fn copy_from_another_store_is_deep_in_the_destination() {
     let src = store();
-    let (a, _) = src
-        .create_folder(&src.root_id(), "a", Conflict::Fail)
-        .unwrap();
-    let (sub, _) = src.create_folder(&a.id, "sub", Conflict::Fail).unwrap();
-    src.put_file(
-        &sub.id,
-        "f.txt",
-        blob("data"),
-        Conflict::Fail,
-        FsInfo::default(),
-    )
-    .unwrap();
+    let (a, _, _) = a_sub_f(&src);
     let dst = Store::in_memory(
         "b!library".into(),
         IdStyle::Business("ABCDEFGH".into()),

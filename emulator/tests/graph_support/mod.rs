@@ -7,7 +7,7 @@ use std::time::Duration;
 use onedrive_emulator::store::{Blob, Conflict, FsInfo, Item};
 use onedrive_emulator::{Config, Running};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub struct Emu {
     pub running: Running,
@@ -190,30 +190,54 @@ pub fn inner_code(body: &Value) -> Option<String> {
 impl Emu {
     /// `POST /_emulator/{path}` with a JSON body: status and JSON answer.
     pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(&format!("/_emulator/{path}")))
-            .json(&body)
-            .send()
-            .await
-            .expect("admin request");
+        self.admin_send(
+            self.http
+                .post(self.url(&format!("/_emulator/{path}")))
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `PUT /_emulator/{path}` with raw bytes: status and JSON answer.
+    pub async fn admin_put(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        self.admin_send(
+            self.http
+                .put(self.url(&format!("/_emulator/{path}")))
+                .body(body),
+        )
+        .await
+    }
+
+    /// Sends an admin request: status and JSON answer (`Null` when there is none).
+    async fn admin_send(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = rb.send().await.expect("admin request");
         let status = resp.status();
         let v = resp.json().await.unwrap_or(Value::Null);
         (status, v)
     }
 
-    /// `PUT /_emulator/{path}` with raw bytes: status and JSON answer.
-    pub async fn admin_put(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .put(self.url(&format!("/_emulator/{path}")))
-            .body(body)
-            .send()
-            .await
-            .expect("admin request");
-        let status = resp.status();
-        let v = resp.json().await.unwrap_or(Value::Null);
-        (status, v)
+    /// `POST /_emulator/drives` for another user's Personal drive owned by `owner`
+    /// (asserts 201): its id and the drive JSON.
+    pub async fn personal_drive(&self, owner: &str) -> (String, Value) {
+        let (s, d) = self
+            .admin_post("drives", json!({"kind": "personal", "owner": owner}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        let id = d["id"].as_str().expect("drive id").to_owned();
+        (id, d)
+    }
+
+    /// `POST /_emulator/share` of `path` in drive `drive` with `role` (asserts 200):
+    /// the shared item JSON.
+    pub async fn share(&self, drive: &str, path: &str, role: &str) -> Value {
+        let (s, v) = self
+            .admin_post(
+                "share",
+                json!({"driveId": drive, "path": path, "role": role}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
     }
 
     /// Puts `data` at `path` of drive `drive` through the admin route (no grants
