@@ -47,7 +47,7 @@ impl SharingLink {
         })
     }
 
-/// The sharing token Graph takes in place of a share id: `u!` + the URL in
+    /// The sharing token Graph takes in place of a share id: `u!` + the URL in
     /// unpadded base64url (shares-get, "Encoding sharing URLs").
     pub fn token(&self) -> String {
         format!(
@@ -97,7 +97,13 @@ mod tests {
         // SharePoint links hold `:f:/` in their path: kept whole.
         let sp = "HTTPS://contoso.sharepoint.com/:f:/s/Team/EaBc?e=x1";
         assert_eq!(SharingLink::parse(sp).unwrap().url, sp);
-        for not in ["1drv.ms/f/s!x", "https://", "ftp://x/y", "Documents", "/drives/x/root"] {
+        for not in [
+            "1drv.ms/f/s!x",
+            "https://",
+            "ftp://x/y",
+            "Documents",
+            "/drives/x/root",
+        ] {
             assert_eq!(SharingLink::parse(not), None, "{not}");
         }
     }

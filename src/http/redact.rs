@@ -183,8 +183,10 @@ mod tests {
 
     #[test]
     fn sharing_tokens_in_paths() {
-        let u = Url::parse("https://graph.example/v1.0/shares/u!aHR0cHM6Ly8xZHJ2Lm1zL2Yvcw/driveItem?$select=id")
-            .unwrap();
+        let u = Url::parse(
+            "https://graph.example/v1.0/shares/u!aHR0cHM6Ly8xZHJ2Lm1zL2Yvcw/driveItem?$select=id",
+        )
+        .unwrap();
         let s = url(&u);
         assert_eq!(
             s,

@@ -66,7 +66,10 @@ impl Ctx {
     /// (`drive::share_link`); `-p` reads a link as a path.
     pub async fn object(&self, what: &str, arg: Option<&str>) -> Result<Object, Failure> {
         use crate::drive::share_link::{self, SharingLink};
-        match arg.filter(|_| self.reading != Reading::Path).and_then(SharingLink::parse) {
+        match arg
+            .filter(|_| self.reading != Reading::Path)
+            .and_then(SharingLink::parse)
+        {
             Some(link) => share_link::resolve(&self.graph, &link)
                 .await
                 .map_err(|e| drive_failure(what, Some(&link.shown()), &e)),
