@@ -713,3 +713,88 @@ fn a_view_link_refuses_writes_and_links_never_show_in_messages() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
+    let env = Env::new();
+    let drive = env.create_drive(json!({"kind": "personal", "owner": "Carol"}));
+    env.seed_in_drive(&drive, "/Trip/day1.txt", b"beach\n");
+    let edit = env.sharing_link(&drive, "/Trip/day1.txt", "edit");
+    let secret = |l: &str| l.rsplit('/').next().unwrap().to_owned();
+    let quiet_about = |out: &std::process::Output, link: &str| {
+        let all = format!("{}{}", stderr_of(out), stdout_of(out));
+        assert!(!all.contains(&secret(link)), "the link leaked: {all}");
+    };
+    // rm: a usage error is found before any request, so the link is not redeemed.
+    let before = env.graph_requests();
+    let out = env.cmd().args(["rm", &edit, "/"]).output().unwrap();
+    assert_failure_line(&out, 2, "rm");
+    quiet_about(&out, &edit);
+    assert_eq!(
+        env.graph_requests(),
+        before,
+        "requests before a usage error"
+    );
+    // mkdir NAME cannot be a link: usage, before any request.
+    let out = env.cmd().args(["mkdir", &edit]).output().unwrap();
+    assert_failure_line(&out, 2, "mkdir");
+    quiet_about(&out, &edit);
+    assert_eq!(env.graph_requests(), before);
+    // Local checks and clap's own errors do not repeat it either.
+    let out = env
+        .cmd()
+        .args(["put", "--name", &edit, "-", "/"])
+        .output()
+        .unwrap();
+    assert_failure_line(&out, 2, "put --name");
+    quiet_about(&out, &edit);
+    let out = env.cmd().args(["ls", &edit, &edit]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    quiet_about(&out, &edit);
+    let out = env
+        .cmd()
+        .args(["--json", "ls", &edit, &edit])
+        .output()
+        .unwrap();
+    quiet_about(&out, &edit);
+    // A link that is the start of another is not shown through the longer one.
+    let long = format!("{edit}SECRETTAIL");
+    let out = env
+        .cmd()
+        .args(["get", "-r", &edit, &long, "o"])
+        .output()
+        .unwrap();
+    assert!(
+        !stderr_of(&out).contains("SECRETTAIL"),
+        "{}",
+        stderr_of(&out)
+    );
+    // rm of a missing link and an existing file: the file goes, exit 7 (partial).
+    env.seed_file("/up.txt", b"u");
+    let out = env
+        .cmd()
+        .args([
+            "rm",
+            "/up.txt",
+            "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    assert!(!env.exists("/up.txt"));
+    // --json results name a link by its item's address, never by the link.
+    let own = env.emu.state.store.drive_id();
+    env.seed_file("/mine.txt", b"m");
+    let mine = env.sharing_link(&own, "/mine.txt", "edit");
+    let out = env.cmd().args(["--json", "rm", &mine]).output().unwrap();
+    quiet_about(&out, &mine);
+    let removed = json_out(&out);
+    assert!(
+        removed[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/drives/{own}/items/")),
+        "{removed}"
+    );
+    assert!(!env.exists("/mine.txt"));
+}

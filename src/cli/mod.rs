@@ -35,6 +35,7 @@ where
         .take_while(|a| *a != "--")
         .any(|a| a == "--json");
     JSON_ERRORS.store(json, std::sync::atomic::Ordering::Relaxed);
+    hide_links(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -102,12 +103,26 @@ fn suggestion(e: &clap::Error) -> Option<String> {
 /// `-q`: notices and warnings are not printed (errors still are). Set once parsed.
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Arguments never repeated on stderr, and what is shown instead: sharing links (a
-/// link is a credential; see `drive::share_link`). Set once, before the first request.
+/// Arguments never repeated on stderr, longest first, and what is shown instead: every
+/// `http(s)://` argument (a sharing link is a credential, see `drive::share_link`; so is
+/// the redirect URL `auth` reads, with its code), shown by scheme and host only. Set
+/// from the raw arguments before parsing, so that usage errors are covered too.
 static HIDDEN: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
 
-/// Sets the arguments that messages must not repeat (each with its stand-in).
-pub(crate) fn hide_in_messages(pairs: Vec<(String, String)>) {
+/// Fills [`HIDDEN`] from the process arguments (an option's `=value` included).
+fn hide_links(args: &[std::ffi::OsString]) {
+    let mut pairs: Vec<(String, String)> = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .flat_map(|a| [Some(a), a.split_once('=').map(|(_, v)| v)])
+        .flatten()
+        .filter_map(|a| {
+            let link = crate::drive::share_link::SharingLink::parse(a)?;
+            Some((a.to_owned(), link.host_only()))
+        })
+        .collect();
+    pairs.sort_by_key(|(raw, _)| std::cmp::Reverse(raw.len()));
     let _ = HIDDEN.set(pairs);
 }
 

@@ -56,15 +56,16 @@ impl SharingLink {
         )
     }
 
-    /// The link as messages show it: scheme and host only.
+    /// The link as messages show it: `sharing link` and [`SharingLink::host_only`].
     pub fn shown(&self) -> String {
+        format!("sharing link {}", self.host_only())
+    }
+
+    /// Scheme and host only (`https://1drv.ms/…`): what may be printed of a link.
+    pub fn host_only(&self) -> String {
         match url::Url::parse(&self.url) {
-            Ok(u) => format!(
-                "sharing link {}://{}/…",
-                u.scheme(),
-                u.host_str().unwrap_or("?")
-            ),
-            Err(_) => "sharing link".to_owned(),
+            Ok(u) => format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("?")),
+            Err(_) => "http(s)://…".to_owned(),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
 use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
-use crate::drive::resolve::Object;
+use crate::drive::resolve::{Object, Reading};
 use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::{copy, mkdir as mk};
 use crate::graph::ItemRef;
@@ -89,7 +89,9 @@ pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> Comman
 
 pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
     let src = ctx.object("cp", Some(&a.file)).await?;
-    let dst = ctx.object("cp", a.folder.as_deref()).await?;
+    let dst = ctx
+        .object("cp: destination folder", a.folder.as_deref())
+        .await?;
     let place = a.folder.as_deref().unwrap_or("/");
     let fail = fail_into("cp", &a.file, place, "; cp copies into a folder");
     // The destination is read first (a copy needs its real id and drive); it may be in
@@ -108,7 +110,9 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
 
 pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
     let src = ctx.object("mv", Some(&a.object)).await?;
-    let dst = ctx.object("mv", a.folder.as_deref()).await?;
+    let dst = ctx
+        .object("mv: destination folder", a.folder.as_deref())
+        .await?;
     let place = a.folder.as_deref().unwrap_or("/");
     let hint = "; mv moves into a folder (to rename, use info_set OBJECT '{\"name\": \"NEW\"}')";
     let fail = fail_into("mv", &a.object, place, hint);
@@ -178,13 +182,13 @@ fn fail_into<'a>(
 /// exit code is the failure's own when all failures agree (e.g. 3 for missing objects),
 /// else 1.
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
-    // Every argument is checked before anything is deleted.
-    let mut objects = Vec::new();
+    use crate::drive::share_link::SharingLink;
+    let is_link = |o: &str| ctx.reading != Reading::Path && SharingLink::parse(o).is_some();
+    // Every argument is checked before anything is deleted, and before any request (a
+    // sharing link is read only once all arguments passed).
     for o in &a.objects {
-        objects.push((o, ctx.object("rm", Some(o)).await?));
-    }
-    for (o, obj) in &objects {
-        if obj.item_ref().is_root() {
+        let obj = Object::parse(Some(o), ctx.reading);
+        if !is_link(o) && obj.item_ref().is_root() {
             return Err(Failure::usage(format!(
                 "rm '{o}': the drive root cannot be removed"
             )));
@@ -198,9 +202,19 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     }
     let mut failures: Vec<Failure> = Vec::new();
     let mut deleted = Vec::new();
-    for (o, obj) in &objects {
+    for o in &a.objects {
+        // A link that cannot be read is one failure among the others.
+        let obj = match ctx.object("rm", Some(o)).await {
+            Ok(obj) => obj,
+            Err(f) => {
+                failures.push(f);
+                continue;
+            }
+        };
+        // What was removed, as the user named it; a link by its item's address.
+        let named = if is_link(o) { obj.display() } else { o.clone() };
         let permanent = a.permanent;
-        let r = on_object(&ctx.graph, obj, |g, r| async move {
+        let r = on_object(&ctx.graph, &obj, |g, r| async move {
             if permanent {
                 g.permanent_delete(&r).await
             } else {
@@ -209,8 +223,8 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
         })
         .await;
         match r {
-            Ok(()) => deleted.push(Value::String((*o).clone())),
-            Err(e) => failures.push(fail_http("rm", o)(e)),
+            Ok(()) => deleted.push(Value::String(named)),
+            Err(e) => failures.push(fail_http("rm", &named)(e)),
         }
     }
     let Some(last) = failures.pop() else {

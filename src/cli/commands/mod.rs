@@ -128,17 +128,8 @@ pub async fn run(cli: &Cli) -> CommandResult {
         _ => {}
     }
     // Check every local input before the first request.
-    let pre = Precheck::new(&cli.command)?;
-    // Sharing links are credentials: messages name them by their host only.
-    crate::cli::hide_in_messages(
-        remote_names(&cli.command)
-            .into_iter()
-            .filter_map(|(_, a)| {
-                let link = crate::drive::share_link::SharingLink::parse(a)?;
-                Some((a.to_owned(), link.shown()))
-            })
-            .collect(),
-    );
+    let pre = Precheck::new(&cli.command, super::session::reading(cli))?;
+
     let ctx = super::session::context(cli)?;
     let work = dispatch(cli, &ctx, pre);
     let result = if matches!(cli.command, C::Get(_) | C::Put(_)) {
@@ -253,11 +244,25 @@ struct Precheck {
 }
 
 impl Precheck {
-    fn new(cmd: &Command) -> Result<Self, Failure> {
+    fn new(cmd: &Command, reading: Reading) -> Result<Self, Failure> {
+        use crate::drive::share_link::SharingLink;
         use crate::drive::{range, upload};
         let mut p = Precheck::default();
+        // A sharing link is a URL, not a path: its segments are never sent as such.
+        let link = |arg: &str| reading != Reading::Path && SharingLink::parse(arg).is_some();
         for (what, arg) in remote_names(cmd) {
-            check_no_dot_segments(what, arg)?;
+            if !link(arg) {
+                check_no_dot_segments(what, arg)?;
+            }
+        }
+        // mkdir's NAME is the new folder's: a link names an item that exists already.
+        if let Command::Mkdir(a) = cmd
+            && link(&a.name)
+        {
+            return Err(Failure::usage(
+                "mkdir: NAME is the new folder's name; a sharing link names an existing \
+                 folder: give it as FOLDER (mkdir NAME LINK)",
+            ));
         }
         // --name is the new file's name: a path in it would have Graph create the
         // missing folders, which `put` never does (the folder argument says where).
@@ -401,7 +406,7 @@ mod tests {
     fn pre(args: &[&str]) -> Result<Precheck, Failure> {
         let cli = Cli::try_parse_from(std::iter::once("onedrive-cli").chain(args.iter().copied()))
             .expect("valid arguments");
-        Precheck::new(&cli.command)
+        Precheck::new(&cli.command, crate::cli::session::reading(&cli))
     }
 
     #[test]

@@ -152,6 +152,8 @@ async fn get_many(
     let mut plan = plan::GetPlan::default();
     // Each object: one request for its metadata; folders are walked.
     for o in objects {
+        let link = crate::drive::share_link::SharingLink::parse(o)
+            .filter(|_| ctx.reading != crate::drive::resolve::Reading::Path);
         let obj = match ctx.object("get", Some(o)).await {
             Ok(obj) => obj,
             Err(f) if objects.len() == 1 => return Err(f),
@@ -161,9 +163,17 @@ async fn get_many(
                     Some((_, why)) => why.to_owned(),
                     None => f.message.clone(),
                 };
-                plan.refused.push((o.clone(), why));
+                let source = link.as_ref().map_or(o.clone(), |l| l.host_only());
+                plan.refused.push((source, why));
                 continue;
             }
+        };
+        // How results and summaries name the object: as given, a link by its item's
+        // address (a link is a credential, and the address works in later commands).
+        let o = &if link.is_some() {
+            obj.display()
+        } else {
+            o.clone()
         };
         let planned = plan.files.len();
         // A shortcut stands for its shared folder, in the sharer's drive.
@@ -255,7 +265,17 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
     };
     let work = async {
         let folder_obj = ctx.object("put: destination folder", folder).await?;
-        let folder_shown = folder.unwrap_or("");
+        // A link is named by its folder's address in results (see get_many).
+        let linked = folder.is_some_and(|f| {
+            ctx.reading != crate::drive::resolve::Reading::Path
+                && crate::drive::share_link::SharingLink::parse(f).is_some()
+        });
+        let folder_display = folder_obj.display();
+        let folder_shown = if linked {
+            folder_display.as_str()
+        } else {
+            folder.unwrap_or("")
+        };
         let (graph, dest) = upload::destination_folder(&ctx.graph, &folder_obj)
             .await
             .map_err(|e| destination_failure(folder_shown, e))?;
