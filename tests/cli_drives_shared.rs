@@ -332,6 +332,29 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         std::fs::read(dir.join("Team Docs/plan.txt")).unwrap(),
         b"the plan\n"
     );
+    // put -r of a local folder of the shortcut's name: refused with the way to do it.
+    let local = env.local("Team Docs");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::write(local.join("x.txt"), b"x").unwrap();
+    let out = env
+        .cmd()
+        .args(["put", "-r"])
+        .arg(&local)
+        .arg("/")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("is a shortcut to a shared folder; put into it by naming it"),
+        "{}",
+        stderr_of(&out)
+    );
+    env.ok(&[
+        "put",
+        "-r",
+        local.join("x.txt").to_str().unwrap(),
+        "Team Docs",
+    ]);
     // Out of the shared folder into the user's own drive: a move between drives.
     let out = env
         .cmd()

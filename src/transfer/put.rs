@@ -178,7 +178,13 @@ async fn ensure_folder(
                 .get_item(&parent.join(name))
                 .await
                 .map_err(|e| format!("folder '{name}': {}", service_reason(&e)))?;
-            if item.is_folder() {
+            if item.remote_item.is_some() {
+                // Its content is in the sharer's drive, which this run does not write to
+                // (drive::shortcut): say how to reach it instead of failing file by file.
+                Err(format!(
+                    "'{name}' is a shortcut to a shared folder; put into it by naming it as the destination folder"
+                ))
+            } else if item.is_folder() {
                 Ok((ItemRef::Id(item.id), true))
             } else {
                 Err(format!("'{name}' exists on OneDrive and is not a folder"))
