@@ -624,3 +624,37 @@ fn a_killed_get_resumes_its_partial() {
     );
     assert!(!partial.exists());
 }
+
+/// Two objects that would be written to one local file: the same item named twice is
+/// fetched once; two different items are not raced into one file (the second is
+/// refused, exit 7).
+#[test]
+fn get_never_writes_two_downloads_into_one_file() {
+    let env = Env::new();
+    env.seed_file("A/x.txt", b"from A\n");
+    env.seed_file("B/x.txt", b"from B\n");
+    let id = env.id_of("A/x.txt");
+    let out_dir = env.local("twice");
+    let out = env
+        .cmd()
+        .args(["get", "A/x.txt", &id, "A/x.txt"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(out_dir.join("x.txt")).unwrap(), b"from A\n");
+    let out_dir = env.local("clash");
+    let out = env
+        .cmd()
+        .args(["get", "A/x.txt", "B/x.txt"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("'A/x.txt' is written to"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(std::fs::read(out_dir.join("x.txt")).unwrap(), b"from A\n");
+}

@@ -204,6 +204,10 @@ pub struct GetPlan {
     /// Shortcuts to shared folders met in a walk (remote paths): not entered, so that a
     /// download never pulls a whole shared tree in unasked (see `drive::shortcut`).
     pub shortcuts: Vec<String>,
+    /// Local files already planned: their item id and remote name. Two downloads into
+    /// one file would race (and one would lose); the same item named twice (a path and
+    /// a link, say) is fetched once.
+    taken: HashMap<PathBuf, (String, String)>,
 }
 
 /// Why a remote name cannot become a local path component, or `None` if it can.
@@ -253,12 +257,24 @@ pub fn plan_file(plan: &mut GetPlan, item: DriveItem, dest: &Path, remote: Strin
     if let Some(why) = unsafe_name(item.name()) {
         plan.refused.push((remote, why.to_owned()));
     } else if item.file.is_some() {
-        plan.files.push(GetJob {
-            local: dest.join(item.name()),
-            item,
-            remote,
-            drive: None,
-        });
+        let local = dest.join(item.name());
+        match plan.taken.get(&local) {
+            Some((id, _)) if *id == item.id => {}
+            Some((_, other)) => plan.refused.push((
+                remote,
+                format!("'{other}' is written to {} already", local.display()),
+            )),
+            None => {
+                plan.taken
+                    .insert(local.clone(), (item.id.clone(), remote.clone()));
+                plan.files.push(GetJob {
+                    local,
+                    item,
+                    remote,
+                    drive: None,
+                });
+            }
+        }
     } else {
         plan.refused
             .push((remote, "not a file (e.g. a OneNote notebook)".to_owned()));
