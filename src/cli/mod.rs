@@ -104,7 +104,7 @@ fn suggestion(e: &clap::Error) -> Option<String> {
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Arguments never repeated on stderr, longest first, and what is shown instead: every
-/// `http(s)://` argument (a sharing link is a credential, see `drive::share_link`; so is
+/// `http(s)://` argument (a sharing link is a credential, see `drive::sharing_url`; so is
 /// the redirect URL `auth` reads, with its code), shown by scheme and host only. Set
 /// from the raw arguments before parsing, so that usage errors are covered too.
 static HIDDEN: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
@@ -118,8 +118,15 @@ fn hide_links(args: &[std::ffi::OsString]) {
         .flat_map(|a| [Some(a), a.split_once('=').map(|(_, v)| v)])
         .flatten()
         .filter_map(|a| {
-            let link = crate::drive::share_link::SharingLink::parse(a)?;
-            Some((a.to_owned(), link.host_only()))
+            let link = crate::drive::sharing_url::SharingUrl::parse(a)?;
+            Some((a, link.host_only()))
+        })
+        // Read as a path (`-p`), the argument loses its slashes at either end.
+        .flat_map(|(a, stand_in)| {
+            [
+                (a.to_owned(), stand_in.clone()),
+                (a.trim_matches('/').to_owned(), stand_in),
+            ]
         })
         .collect();
     pairs.sort_by_key(|(raw, _)| std::cmp::Reverse(raw.len()));

@@ -54,11 +54,34 @@ pub async fn copy(
     folder: &DriveItem,
     max_wait: Duration,
 ) -> Result<DriveItem> {
+    let monitor = start(graph, item, dest_graph, folder).await?;
+    wait(graph, dest_graph, &monitor, max_wait).await
+}
+
+/// [`copy`]'s request: `POST {item}/copy` into `folder`; the monitor URL. Nothing has
+/// started when this fails, so it may be sent again at another address of the item.
+pub async fn start(
+    graph: &GraphClient,
+    item: &ItemRef,
+    dest_graph: &GraphClient,
+    folder: &DriveItem,
+) -> Result<url::Url> {
     let between_drives = graph.drive_selector() != dest_graph.drive_selector();
     let dest = folder_parent_ref(dest_graph, folder, between_drives)
         .await
         .map_err(DriveError::destination)?;
-    let monitor = graph.copy_item(item, &dest, None, None).await?;
+    Ok(graph.copy_item(item, &dest, None, None).await?)
+}
+
+/// [`copy`]'s wait: polls the monitor (without the token) until the copy completes
+/// (the new item, read in the destination's drive) or fails, for at most `max_wait`.
+pub async fn wait(
+    graph: &GraphClient,
+    dest_graph: &GraphClient,
+    monitor: &url::Url,
+    max_wait: Duration,
+) -> Result<DriveItem> {
+    let monitor = monitor.clone();
     let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
@@ -100,39 +123,6 @@ pub async fn copy(
         tokio::time::sleep(poll_delay(attempt)).await;
         attempt += 1;
     }
-}
-
-/// The id of the drive `item` (read through `graph`) lives in: its
-/// `parentReference.driveId`, else (a root) the drive `graph` addresses, read with
-/// `GET /me/drive` for the default drive.
-async fn drive_id_of(graph: &GraphClient, item: &DriveItem) -> Result<String> {
-    let known = item
-        .parent_reference
-        .as_ref()
-        .and_then(|p| p.drive_id.clone());
-    Ok(match (known, graph.drive_selector()) {
-        (Some(d), _) => d,
-        (None, DriveSelector::Id(d)) => d.clone(),
-        (None, DriveSelector::Me) => graph.get_drive().await?.id,
-    })
-}
-
-/// Whether two items (each read through its client) are in one drive. Clients that
-/// address the drive alike answer at once; otherwise the drive ids are compared as the
-/// service does: case-insensitively, and without the leading zeros Personal drive ids
-/// sometimes lose.
-pub async fn same_drive(
-    a_graph: &GraphClient,
-    a: &DriveItem,
-    b_graph: &GraphClient,
-    b: &DriveItem,
-) -> Result<bool> {
-    if a_graph.drive_selector() == b_graph.drive_selector() {
-        return Ok(true);
-    }
-    let (x, y) = tokio::try_join!(drive_id_of(a_graph, a), drive_id_of(b_graph, b))?;
-    let norm = |s: &str| s.trim_start_matches('0').to_ascii_lowercase();
-    Ok(norm(&x) == norm(&y))
 }
 
 /// Moves `item` into `folder` (an item of the same drive, already read), files and

@@ -63,3 +63,27 @@ impl DriveError {
 }
 
 pub type Result<T, E = DriveError> = std::result::Result<T, E>;
+
+/// An error that can say "the service found no such item" (404 `itemNotFound`, or
+/// 410): what makes `drive::locate::on_object` look for a shortcut on the way.
+pub trait NotFound {
+    /// The service answered that the addressed item does not exist.
+    fn is_not_found(&self) -> bool;
+}
+
+impl NotFound for crate::http::Error {
+    fn is_not_found(&self) -> bool {
+        self.kind() == crate::http::ErrorKind::NotFound
+    }
+}
+
+impl NotFound for DriveError {
+    fn is_not_found(&self) -> bool {
+        match self {
+            DriveError::Http(e) => e.is_not_found(),
+            // mkdir and uploads name a missing parent as their destination's failure.
+            DriveError::Destination(inner) => inner.is_not_found(),
+            _ => false,
+        }
+    }
+}

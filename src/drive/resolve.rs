@@ -34,6 +34,59 @@ pub enum Reading {
     Id,
 }
 
+/// An object argument as given: a sharing URL, which names its item only once read
+/// (one request, see [`super::sharing_url`]), or an object, named without a request.
+/// `-p` reads every argument as a path, links included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Argument {
+    Link(super::sharing_url::SharingUrl),
+    Object(Object),
+}
+
+impl Argument {
+    /// Parses an object argument (`None`: the root).
+    pub fn parse(arg: Option<&str>, reading: Reading) -> Argument {
+        match arg
+            .filter(|_| reading != Reading::Path)
+            .and_then(super::sharing_url::SharingUrl::parse)
+        {
+            Some(link) => Argument::Link(link),
+            None => Argument::Object(Object::parse(arg, reading)),
+        }
+    }
+
+    pub fn is_link(&self) -> bool {
+        matches!(self, Argument::Link(_))
+    }
+
+    /// The object: a link is read (and redeemed) first. Errors: a link the service
+    /// cannot open (see [`super::sharing_url::resolve`]).
+    pub async fn locate(self, graph: &crate::graph::GraphClient) -> super::error::Result<Object> {
+        match self {
+            Argument::Link(link) => super::sharing_url::resolve(graph, &link).await,
+            Argument::Object(o) => Ok(o),
+        }
+    }
+
+    /// How messages name the argument before it is located: a link by its host only.
+    pub fn shown(&self, raw: &str) -> String {
+        match self {
+            Argument::Link(link) => link.shown(),
+            Argument::Object(_) => raw.to_owned(),
+        }
+    }
+
+    /// How results name the located object: as given (`raw`), except a link, named by
+    /// its item's `/drives/...` address (a link is a credential, the address is not,
+    /// and it works in later commands).
+    pub fn named(&self, raw: &str, located: &Object) -> String {
+        match self {
+            Argument::Link(_) => located.display(),
+            Argument::Object(_) => raw.to_owned(),
+        }
+    }
+}
+
 /// A parsed object argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object {
@@ -242,14 +295,6 @@ impl Object {
             None => graph.clone(),
         }
     }
-}
-
-/// Fetches an object's metadata: exactly one request whatever the object form.
-pub async fn resolve(
-    graph: &crate::graph::GraphClient,
-    object: &Object,
-) -> super::error::Result<crate::graph::DriveItem> {
-    Ok(graph.get_item(&object.item_ref()).await?)
 }
 
 #[cfg(test)]

@@ -13,36 +13,12 @@
 //! Finding out costs a request, and most paths hold no shortcut: a path is sent as it
 //! is, and only when the service answers "not found" is its first segment read. If
 //! that is a shortcut, the object is re-addressed as
-//! `/drives/{remote drive}/items/{remote id}:/rest` and the operation is sent again.
+//! `/drives/{remote drive}/items/{remote id}:/rest` and the operation is sent again
+//! (`drive::locate::on_object`).
 
-use std::future::Future;
-
-use super::error::{DriveError, Result};
+use super::error::Result;
 use super::resolve::Object;
 use crate::graph::{GraphClient, ItemRef};
-use crate::http::ErrorKind;
-
-/// An error that can say "the service found no such item" (404).
-pub trait NotFound {
-    fn is_not_found(&self) -> bool;
-}
-
-impl NotFound for crate::http::Error {
-    fn is_not_found(&self) -> bool {
-        self.kind() == ErrorKind::NotFound
-    }
-}
-
-impl NotFound for DriveError {
-    fn is_not_found(&self) -> bool {
-        match self {
-            DriveError::Http(e) => e.is_not_found(),
-            // mkdir and uploads name a missing parent as their destination's failure.
-            DriveError::Destination(inner) => inner.is_not_found(),
-            _ => false,
-        }
-    }
-}
 
 /// The object behind the shortcut that `object` goes through, with the rest of its
 /// path below the shared folder; `None` when no shortcut is on its way. The candidate
@@ -88,34 +64,6 @@ pub async fn through_shortcut(graph: &GraphClient, object: &Object) -> Result<Op
     }
 }
 
-/// Runs `op` with the client and address of `object` (its own drive's client for a
-/// `/drives/...` object). When the service answers "not found" for a path that goes
-/// through a shortcut, `op` runs once more on the shared folder's own address; any
-/// other outcome, or a failure to look the shortcut up, gives `op`'s first result.
-pub async fn on_object<T, E, F, Fut>(
-    graph: &GraphClient,
-    object: &Object,
-    mut op: F,
-) -> std::result::Result<T, E>
-where
-    E: NotFound,
-    F: FnMut(GraphClient, ItemRef) -> Fut,
-    Fut: Future<Output = std::result::Result<T, E>>,
-{
-    let first = op(object.graph(graph), object.item_ref()).await;
-    match first {
-        Err(e) if e.is_not_found() => match through_shortcut(graph, object).await {
-            Ok(Some(o)) => {
-                tracing::debug!(target: "onedrive_cli::shortcut",
-                    "'{}' goes through a shortcut; sending to {}", object.display(), o.display());
-                op(o.graph(graph), o.item_ref()).await
-            }
-            _ => Err(e),
-        },
-        r => r,
-    }
-}
-
 /// The real item behind a shortcut item (one with `remoteItem`): a client for its
 /// drive and its address there; `None` for an ordinary item.
 pub fn follow(
@@ -131,28 +79,4 @@ pub fn follow(
         graph.for_drive(crate::graph::DriveSelector::Id(drive_id)),
         ItemRef::Id(remote.id.clone()),
     ))
-}
-
-/// Reads `object`'s item and, when it is a shortcut, the shared folder it stands for:
-/// the client for the drive the item lives in, and the item. Folder operations (walks,
-/// downloads, uploads into it) act on what this returns.
-pub async fn resolve_followed(
-    graph: &GraphClient,
-    object: &Object,
-) -> Result<(GraphClient, crate::graph::DriveItem)> {
-    let (g, item) = on_object(graph, object, |g, r| async move {
-        let item = g.get_item(&r).await?;
-        Ok::<_, DriveError>((g, item))
-    })
-    .await?;
-    match follow(&g, &item) {
-        Some((real_graph, real)) => {
-            // Shown under the name the user gave the shortcut (a renamed shortcut names
-            // a local folder in `get -r`, and the top of `tree`).
-            let mut real_item = real_graph.get_item(&real).await?;
-            real_item.name = item.name;
-            Ok((real_graph, real_item))
-        }
-        None => Ok((g, item)),
-    }
 }

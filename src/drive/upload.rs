@@ -154,7 +154,7 @@ pub async fn destination_folder(
     if folder.item_ref() == ItemRef::Root && folder.drive_id().is_none() {
         return Ok((graph.clone(), ItemRef::Root));
     }
-    let (graph, item) = super::shortcut::resolve_followed(graph, folder).await?;
+    let (graph, item) = super::locate::resolve_followed(graph, folder).await?;
     if !super::walk::is_container(&item) {
         return Err(DriveError::NotAFolder);
     }

@@ -324,7 +324,7 @@ impl GraphClient {
 
     /// `GET /shares/{token}/driveItem` with `Prefer: redeemSharingLink`: the item a
     /// sharing link points at (Graph "Access shared items"; `token` is `u!` + the link in
-    /// unpadded base64url, see `drive::share_link`). Redeeming is what opening the link
+    /// unpadded base64url, see `drive::sharing_url`). Redeeming is what opening the link
     /// in a browser does: the access lasts, so the item can then be addressed in its own
     /// drive. `--debug` traces hide the token (`redact::url`).
     pub async fn shared_drive_item(&self, token: &str) -> Result<DriveItem> {

@@ -32,7 +32,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let shown = obj.display();
     // A folder of another drive (`/drives/...`, a shortcut's shared folder) is watched
     // with that drive's delta.
-    let (graph, folder) = crate::drive::shortcut::resolve_followed(&ctx.graph, &obj)
+    let (graph, folder) = crate::drive::locate::resolve_followed(&ctx.graph, &obj)
         .await
         .map_err(fail("changes", &shown))?;
     let graph = &graph;
@@ -73,10 +73,8 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let shared_folder = if graph.drive_selector() == ctx.graph.drive_selector() || library {
         false
     } else {
-        // Another address of the user's own drive is not a shared folder either. (The
-        // default item stands for the drive's root: its drive is the client's.)
-        let own = DriveItem::default();
-        !crate::drive::copy::same_drive(&ctx.graph, &own, graph, &folder)
+        // Another address of the user's own drive is not a shared folder either.
+        !crate::drive::locate::same_drive(&ctx.graph, None, graph, Some(&folder))
             .await
             .map_err(fail("changes", &shown))?
     };

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::{CommandResult, Ctx, fail_http, to_value};
 use crate::cli::args::{InfoArgs, InfoSetArgs, LinkArgs, LinkScope, LinkType};
 use crate::cli::exit::{ExitCode, Failure};
-use crate::drive::shortcut::on_object;
+use crate::drive::locate::on_object;
 use crate::graph;
 
 pub async fn info(ctx: &Ctx, a: &InfoArgs) -> CommandResult {

@@ -7,8 +7,8 @@ use super::{CommandResult, Ctx, fail, fail_http, to_value};
 use crate::cli::args::{LsArgs, TreeArgs};
 use crate::cli::exit::Failure;
 use crate::cli::output::ListWriter;
+use crate::drive::locate::{on_object, resolve_followed};
 use crate::drive::range::ListRange;
-use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::walk::{self, TreeNode};
 use crate::graph::DriveItem;
 

@@ -9,8 +9,8 @@ use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
 use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
-use crate::drive::resolve::{Object, Reading};
-use crate::drive::shortcut::{on_object, resolve_followed};
+use crate::drive::locate::{on_object, resolve_followed};
+use crate::drive::resolve::{Argument, Object};
 use crate::drive::{copy, mkdir as mk};
 use crate::graph::ItemRef;
 
@@ -100,11 +100,17 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
         .await
         .map_err(|e| fail(DriveError::destination(e)))?;
     let (dst_graph, folder) = (&dst_graph, &folder);
-    let item = on_object(&ctx.graph, &src, |g, r| async move {
-        copy::copy(&g, &r, dst_graph, folder, COPY_MAX_WAIT).await
+    // Only the POST may be sent again at the shared folder's address (drive::shortcut):
+    // once it is answered, a copy is under way.
+    let (graph, monitor) = on_object(&ctx.graph, &src, |g, r| async move {
+        let monitor = copy::start(&g, &r, dst_graph, folder).await?;
+        Ok::<_, DriveError>((g, monitor))
     })
     .await
-    .map_err(fail)?;
+    .map_err(&fail)?;
+    let item = copy::wait(&graph, dst_graph, &monitor, COPY_MAX_WAIT)
+        .await
+        .map_err(fail)?;
     ctx.result(item)
 }
 
@@ -142,7 +148,7 @@ pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
                 .await
                 .map_err(|e| fail(e.into()))?,
         };
-        if !copy::same_drive(&graph, &read, &dst_graph, &folder)
+        if !crate::drive::locate::same_drive(&graph, Some(&read), &dst_graph, Some(&folder))
             .await
             .map_err(&fail)?
         {
@@ -182,13 +188,14 @@ fn fail_into<'a>(
 /// exit code is the failure's own when all failures agree (e.g. 3 for missing objects),
 /// else 1.
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
-    use crate::drive::share_link::SharingLink;
-    let is_link = |o: &str| ctx.reading != Reading::Path && SharingLink::parse(o).is_some();
     // Every argument is checked before anything is deleted, and before any request (a
     // sharing link is read only once all arguments passed).
     for o in &a.objects {
-        let obj = Object::parse(Some(o), ctx.reading);
-        if !is_link(o) && obj.item_ref().is_root() {
+        let root = match ctx.argument(Some(o)) {
+            Argument::Object(obj) => obj.item_ref().is_root(),
+            Argument::Link(_) => false,
+        };
+        if root {
             return Err(Failure::usage(format!(
                 "rm '{o}': the drive root cannot be removed"
             )));
@@ -204,15 +211,16 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CommandResult {
     let mut deleted = Vec::new();
     for o in &a.objects {
         // A link that cannot be read is one failure among the others.
-        let obj = match ctx.object("rm", Some(o)).await {
+        let argument = ctx.argument(Some(o));
+        let obj = match argument.clone().locate(&ctx.graph).await {
             Ok(obj) => obj,
-            Err(f) => {
-                failures.push(f);
+            Err(e) => {
+                failures.push(drive_failure("rm", Some(&argument.shown(o)), &e));
                 continue;
             }
         };
         // What was removed, as the user named it; a link by its item's address.
-        let named = if is_link(o) { obj.display() } else { o.clone() };
+        let named = argument.named(o, &obj);
         let permanent = a.permanent;
         let r = on_object(&ctx.graph, &obj, |g, r| async move {
             if permanent {

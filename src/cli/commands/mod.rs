@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::args::{Cli, Command};
 use super::exit::{ExitCode, Failure, drive_failure};
-use crate::drive::resolve::{Object, Reading};
+use crate::drive::resolve::{Argument, Object, Reading};
 use crate::graph::GraphClient;
 
 /// What a command prints.
@@ -63,18 +63,19 @@ pub struct Ctx {
 impl Ctx {
     /// An object argument of `what`: parsed without a request, except a sharing link,
     /// which is read (redeemed) at once and becomes its item's `/drives/...` address
-    /// (`drive::share_link`); `-p` reads a link as a path.
+    /// (`drive::sharing_url`); `-p` reads a link as a path.
     pub async fn object(&self, what: &str, arg: Option<&str>) -> Result<Object, Failure> {
-        use crate::drive::share_link::{self, SharingLink};
-        match arg
-            .filter(|_| self.reading != Reading::Path)
-            .and_then(SharingLink::parse)
-        {
-            Some(link) => share_link::resolve(&self.graph, &link)
-                .await
-                .map_err(|e| drive_failure(what, Some(&link.shown()), &e)),
-            None => Ok(Object::parse(arg, self.reading)),
-        }
+        let argument = Argument::parse(arg, self.reading);
+        let shown = argument.shown(arg.unwrap_or("/"));
+        argument
+            .locate(&self.graph)
+            .await
+            .map_err(|e| drive_failure(what, Some(&shown), &e))
+    }
+
+    /// An object argument as given (see [`Argument`]).
+    pub fn argument(&self, arg: Option<&str>) -> Argument {
+        Argument::parse(arg, self.reading)
     }
 
     /// The result of a mutating command: printed only on request.
@@ -245,11 +246,10 @@ struct Precheck {
 
 impl Precheck {
     fn new(cmd: &Command, reading: Reading) -> Result<Self, Failure> {
-        use crate::drive::share_link::SharingLink;
         use crate::drive::{range, upload};
         let mut p = Precheck::default();
         // A sharing link is a URL, not a path: its segments are never sent as such.
-        let link = |arg: &str| reading != Reading::Path && SharingLink::parse(arg).is_some();
+        let link = |arg: &str| Argument::parse(Some(arg), reading).is_link();
         for (what, arg) in remote_names(cmd) {
             if !link(arg) {
                 check_no_dot_segments(what, arg)?;

@@ -14,9 +14,9 @@ use super::{CommandResult, Ctx, Out, fail, to_value};
 use crate::cli::args::{GetArgs, PutArgs, TransferArgs};
 use crate::cli::exit::{ExitCode, Failure, drive_failure};
 use crate::drive::download::{self, Destination, DownloadOptions, PartialRegistry};
+use crate::drive::locate::{on_object, resolve_followed};
 use crate::drive::range::ByteRange;
 use crate::drive::resume::ResumeStore;
-use crate::drive::shortcut::{on_object, resolve_followed};
 use crate::drive::upload::{self, Source, UploadOptions};
 use crate::graph::{ConflictBehavior, GraphClient, ItemRef};
 use crate::transfer::{self, Outcome, Summary, journal::Journal, plan, reporter};
@@ -70,7 +70,13 @@ async fn get_single(
     resume: Option<Arc<dyn ResumeStore>>,
     partials: &PartialRegistry,
 ) -> CommandResult {
-    let obj = ctx.object("get", Some(object)).await?;
+    let argument = ctx.argument(Some(object));
+    let shown = argument.shown(object);
+    let obj = argument
+        .clone()
+        .locate(&ctx.graph)
+        .await
+        .map_err(|e| drive_failure("get", Some(&shown), &e))?;
     let named_stdout = dst == Some("-");
     let dst = match dst {
         None | Some("-") => Destination::Stdout,
@@ -80,7 +86,8 @@ async fn get_single(
     let to_terminal =
         dst == Destination::Stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let reporter = reporter::Reporter::new(ctx.progress_bars && !ctx.quiet && !to_terminal, 1, 0);
-    let bar = reporter.file(object);
+    // The bar's label: a link by its item's address (a link is never printed).
+    let bar = reporter.file(&argument.named(object, &obj));
     let opts = DownloadOptions {
         range,
         progress: bar.progress.clone(),
@@ -152,29 +159,19 @@ async fn get_many(
     let mut plan = plan::GetPlan::default();
     // Each object: one request for its metadata; folders are walked.
     for o in objects {
-        let link = crate::drive::share_link::SharingLink::parse(o)
-            .filter(|_| ctx.reading != crate::drive::resolve::Reading::Path);
-        let obj = match ctx.object("get", Some(o)).await {
+        let argument = ctx.argument(Some(o));
+        let obj = match argument.clone().locate(&ctx.graph).await {
             Ok(obj) => obj,
-            Err(f) if objects.len() == 1 => return Err(f),
-            Err(f) => {
-                // `get 'LINK': why` → why (the summary names the object itself).
-                let why = match f.message.split_once("': ") {
-                    Some((_, why)) => why.to_owned(),
-                    None => f.message.clone(),
-                };
-                let source = link.as_ref().map_or(o.clone(), |l| l.host_only());
-                plan.refused.push((source, why));
+            Err(e) if objects.len() == 1 => {
+                return Err(drive_failure("get", Some(&argument.shown(o)), &e));
+            }
+            Err(e) => {
+                plan.refused.push((argument.shown(o), refusal(&e)));
                 continue;
             }
         };
-        // How results and summaries name the object: as given, a link by its item's
-        // address (a link is a credential, and the address works in later commands).
-        let o = &if link.is_some() {
-            obj.display()
-        } else {
-            o.clone()
-        };
+        // How results and summaries name the object (a link by its item's address).
+        let o = &argument.named(o, &obj);
         let planned = plan.files.len();
         // A shortcut stands for its shared folder, in the sharer's drive.
         let (graph, item) = match resolve_followed(&ctx.graph, &obj).await {
@@ -185,13 +182,7 @@ async fn get_many(
                 return Err(drive_failure("get", Some(o.as_str()), &e));
             }
             Err(e) => {
-                plan.refused.push((
-                    o.clone(),
-                    drive_failure("get", None, &e)
-                        .message
-                        .trim_start_matches("get: ")
-                        .to_owned(),
-                ));
+                plan.refused.push((o.clone(), refusal(&e)));
                 continue;
             }
         };
@@ -266,16 +257,10 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
     let work = async {
         let folder_obj = ctx.object("put: destination folder", folder).await?;
         // A link is named by its folder's address in results (see get_many).
-        let linked = folder.is_some_and(|f| {
-            ctx.reading != crate::drive::resolve::Reading::Path
-                && crate::drive::share_link::SharingLink::parse(f).is_some()
-        });
-        let folder_display = folder_obj.display();
-        let folder_shown = if linked {
-            folder_display.as_str()
-        } else {
-            folder.unwrap_or("")
-        };
+        let folder_named = ctx
+            .argument(folder)
+            .named(folder.unwrap_or(""), &folder_obj);
+        let folder_shown = folder_named.as_str();
         let (graph, dest) = upload::destination_folder(&ctx.graph, &folder_obj)
             .await
             .map_err(|e| destination_failure(folder_shown, e))?;
@@ -320,6 +305,15 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
             Err(interrupted(stop, "put", note.to_owned()))
         }
     }
+}
+
+/// Why an object of a multi-object `get` was not planned, in the summary's words (the
+/// summary names the object itself).
+fn refusal(e: &crate::drive::DriveError) -> String {
+    drive_failure("get", None, e)
+        .message
+        .trim_start_matches("get: ")
+        .to_owned()
 }
 
 /// A destination folder that cannot be used: name the folder, not the file.

@@ -1,4 +1,4 @@
-//! Sharing links as objects: `onedrive-cli get 'https://1drv.ms/…'`.
+//! Sharing URLs (sharing links) as objects: `onedrive-cli get 'https://1drv.ms/…'`.
 //!
 //! Graph reaches the item behind a sharing link through "Access shared items"
 //! (`GET /shares/{token}/driveItem`, learn.microsoft.com/graph/api/shares-get), the
@@ -21,42 +21,41 @@ use super::error::{DriveError, Result};
 use super::resolve::Object;
 use crate::graph::GraphClient;
 
-/// A sharing link given as an object. It names the shared item itself: SharePoint
+/// A sharing URL given as an object. It names the shared item itself: SharePoint
 /// links hold `:` in their own path (`/:f:/s/site/…`), so no `:/path` suffix can be
 /// told apart; an item below a shared folder is named by the `/drives/...` address
 /// `info LINK` shows (its `parentReference.driveId` and `id`), or by `ls`-ing the link.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharingLink {
+pub struct SharingUrl {
+    /// The URL as given (`https://1drv.ms/f/s!…`); a credential, never printed.
     pub url: String,
 }
 
-impl SharingLink {
+impl SharingUrl {
     /// An `http(s)://` argument with something after the scheme; `None` for anything
     /// else.
-    pub fn parse(arg: &str) -> Option<SharingLink> {
-        let lower = arg.get(..8).unwrap_or(arg).to_ascii_lowercase();
-        let rest = if lower.starts_with("https://") {
-            &arg[8..]
-        } else if lower.starts_with("http://") {
-            &arg[7..]
-        } else {
-            return None;
+    pub fn parse(arg: &str) -> Option<SharingUrl> {
+        let after = |scheme: &str| {
+            arg.get(..scheme.len())
+                .filter(|p| p.eq_ignore_ascii_case(scheme))
+                .and_then(|_| arg.get(scheme.len()..))
         };
-        (!rest.is_empty()).then(|| SharingLink {
+        let rest = after("https://").or_else(|| after("http://"))?;
+        (!rest.is_empty()).then(|| SharingUrl {
             url: arg.to_owned(),
         })
     }
 
-    /// The sharing token Graph takes in place of a share id: `u!` + the URL in
+    /// The encoded sharing URL Graph takes in place of a share id: `u!` + the URL in
     /// unpadded base64url (shares-get, "Encoding sharing URLs").
-    pub fn token(&self) -> String {
+    pub fn encoded(&self) -> String {
         format!(
             "u!{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.url.as_bytes())
         )
     }
 
-    /// The link as messages show it: `sharing link` and [`SharingLink::host_only`].
+    /// The link as messages show it: `sharing link` and [`SharingUrl::host_only`].
     pub fn shown(&self) -> String {
         format!("sharing link {}", self.host_only())
     }
@@ -70,10 +69,12 @@ impl SharingLink {
     }
 }
 
-/// The object a sharing link names, in its own drive: one request
-/// (`GET /shares/{token}/driveItem`, redeeming the link).
-pub async fn resolve(graph: &GraphClient, link: &SharingLink) -> Result<Object> {
-    let item = graph.shared_drive_item(&link.token()).await?;
+/// The object a sharing URL names, in its own drive: one request
+/// (`GET /shares/{encoded}/driveItem`, redeeming the link). Errors: the service's (404
+/// `itemNotFound` for a link it does not know, 400 for a malformed one), or
+/// [`DriveError::Protocol`] when the answer names no drive.
+pub async fn resolve(graph: &GraphClient, link: &SharingUrl) -> Result<Object> {
+    let item = graph.shared_drive_item(&link.encoded()).await?;
     let drive_id = item
         .parent_reference
         .and_then(|p| p.drive_id)
@@ -93,11 +94,11 @@ mod tests {
 
     #[test]
     fn links_are_recognised_whole() {
-        let l = SharingLink::parse("https://1drv.ms/f/s!AbC-d_e").unwrap();
+        let l = SharingUrl::parse("https://1drv.ms/f/s!AbC-d_e").unwrap();
         assert_eq!(l.url, "https://1drv.ms/f/s!AbC-d_e");
         // SharePoint links hold `:f:/` in their path: kept whole.
         let sp = "HTTPS://contoso.sharepoint.com/:f:/s/Team/EaBc?e=x1";
-        assert_eq!(SharingLink::parse(sp).unwrap().url, sp);
+        assert_eq!(SharingUrl::parse(sp).unwrap().url, sp);
         for not in [
             "1drv.ms/f/s!x",
             "https://",
@@ -105,28 +106,28 @@ mod tests {
             "Documents",
             "/drives/x/root",
         ] {
-            assert_eq!(SharingLink::parse(not), None, "{not}");
+            assert_eq!(SharingUrl::parse(not), None, "{not}");
         }
     }
 
     #[test]
     fn tokens_follow_the_documented_encoding() {
         // shares-get: base64 the URL, drop the `=` padding, `/` → `_`, `+` → `-`, `u!`.
-        let l = SharingLink::parse(
+        let l = SharingUrl::parse(
             "https://onedrive.live.com/redir?resid=1231244193912!12&authKey=1201919!12921!1",
         )
         .unwrap();
         assert_eq!(
-            l.token(),
+            l.encoded(),
             "u!aHR0cHM6Ly9vbmVkcml2ZS5saXZlLmNvbS9yZWRpcj9yZXNpZD0xMjMxMjQ0MTkzOTEyITEyJmF1dGhLZXk9MTIwMTkxOSExMjkyMSEx"
         );
-        let odd = SharingLink::parse("https://x/??>>").unwrap().token();
+        let odd = SharingUrl::parse("https://x/??>>").unwrap().encoded();
         assert!(!odd.contains(['+', '/', '=']), "{odd}");
     }
 
     #[test]
     fn links_are_shown_by_their_host_only() {
-        let l = SharingLink::parse("https://1drv.ms/f/s!SECRET").unwrap();
+        let l = SharingUrl::parse("https://1drv.ms/f/s!SECRET").unwrap();
         assert_eq!(l.shown(), "sharing link https://1drv.ms/…");
         assert!(!l.shown().contains("SECRET"));
     }
