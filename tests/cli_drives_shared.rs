@@ -822,3 +822,28 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
     );
     assert!(!env.exists("/mine.txt"));
 }
+
+#[test]
+fn changes_of_a_shared_folder_without_delta_compare_listings() {
+    // Business refuses delta below the root, and a sharee cannot read the sharer's root.
+    let env = Env::with_config(onedrive_emulator::Config {
+        delta_root_only: true,
+        ..test_config()
+    });
+    let (drive, folder) = alice(&env, "read");
+    let address = format!("/drives/{drive}/items/{folder}");
+    let out = env.ok(&["changes", &address]);
+    assert!(
+        stderr_of(&out).contains("offers no delta"),
+        "{}",
+        stderr_of(&out)
+    );
+    env.seed_in_drive(&drive, "/Team Docs/added.txt", b"added\n");
+    let text = env.ok_stdout(&["changes", &address]);
+    let added = text
+        .lines()
+        .find_map(|l| l.strip_prefix("+ "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(env.ok(&["get", added, "-"]).stdout, b"added\n");
+    assert_eq!(env.ok_stdout(&["changes", &address]), "");
+}

@@ -99,17 +99,43 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     };
     // The root's current position, then what the folder holds now (in that order: a
     // change in between is reported again next time rather than lost).
+    // `None`: the service offers no delta here (a folder shared from OneDrive for
+    // Business, whose drive root the user cannot read and whose own delta Business
+    // refuses, notes §4.2); changes are then found by comparing listings.
     let start_over = || async {
-        let link = graph
-            .delta_latest(&root, Some(FIELDS))
-            .await
-            .map_err(fail_http("changes", &shown))?;
+        let link = match graph.delta_latest(&root, Some(FIELDS)).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                let e = DriveError::from(e);
+                if !walk::delta::refused(&e) {
+                    return Err(fail("changes", &shown)(e));
+                }
+                None
+            }
+        };
         let items = read_folder(graph, folder.clone(), &shown).await?;
         Ok::<_, Failure>((items, link))
     };
+    // A record without a link: this folder is followed by comparing listings.
+    let listing_only = record.as_ref().is_some_and(|r| r.delta_link.is_empty());
+    // Set where the service refused delta for this folder just now.
+    let mut offers_delta = true;
     let (changes, snapshot, delta_link) = match record {
+        Some(mut r) if listing_only => {
+            r.snapshot.folder_path = folder_path(&folder);
+            let items = read_folder(graph, folder.clone(), &shown).await?;
+            let c = r.snapshot.rebuild(items);
+            (c, r.snapshot, None)
+        }
         None => {
             let (items, link) = start_over().await?;
+            offers_delta = link.is_some();
+            if link.is_none() {
+                crate::cli::notice(&format!(
+                    "changes: the service offers no delta for '{shown}'; each call compares \
+                     its listing with the last one (added and removed items, not changed contents)"
+                ));
+            }
             let mut s = Snapshot::new(folder.id.clone(), folder_path(&folder));
             let all = s.apply(items);
             let n = s.items.len();
@@ -117,7 +143,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 "changes: now watching '{shown}' ({n} item{}); the next call prints what changed since",
                 if n == 1 { "" } else { "s" }
             ));
-            (if a.all { all } else { Vec::new() }, s, Some(link))
+            (if a.all { all } else { Vec::new() }, s, link)
         }
         Some(r) => {
             let mut s = r.snapshot;
@@ -166,7 +192,8 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                         "changes: starting over ({why}); compared with the last known state, so changed file contents are not shown this time"
                     ));
                     let (items, link) = start_over().await?;
-                    (s.rebuild(items), s, Some(link))
+                    offers_delta = link.is_some();
+                    (s.rebuild(items), s, link)
                 }
             }
         }
@@ -188,10 +215,16 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
         // The reader went away: record nothing, so these changes are reported again.
         return Ok(None);
     }
-    match delta_link {
+    // No link where the service offers no delta: an empty one, read as "compare
+    // listings" next time.
+    let no_delta = delta_link.is_none() && (listing_only || !offers_delta);
+    match delta_link
+        .map(|l| l.to_string())
+        .or(no_delta.then(String::new))
+    {
         Some(link) => {
             let record = Record {
-                delta_link: link.to_string(),
+                delta_link: link,
                 snapshot,
             };
             let bytes = serde_json::to_vec(&record).unwrap_or_default();
