@@ -847,3 +847,22 @@ fn changes_of_a_shared_folder_without_delta_compare_listings() {
     assert_eq!(env.ok(&["get", added, "-"]).stdout, b"added\n");
     assert_eq!(env.ok_stdout(&["changes", &address]), "");
 }
+
+#[test]
+fn mkdir_refuses_an_address_that_names_no_new_folder() {
+    let env = Env::new();
+    let (docs, _, _) = libraries(&env);
+    let before = env.graph_requests();
+    for args in [
+        vec!["mkdir".to_owned(), format!("/drives/{docs}/root")],
+        vec![
+            "mkdir".to_owned(),
+            format!("/drives/{docs}/root:/x"),
+            "Docs".to_owned(),
+        ],
+    ] {
+        let out = env.cmd().args(&args).output().unwrap();
+        assert_failure_line(&out, 2, "mkdir");
+    }
+    assert_eq!(env.graph_requests(), before, "no request for a usage error");
+}

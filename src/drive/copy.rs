@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use super::error::{DriveError, Result};
+use super::locate;
+use super::resolve::Object;
 use crate::graph::{DriveItem, DriveSelector, GraphClient, ItemRef, ParentRef};
 
 /// The destination folder (already read, by `graph`) as Graph wants it in a body: its
@@ -123,6 +125,67 @@ pub async fn wait(
         tokio::time::sleep(poll_delay(attempt)).await;
         attempt += 1;
     }
+}
+
+/// Copies `object` into the folder `dest` names (both reached as
+/// [`super::locate`] does: other drives, shortcuts) and waits up to `max_wait`; the new
+/// item. The destination is read first: a copy needs its real id, and its drive when
+/// that differs from the source's (Graph copies between drives). Errors: the
+/// destination's own are [`DriveError::Destination`].
+pub async fn copy_object(
+    graph: &GraphClient,
+    object: &Object,
+    dest: &Object,
+    max_wait: Duration,
+) -> Result<DriveItem> {
+    let (dest_graph, folder) = locate::resolve_followed(graph, dest)
+        .await
+        .map_err(DriveError::destination)?;
+    let (dest_graph, folder) = (&dest_graph, &folder);
+    // Only the POST may be sent again at a shared folder's address (locate::on_object):
+    // once it is answered, a copy is under way.
+    let (src_graph, monitor) = locate::on_object(graph, object, |g, r| async move {
+        let monitor = start(&g, &r, dest_graph, folder).await?;
+        Ok::<_, DriveError>((g, monitor))
+    })
+    .await?;
+    wait(&src_graph, dest_graph, &monitor, max_wait).await
+}
+
+/// Moves `object` into the folder `dest` names (reached as [`super::locate`] does), by
+/// id: the destination and the object's id are read at once (no extra round trip).
+/// Graph's PATCH cannot move between drives (notes §7.2): when the two sides are
+/// addressed differently their drive ids are compared first, and a move between drives
+/// is [`DriveError::BetweenDrives`] without a request.
+pub async fn move_object(graph: &GraphClient, object: &Object, dest: &Object) -> Result<DriveItem> {
+    let dest = async {
+        locate::resolve_followed(graph, dest)
+            .await
+            .map_err(DriveError::destination)
+    };
+    // A path-named object is read (with its drive) for its id; see [`move_to`].
+    let item = locate::on_object(graph, object, |g, r| async move {
+        if !matches!(r, ItemRef::Path(_) | ItemRef::IdPath { .. }) {
+            return Ok::<_, DriveError>((g, r, None));
+        }
+        let item = g.get_item_with(&r, "$select=id,parentReference").await?;
+        Ok((g, ItemRef::Id(item.id.clone()), Some(item)))
+    });
+    let ((dest_graph, folder), (src_graph, id, read)) = tokio::try_join!(dest, item)?;
+    if src_graph.drive_selector() != dest_graph.drive_selector() {
+        let read = match read {
+            Some(r) => r,
+            None => {
+                src_graph
+                    .get_item_with(&id, "$select=id,parentReference")
+                    .await?
+            }
+        };
+        if !locate::same_drive(&src_graph, Some(&read), &dest_graph, Some(&folder)).await? {
+            return Err(DriveError::BetweenDrives);
+        }
+    }
+    move_to(&src_graph, &id, &folder).await
 }
 
 /// Moves `item` into `folder` (an item of the same drive, already read), files and

@@ -37,7 +37,7 @@ pub enum DriveError {
     /// and an error line must name it.
     #[error("destination folder: {0}")]
     Destination(Box<DriveError>),
-    /// A move from one drive to another: Graph's PATCH cannot do it (notes §8); a copy
+    /// A move from one drive to another: Graph's PATCH cannot do it (notes §7.2); a copy
     /// then a removal can.
     #[error("cannot move between drives; copy with cp, then remove the original with rm")]
     BetweenDrives,

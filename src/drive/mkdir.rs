@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use super::error::{DriveError, Result};
+use super::resolve::Object;
 use crate::graph::{ConflictBehavior, DriveItem, GraphClient, ItemRef};
 use crate::http::ErrorKind;
 
@@ -18,6 +19,81 @@ pub fn split_name(name: &str) -> (Option<String>, String) {
     match trimmed.rsplit_once('/') {
         Some((dir, base)) => (Some(dir.to_owned()), base.to_owned()),
         None => (None, trimmed.to_owned()),
+    }
+}
+
+/// Where `mkdir NAME [FOLDER]` makes its folder: the parent object, the name (which
+/// may still hold a path, for `-p` to create), and the folder as messages name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub parent: Object,
+    pub name: String,
+    pub place: String,
+}
+
+/// Works out [`Placement`] without a request. NAME given as another drive's address
+/// (`/drives/D/root:/a/b`, no FOLDER) makes that drive's item the parent. Without
+/// `parents` (-p), NAME's own path joins the parent's address, so that a path through
+/// a shortcut is followed like any object's (`drive::locate`); with -p, the path stays
+/// in the name, to be created folder by folder.
+pub fn placement(
+    folder_arg: Option<&str>,
+    mut parent: Object,
+    name: &str,
+    parents: bool,
+    reading: super::resolve::Reading,
+) -> Placement {
+    let mut name = name.to_owned();
+    if folder_arg.is_none()
+        && let Object::InDrive {
+            drive_id,
+            id,
+            path: Some(p),
+        } = Object::parse(Some(&name), reading)
+    {
+        parent = Object::InDrive {
+            drive_id,
+            id,
+            path: None,
+        };
+        name = p;
+    }
+    let (dir, base) = split_name(&name);
+    let place = match (&parent, folder_arg, &dir) {
+        (Object::InDrive { drive_id, id, .. }, None, _) => Object::InDrive {
+            drive_id: drive_id.clone(),
+            id: id.clone(),
+            path: dir.clone(),
+        }
+        .display(),
+        (_, Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
+        (_, Some(f), None) => f.to_owned(),
+        (_, None, Some(d)) => d.clone(),
+        (_, None, None) => "/".to_owned(),
+    };
+    if !parents && let Some(d) = &dir {
+        let folded = match &parent {
+            Object::Root => Some(Object::Path(d.clone())),
+            Object::Path(p) => Some(Object::Path(format!("{p}/{d}"))),
+            Object::InDrive { drive_id, id, path } => Some(Object::InDrive {
+                drive_id: drive_id.clone(),
+                id: id.clone(),
+                path: Some(match path {
+                    Some(p) => format!("{p}/{d}"),
+                    None => d.clone(),
+                }),
+            }),
+            Object::Id(_) => None,
+        };
+        if let Some(f) = folded {
+            parent = f;
+            name = base;
+        }
+    }
+    Placement {
+        parent,
+        name,
+        place,
     }
 }
 

@@ -9,70 +9,21 @@ use crate::cli::args::{CpArgs, MkdirArgs, MvArgs, RmArgs};
 use crate::cli::exit::drive_failure;
 use crate::cli::exit::{ExitCode, Failure};
 use crate::drive::DriveError;
-use crate::drive::locate::{on_object, resolve_followed};
-use crate::drive::resolve::{Argument, Object};
+use crate::drive::locate::on_object;
+use crate::drive::resolve::Argument;
 use crate::drive::{copy, mkdir as mk};
-use crate::graph::ItemRef;
 
 /// How long `cp` waits for the service's asynchronous copy.
 const COPY_MAX_WAIT: Duration = Duration::from_secs(600);
 
 pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs, metadata: Option<&Value>) -> CommandResult {
-    let mut parent = ctx.object("mkdir", a.folder.as_deref()).await?;
-    let mut name = a.name.as_str();
-    // NAME given as another drive's address: its folder is the parent.
-    let named = Object::parse(Some(&a.name), ctx.reading);
-    if a.folder.is_none()
-        && let Object::InDrive {
-            drive_id,
-            id,
-            path: Some(p),
-        } = &named
-    {
-        parent = Object::InDrive {
-            drive_id: drive_id.clone(),
-            id: id.clone(),
-            path: None,
-        };
-        name = p.as_str();
-    }
-    // Where the folder goes: the FOLDER argument, and the path inside NAME.
-    let (dir, base) = mk::split_name(name);
-    let place = match (&parent, a.folder.as_deref(), &dir) {
-        (Object::InDrive { drive_id, id, .. }, None, _) => Object::InDrive {
-            drive_id: drive_id.clone(),
-            id: id.clone(),
-            path: dir.clone(),
-        }
-        .display(),
-        (_, Some(f), Some(d)) => format!("{}/{d}", f.trim_end_matches('/')),
-        (_, Some(f), None) => f.to_owned(),
-        (_, None, Some(d)) => d.clone(),
-        (_, None, None) => "/".to_owned(),
-    };
-    // Without -p, NAME's path is part of the parent's address, so that a path through
-    // a shortcut is followed like any other object's (drive::shortcut).
-    if !a.parents
-        && let Some(d) = &dir
-    {
-        let folded = match &parent {
-            Object::Root => Some(Object::Path(d.clone())),
-            Object::Path(p) => Some(Object::Path(format!("{p}/{d}"))),
-            Object::InDrive { drive_id, id, path } => Some(Object::InDrive {
-                drive_id: drive_id.clone(),
-                id: id.clone(),
-                path: Some(match path {
-                    Some(p) => format!("{p}/{d}"),
-                    None => d.clone(),
-                }),
-            }),
-            _ => None,
-        };
-        if let Some(f) = folded {
-            parent = f;
-            name = base.as_str();
-        }
-    }
+    let parent = ctx.object("mkdir", a.folder.as_deref()).await?;
+    let mk::Placement {
+        parent,
+        name,
+        place,
+    } = mk::placement(a.folder.as_deref(), parent, &a.name, a.parents, ctx.reading);
+    let name = name.as_str();
     // -p creates the missing folders of NAME's path, never the FOLDER argument.
     let hint = if !a.parents && a.folder.is_none() && place != "/" {
         " (-p creates missing parents)"
@@ -93,24 +44,9 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CommandResult {
         .object("cp: destination folder", a.folder.as_deref())
         .await?;
     let place = a.folder.as_deref().unwrap_or("/");
-    let fail = fail_into("cp", &a.file, place, "; cp copies into a folder");
-    // The destination is read first (a copy needs its real id and drive); it may be in
-    // another drive than the source (Graph copies between drives).
-    let (dst_graph, folder) = resolve_followed(&ctx.graph, &dst)
+    let item = copy::copy_object(&ctx.graph, &src, &dst, COPY_MAX_WAIT)
         .await
-        .map_err(|e| fail(DriveError::destination(e)))?;
-    let (dst_graph, folder) = (&dst_graph, &folder);
-    // Only the POST may be sent again at the shared folder's address (drive::shortcut):
-    // once it is answered, a copy is under way.
-    let (graph, monitor) = on_object(&ctx.graph, &src, |g, r| async move {
-        let monitor = copy::start(&g, &r, dst_graph, folder).await?;
-        Ok::<_, DriveError>((g, monitor))
-    })
-    .await
-    .map_err(&fail)?;
-    let item = copy::wait(&graph, dst_graph, &monitor, COPY_MAX_WAIT)
-        .await
-        .map_err(fail)?;
+        .map_err(fail_into("cp", &a.file, place, "; cp copies into a folder"))?;
     ctx.result(item)
 }
 
@@ -121,41 +57,9 @@ pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CommandResult {
         .await?;
     let place = a.folder.as_deref().unwrap_or("/");
     let hint = "; mv moves into a folder (to rename, use info_set OBJECT '{\"name\": \"NEW\"}')";
-    let fail = fail_into("mv", &a.object, place, hint);
-    // The destination and the object's id are read at once (no extra round trip).
-    let dest = async {
-        resolve_followed(&ctx.graph, &dst)
-            .await
-            .map_err(DriveError::destination)
-    };
-    // The move is sent by id (see copy::by_id): a path-named object is read first, with
-    // its drive.
-    let item = on_object(&ctx.graph, &src, |g, r| async move {
-        if !matches!(r, ItemRef::Path(_) | ItemRef::IdPath { .. }) {
-            return Ok::<_, DriveError>((g, r, None));
-        }
-        let item = g.get_item_with(&r, "$select=id,parentReference").await?;
-        Ok((g, ItemRef::Id(item.id.clone()), Some(item)))
-    });
-    let ((dst_graph, folder), (graph, id, read)) = tokio::try_join!(dest, item).map_err(&fail)?;
-    // Graph's PATCH cannot move between drives (notes §8): when the two sides are
-    // addressed differently, compare their drives before sending.
-    if graph.drive_selector() != dst_graph.drive_selector() {
-        let read = match read {
-            Some(r) => r,
-            None => graph
-                .get_item_with(&id, "$select=id,parentReference")
-                .await
-                .map_err(|e| fail(e.into()))?,
-        };
-        if !crate::drive::locate::same_drive(&graph, Some(&read), &dst_graph, Some(&folder))
-            .await
-            .map_err(&fail)?
-        {
-            return Err(fail(DriveError::BetweenDrives));
-        }
-    }
-    let item = copy::move_to(&graph, &id, &folder).await.map_err(fail)?;
+    let item = copy::move_object(&ctx.graph, &src, &dst)
+        .await
+        .map_err(fail_into("mv", &a.object, place, hint))?;
     ctx.result(item)
 }
 

@@ -255,14 +255,30 @@ impl Precheck {
                 check_no_dot_segments(what, arg)?;
             }
         }
-        // mkdir's NAME is the new folder's: a link names an item that exists already.
-        if let Command::Mkdir(a) = cmd
-            && link(&a.name)
-        {
-            return Err(Failure::usage(
-                "mkdir: NAME is the new folder's name; a sharing link names an existing \
-                 folder: give it as FOLDER (mkdir NAME LINK)",
-            ));
+        // mkdir's NAME is the new folder's: a link names an item that exists already,
+        // and a `/drives/...` NAME must end with the new folder's path, alone.
+        if let Command::Mkdir(a) = cmd {
+            if link(&a.name) {
+                return Err(Failure::usage(
+                    "mkdir: NAME is the new folder's name; a sharing link names an existing \
+                     folder: give it as FOLDER (mkdir NAME LINK)",
+                ));
+            }
+            if let Object::InDrive { path, .. } = Object::parse(Some(&a.name), reading) {
+                if path.is_none() {
+                    return Err(Failure::usage(format!(
+                        "mkdir '{}': names an existing item, not a new folder; add \
+                         ':/NAME' for a folder inside it",
+                        a.name
+                    )));
+                }
+                if a.folder.is_some() {
+                    return Err(Failure::usage(format!(
+                        "mkdir '{}': an address names its own folder; give it without FOLDER",
+                        a.name
+                    )));
+                }
+            }
         }
         // --name is the new file's name: a path in it would have Graph create the
         // missing folders, which `put` never does (the folder argument says where).
