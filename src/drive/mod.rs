@@ -12,6 +12,7 @@ pub mod range;
 pub mod resolve;
 pub mod resume;
 pub mod sharing_url;
+pub mod sites;
 pub mod shortcut;
 pub mod upload;
 pub mod walk;

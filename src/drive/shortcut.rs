@@ -70,13 +70,21 @@ pub fn follow(
     graph: &GraphClient,
     item: &crate::graph::DriveItem,
 ) -> Option<(GraphClient, ItemRef)> {
+    let o = remote_object(item)?;
+    Some((o.graph(graph), o.item_ref()))
+}
+
+/// The item a `remoteItem` facet points at (a shortcut's shared folder, a
+/// `sharedWithMe` entry), as an object of its own drive: `/drives/{driveId}/items/{id}`
+/// (Graph: "access the shared driveItem at
+/// /drives/{remoteItem.parentReference.driveId}/items/{remoteItem.id}",
+/// graph/api/drive-sharedwithme). `None` without a facet that names both.
+pub fn remote_object(item: &crate::graph::DriveItem) -> Option<Object> {
     let remote = item.remote_item.as_ref()?;
     let drive_id = remote.parent_reference.as_ref()?.drive_id.clone()?;
-    if remote.id.is_empty() {
-        return None;
-    }
-    Some((
-        graph.for_drive(crate::graph::DriveSelector::Id(drive_id)),
-        ItemRef::Id(remote.id.clone()),
-    ))
+    (!remote.id.is_empty()).then(|| Object::InDrive {
+        drive_id,
+        id: Some(remote.id.clone()),
+        path: None,
+    })
 }

@@ -142,9 +142,12 @@ pub async fn resolve_folder(graph: &GraphClient, folder: &ItemRef) -> Result<Ite
     }
 }
 
-/// The folder an upload goes into, by id, with the client of its drive: the root needs
-/// no request; any other folder is read once (see [`resolve_folder`]), and a shortcut
-/// stands for its shared folder, in the sharer's drive (`drive::shortcut`).
+/// The folder an upload goes into, by id, with the client of its drive: the default
+/// drive's root needs no request; any other folder (another drive's root included) is
+/// read once (see [`resolve_folder`]), and a shortcut stands for its shared folder, in
+/// the sharer's drive (`drive::shortcut`). Errors: [`DriveError::NotAFolder`] for a
+/// file, the service's 404 `itemNotFound` for a folder or drive that is not there (or
+/// not the user's to read).
 pub async fn destination_folder(
     graph: &GraphClient,
     folder: &super::resolve::Object,

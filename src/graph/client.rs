@@ -294,17 +294,19 @@ impl GraphClient {
     }
 
     /// `GET /sites?search={query}`: the SharePoint sites whose names and descriptions
-    /// match the keywords (Graph "Search for sites"; work or school accounts), every
-    /// page. The query is percent-encoded as one query value.
+    /// match the keywords (learn.microsoft.com/graph/api/site-search; work or school
+    /// accounts), every page. The query is percent-encoded as one query value.
     pub async fn search_sites(&self, query: &str) -> Result<Vec<Site>> {
         let q = percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC);
         self.collect_pages(self.url("/sites", Some(&format!("search={q}")))?)
             .await
     }
 
-    /// `GET /sites/{site-id}/drives`: a site's document libraries (Graph "List
-    /// drives"), every page. Site ids are `{hostname},{collection guid},{web guid}`:
-    /// each part is encoded, the commas kept, as the service writes them.
+    /// `GET /sites/{site-id}/drives`: a site's document libraries
+    /// (learn.microsoft.com/graph/api/drive-list), every page. Site ids are
+    /// `{hostname},{collection guid},{web guid}`: each part is encoded, the commas kept
+    /// as they are, since the docs' examples address sites by the id as listed
+    /// (`GET /sites/contoso.sharepoint.com,2C712604-…,2D2244C3-…`, graph/api/site-get).
     pub async fn site_drives(&self, site_id: &str) -> Result<Vec<Drive>> {
         let id: Vec<String> = site_id.split(',').map(encode_segment).collect();
         self.collect_pages(self.url(&format!("/sites/{}/drives", id.join(",")), None)?)

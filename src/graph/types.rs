@@ -253,22 +253,28 @@ pub struct Drive {
     pub extra: Extra,
 }
 
-/// A SharePoint site (`site`), as `GET /sites?search=` lists it. Its document
-/// libraries are drives (`GET /sites/{id}/drives`).
+/// A SharePoint site (`site`, learn.microsoft.com/graph/api/resources/site), as
+/// `GET /sites?search=` lists it. Its document libraries are drives
+/// (`GET /sites/{id}/drives`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Site {
-    /// `{hostname},{site collection guid},{web guid}`.
+    /// `{hostname},{site collection guid},{web guid}` (resources/site, "id": "the
+    /// unique identifier of the item", in that composite form).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
+    /// The site's URL name (`MarketingTeam`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The title shown to people (`Marketing Team`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The site in a browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_url: Option<String>,
+    /// Every other field the service sent (printed back by `--json`).
     #[serde(flatten)]
     pub extra: Extra,
 }

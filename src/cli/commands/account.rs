@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{CommandResult, Ctx, Out, fail_http, to_value};
+use super::{CommandResult, Ctx, Out, fail, fail_http, to_value};
 use crate::cli::args::{AuthAction, AuthArgs, Cli, DrivesArgs};
 use crate::cli::exit::{ExitCode, Failure};
 use crate::cli::output::human_size;
@@ -188,32 +188,19 @@ pub async fn drives(ctx: &Ctx, a: &DrivesArgs) -> CommandResult {
 /// property, as `$expand=drives` would give it). Sites are listed at once, a few at a
 /// time.
 async fn site_drives(ctx: &Ctx, query: &str) -> CommandResult {
-    use futures_util::{StreamExt as _, TryStreamExt as _};
     let query = query.trim();
     if query.is_empty() {
         return Err(Failure::usage("drives --site: empty query"));
     }
-    let sites = ctx
-        .graph
-        .search_sites(query)
+    let found = crate::drive::sites::libraries(&ctx.graph, query)
         .await
-        .map_err(fail_http("drives --site", query))?;
-    let libraries: Vec<Vec<crate::graph::Drive>> = futures_util::stream::iter(&sites)
-        .map(|s| async move {
-            ctx.graph.site_drives(&s.id).await.map_err(fail_http(
-                "drives --site",
-                s.display_name.as_deref().unwrap_or(&s.id),
-            ))
-        })
-        .buffered(4)
-        .try_collect()
-        .await?;
-    if sites.is_empty() {
+        .map_err(fail("drives --site", query))?;
+    if found.is_empty() {
         crate::cli::notice(&format!("drives --site: no site matches '{query}'"));
     }
     let mut human = String::new();
     let mut value = Vec::new();
-    for (site, drives) in sites.iter().zip(&libraries) {
+    for (site, drives) in &found {
         let site_name = site
             .display_name
             .as_deref()
@@ -269,11 +256,8 @@ pub async fn shared(ctx: &Ctx) -> CommandResult {
 /// One `shared` line; an item without a usable `remoteItem` shows its own id.
 fn shared_line(item: &crate::graph::DriveItem) -> String {
     let remote = item.remote_item.as_deref();
-    let address = remote
-        .and_then(|r| {
-            let d = r.parent_reference.as_ref()?.drive_id.as_deref()?;
-            (!r.id.is_empty()).then(|| format!("/drives/{d}/items/{}", r.id))
-        })
+    let address = crate::drive::shortcut::remote_object(item)
+        .map(|o| o.display())
         .unwrap_or_else(|| item.id.clone());
     let kind = if item.is_folder() { "folder" } else { "file" };
     let name = remote
