@@ -12,8 +12,8 @@ pub mod range;
 pub mod resolve;
 pub mod resume;
 pub mod sharing_url;
-pub mod sites;
 pub mod shortcut;
+pub mod sites;
 pub mod upload;
 pub mod walk;
 
