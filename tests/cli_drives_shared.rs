@@ -38,11 +38,7 @@ fn drives_site_lists_the_libraries_of_matching_sites() {
         ..test_config()
     });
     let (docs, assets, finance) = libraries(&env);
-    let out = env
-        .cmd()
-        .args(["drives", "--site", "marketing"])
-        .output()
-        .unwrap();
+    let out = env.run(&["drives", "--site", "marketing"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let l = lines(&out);
     assert_eq!(l.len(), 2, "{l:?}");
@@ -59,16 +55,11 @@ fn drives_site_lists_the_libraries_of_matching_sites() {
     assert!(!stdout_of(&out).contains(&finance));
 
     // Two sites, over two pages of one: both found.
-    let out = env.cmd().args(["drives", "--site", "*"]).output().unwrap();
+    let out = env.run(&["drives", "--site", "*"]);
     assert_eq!(lines(&out).len(), 3, "{}", stdout_of(&out));
 
     // --json: Graph's sites, each with its `drives`.
-    let v = json_out(
-        &env.cmd()
-            .args(["--json", "drives", "--site", "Finance"])
-            .output()
-            .unwrap(),
-    );
+    let v = json_out(&env.run(&["--json", "drives", "--site", "Finance"]));
     let sites = v.as_array().expect("array");
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0]["displayName"], "Finance");
@@ -77,11 +68,7 @@ fn drives_site_lists_the_libraries_of_matching_sites() {
     assert_eq!(sites[0]["drives"][0]["driveType"], "documentLibrary");
 
     // No match: nothing on stdout, a note on stderr, success.
-    let out = env
-        .cmd()
-        .args(["drives", "--site", "nothing like it"])
-        .output()
-        .unwrap();
+    let out = env.run(&["drives", "--site", "nothing like it"]);
     assert!(out.status.success());
     assert_eq!(stdout_of(&out), "");
     assert!(
@@ -91,7 +78,7 @@ fn drives_site_lists_the_libraries_of_matching_sites() {
     );
 
     // An empty query is a usage error, before any request.
-    let out = env.cmd().args(["drives", "--site", " "]).output().unwrap();
+    let out = env.run(&["drives", "--site", " "]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
 }
 
@@ -119,11 +106,7 @@ fn a_document_library_is_used_by_its_address_and_by_drive() {
     env.ok(&["cp", &format!("{root}:/Reports/q1.txt"), "/"]);
     assert_eq!(env.content("/q1.txt"), b"first quarter\n");
     // A move cannot: Graph's PATCH stays in one drive.
-    let out = env
-        .cmd()
-        .args(["mv", &format!("{root}:/Reports/q1.txt"), "/"])
-        .output()
-        .unwrap();
+    let out = env.run(&["mv", &format!("{root}:/Reports/q1.txt"), "/"]);
     assert_failure_line(&out, 6, "mv");
     assert!(
         stderr_of(&out).contains("cannot move between drives"),
@@ -144,11 +127,17 @@ fn alice(env: &Env, role: &str) -> (String, String) {
     (drive, folder)
 }
 
+/// [`alice`] and the shared folder's `/drives/D/items/I` address.
+fn shared_folder(env: &Env, role: &str) -> (String, String, String) {
+    let (drive, folder) = alice(env, role);
+    let address = format!("/drives/{drive}/items/{folder}");
+    (drive, folder, address)
+}
+
 #[test]
 fn shared_lists_addresses_that_every_command_accepts() {
     let env = Env::new();
-    let (drive, folder) = alice(&env, "write");
-    let address = format!("/drives/{drive}/items/{folder}");
+    let (drive, folder, address) = shared_folder(&env, "write");
     let out = env.cmd().arg("shared").output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(
@@ -195,25 +184,16 @@ fn shared_lists_addresses_that_every_command_accepts() {
     );
 
     // The rest of Alice's drive stays out of reach: the service's 404, exit 3.
-    let out = env
-        .cmd()
-        .args(["ls", &format!("/drives/{drive}/root:/Private")])
-        .output()
-        .unwrap();
+    let out = env.run(&["ls", &format!("/drives/{drive}/root:/Private")]);
     assert_failure_line(&out, 3, "ls");
 }
 
 #[test]
 fn a_read_only_share_refuses_writes_with_the_services_reason() {
     let env = Env::new();
-    let (drive, folder) = alice(&env, "read");
-    let address = format!("/drives/{drive}/items/{folder}");
+    let (_, _, address) = shared_folder(&env, "read");
     let local = env.write_local("x.txt", b"x");
-    let out = env
-        .cmd()
-        .args(["put", local.to_str().unwrap(), &address])
-        .output()
-        .unwrap();
+    let out = env.run(&["put", local.to_str().unwrap(), &address]);
     assert_failure_line(&out, 1, "put");
     assert!(
         stderr_of(&out).contains("accessDenied"),
@@ -239,11 +219,7 @@ fn a_read_only_share_refuses_writes_with_the_services_reason() {
         "{err}"
     );
     // Reading still works.
-    let out = env
-        .cmd()
-        .args(["get", &format!("{address}:/plan.txt"), "-"])
-        .output()
-        .unwrap();
+    let out = env.run(&["get", &format!("{address}:/plan.txt"), "-"]);
     assert_eq!(out.stdout, b"the plan\n", "{}", stderr_of(&out));
 }
 
@@ -260,13 +236,10 @@ fn shared_says_when_the_retired_list_is_empty_or_cut() {
     let err = stderr_of(&out);
     assert!(err.contains("retired") && err.contains("shortcut"), "{err}");
     // -q: errors only.
-    let out = env.cmd().args(["-q", "shared"]).output().unwrap();
+    let out = env.run(&["-q", "shared"]);
     assert_eq!(stderr_of(&out), "");
     // --json: an empty list, still one document.
-    assert_eq!(
-        json_out(&env.cmd().args(["--json", "shared"]).output().unwrap()),
-        json!([])
-    );
+    assert_eq!(json_out(&env.run(&["--json", "shared"])), json!([]));
 
     // Degraded (one item, no nextLink, as seen since Nov 2025): what the service gives.
     let env = Env::with_config(onedrive_emulator::Config {
@@ -357,11 +330,7 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         "Team Docs",
     ]);
     // Out of the shared folder into the user's own drive: a move between drives.
-    let out = env
-        .cmd()
-        .args(["mv", "Team Docs/plan.txt", "/"])
-        .output()
-        .unwrap();
+    let out = env.run(&["mv", "Team Docs/plan.txt", "/"]);
     assert_failure_line(&out, 6, "mv");
     // Inside the shared folder, a move stays in one drive.
     env.ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
@@ -370,23 +339,18 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         "- 2026\n- plan.txt\n"
     );
     // A path that does not exist behind the shortcut is still "not found" (exit 3).
-    let out = env
-        .cmd()
-        .args(["info", "Team Docs/nope.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["info", "Team Docs/nope.txt"]);
     assert_failure_line(&out, 3, "info");
 }
 
 #[test]
 fn changes_follow_a_shared_folder_with_its_own_delta() {
     let env = Env::new();
-    let (drive, folder) = alice(&env, "write");
-    let address = format!("/drives/{drive}/items/{folder}");
-    let out = env.cmd().args(["changes", &address]).output().unwrap();
+    let (drive, _, address) = shared_folder(&env, "write");
+    let out = env.run(&["changes", &address]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     env.seed_in_drive(&drive, "/Team Docs/added.txt", b"added\n");
-    let out = env.cmd().args(["changes", &address]).output().unwrap();
+    let out = env.run(&["changes", &address]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
         stdout_of(&out).contains("+ /Team Docs/added.txt") || stdout_of(&out).contains("added.txt"),
@@ -398,11 +362,7 @@ fn changes_follow_a_shared_folder_with_its_own_delta() {
 #[test]
 fn a_drive_address_that_is_not_found_gets_a_hint_and_p_reads_it_as_a_path() {
     let env = Env::new();
-    let out = env
-        .cmd()
-        .args(["info", "drives/0000000000000ABC/items/X!1"])
-        .output()
-        .unwrap();
+    let out = env.run(&["info", "drives/0000000000000ABC/items/X!1"]);
     assert_failure_line(&out, 3, "info");
     assert!(
         stderr_of(&out).contains("-p reads it as a path"),
@@ -410,11 +370,7 @@ fn a_drive_address_that_is_not_found_gets_a_hint_and_p_reads_it_as_a_path() {
         stderr_of(&out)
     );
     env.seed_file("/drives/x/items/y", b"a file with an odd path\n");
-    let out = env
-        .cmd()
-        .args(["-p", "get", "drives/x/items/y", "-"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-p", "get", "drives/x/items/y", "-"]);
     assert_eq!(
         out.stdout,
         b"a file with an odd path\n",
@@ -455,11 +411,7 @@ fn an_upload_into_another_drives_root_never_continues_a_session_of_ones_own_root
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(!env.exists("/big.bin"), "landed in the user's own root");
-    let listed = env
-        .cmd()
-        .args(["ls", &format!("/drives/{docs}/root")])
-        .output()
-        .unwrap();
+    let listed = env.run(&["ls", &format!("/drives/{docs}/root")]);
     assert_eq!(stdout_of(&listed), "- big.bin\n");
 }
 
@@ -477,7 +429,7 @@ fn a_renamed_shortcut_is_shown_and_downloaded_under_its_own_name() {
     env.seed_in_drive(&bob, "/Team Docs/plan.txt", b"bob's plan\n");
     let bobs = env.share(&bob, "/Team Docs", "read");
     env.add_shortcut(&bob, &bobs);
-    let tree = env.cmd().args(["tree", "TD2"]).output().unwrap();
+    let tree = env.run(&["tree", "TD2"]);
     assert!(
         stdout_of(&tree).starts_with("TD2:\n"),
         "{}",
@@ -530,14 +482,14 @@ fn changes_prints_paths_that_get_accepts_in_every_drive() {
             .arg(watched)
             .assert()
             .success();
-        let out = env.cmd().args(["changes", watched]).output().unwrap();
+        let out = env.run(&["changes", watched]);
         assert!(out.status.success(), "{watched}: {}", stderr_of(&out));
         let text = stdout_of(&out);
         let added = text
             .lines()
             .find_map(|l| l.strip_prefix("+ "))
             .unwrap_or_else(|| panic!("{watched}: {text}"));
-        let got = env.cmd().args(["get", added, "-"]).output().unwrap();
+        let got = env.run(&["get", added, "-"]);
         assert_eq!(
             got.stdout,
             b"new\n",
@@ -556,19 +508,10 @@ fn changes_of_a_library_folder_named_by_id_use_the_roots_delta() {
     });
     let (docs, _, _) = libraries(&env);
     let f = env.seed_in_drive(&docs, "/F/a.txt", b"a");
-    let info = json_out(
-        &env.cmd()
-            .args(["--json", "info", &format!("/drives/{docs}/root:/F")])
-            .output()
-            .unwrap(),
-    );
+    let info = json_out(&env.run(&["--json", "info", &format!("/drives/{docs}/root:/F")]));
     let _ = f;
     let id = info["id"].as_str().unwrap().to_owned();
-    let out = env
-        .cmd()
-        .args(["changes", &format!("/drives/{docs}/items/{id}")])
-        .output()
-        .unwrap();
+    let out = env.run(&["changes", &format!("/drives/{docs}/items/{id}")]);
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
 
@@ -646,11 +589,7 @@ fn a_move_within_one_drive_named_two_ways_is_made() {
 fn another_drives_root_is_refused_by_rm_and_checked_by_put() {
     let env = Env::new();
     let (docs, _, _) = libraries(&env);
-    let out = env
-        .cmd()
-        .args(["rm", "-r", &format!("/drives/{docs}/items/root")])
-        .output()
-        .unwrap();
+    let out = env.run(&["rm", "-r", &format!("/drives/{docs}/items/root")]);
     assert_failure_line(&out, 2, "rm");
     let local = env.write_local("h.txt", b"h");
     let out = env
@@ -721,7 +660,7 @@ fn a_view_link_refuses_writes_and_links_never_show_in_messages() {
     assert!(err.contains("shares/u!REDACTED"), "{err}");
     // An unknown link: 404, exit 3, one line naming the link by its host.
     let fake = "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX";
-    let out = env.cmd().args(["ls", fake]).output().unwrap();
+    let out = env.run(&["ls", fake]);
     assert_failure_line(&out, 3, "sharing link https://1drv.ms/…");
     assert!(
         !stderr_of(&out).contains("NoSuchLink"),
@@ -729,7 +668,7 @@ fn a_view_link_refuses_writes_and_links_never_show_in_messages() {
         stderr_of(&out)
     );
     // -p reads it as a path (of a folder that does not exist).
-    let out = env.cmd().args(["-p", "ls", fake]).output().unwrap();
+    let out = env.run(&["-p", "ls", fake]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     assert!(
         !stderr_of(&out).contains("NoSuchLink"),
@@ -751,7 +690,7 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
     };
     // rm: a usage error is found before any request, so the link is not redeemed.
     let before = env.graph_requests();
-    let out = env.cmd().args(["rm", &edit, "/"]).output().unwrap();
+    let out = env.run(&["rm", &edit, "/"]);
     assert_failure_line(&out, 2, "rm");
     quiet_about(&out, &edit);
     assert_eq!(
@@ -760,34 +699,22 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
         "requests before a usage error"
     );
     // mkdir NAME cannot be a link: usage, before any request.
-    let out = env.cmd().args(["mkdir", &edit]).output().unwrap();
+    let out = env.run(&["mkdir", &edit]);
     assert_failure_line(&out, 2, "mkdir");
     quiet_about(&out, &edit);
     assert_eq!(env.graph_requests(), before);
     // Local checks and clap's own errors do not repeat it either.
-    let out = env
-        .cmd()
-        .args(["put", "--name", &edit, "-", "/"])
-        .output()
-        .unwrap();
+    let out = env.run(&["put", "--name", &edit, "-", "/"]);
     assert_failure_line(&out, 2, "put --name");
     quiet_about(&out, &edit);
-    let out = env.cmd().args(["ls", &edit, &edit]).output().unwrap();
+    let out = env.run(&["ls", &edit, &edit]);
     assert_eq!(out.status.code(), Some(2));
     quiet_about(&out, &edit);
-    let out = env
-        .cmd()
-        .args(["--json", "ls", &edit, &edit])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "ls", &edit, &edit]);
     quiet_about(&out, &edit);
     // A link that is the start of another is not shown through the longer one.
     let long = format!("{edit}SECRETTAIL");
-    let out = env
-        .cmd()
-        .args(["get", "-r", &edit, &long, "o"])
-        .output()
-        .unwrap();
+    let out = env.run(&["get", "-r", &edit, &long, "o"]);
     assert!(
         !stderr_of(&out).contains("SECRETTAIL"),
         "{}",
@@ -795,22 +722,18 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
     );
     // rm of a missing link and an existing file: the file goes, exit 7 (partial).
     env.seed_file("/up.txt", b"u");
-    let out = env
-        .cmd()
-        .args([
-            "rm",
-            "/up.txt",
-            "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX",
-        ])
-        .output()
-        .unwrap();
+    let out = env.run(&[
+        "rm",
+        "/up.txt",
+        "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX",
+    ]);
     assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
     assert!(!env.exists("/up.txt"));
     // --json results name a link by its item's address, never by the link.
     let own = env.emu.state.store.drive_id();
     env.seed_file("/mine.txt", b"m");
     let mine = env.sharing_link(&own, "/mine.txt", "edit");
-    let out = env.cmd().args(["--json", "rm", &mine]).output().unwrap();
+    let out = env.run(&["--json", "rm", &mine]);
     quiet_about(&out, &mine);
     let removed = json_out(&out);
     assert!(
@@ -830,8 +753,7 @@ fn changes_of_a_shared_folder_without_delta_compare_listings() {
         delta_root_only: true,
         ..test_config()
     });
-    let (drive, folder) = alice(&env, "read");
-    let address = format!("/drives/{drive}/items/{folder}");
+    let (drive, _, address) = shared_folder(&env, "read");
     let out = env.ok(&["changes", &address]);
     assert!(
         stderr_of(&out).contains("offers no delta"),

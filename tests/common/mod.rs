@@ -588,3 +588,10 @@ impl Env {
         stdout_of(&self.ok(args))
     }
 }
+
+impl Env {
+    /// `onedrive-cli -c STATE ARGS`, whatever its outcome.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().unwrap()
+    }
+}
