@@ -415,15 +415,18 @@ fn an_upload_into_another_drives_root_never_continues_a_session_of_ones_own_root
     assert_eq!(stdout_of(&listed), "- big.bin\n");
 }
 
+/// [`alice`]'s shared folder added to the user's root as a shortcut renamed `TD2`.
+fn renamed_shortcut(env: &Env) -> (String, String) {
+    let (drive, folder) = alice(env, "write");
+    env.add_shortcut(&drive, &folder);
+    env.ok(&["info_set", "Team Docs", r#"{"name": "TD2"}"#]);
+    (drive, folder)
+}
+
 #[test]
 fn a_renamed_shortcut_is_shown_and_downloaded_under_its_own_name() {
     let env = Env::new();
-    let (drive, folder) = alice(&env, "write");
-    env.add_shortcut(&drive, &folder);
-    env.cmd()
-        .args(["info_set", "Team Docs", r#"{"name": "TD2"}"#])
-        .assert()
-        .success();
+    let (drive, folder) = renamed_shortcut(&env);
     // Bob shares a folder of the same name, added too.
     let bob = env.create_drive(json!({"kind": "personal", "owner": "Bob"}));
     env.seed_in_drive(&bob, "/Team Docs/plan.txt", b"bob's plan\n");
@@ -456,12 +459,7 @@ fn a_renamed_shortcut_is_shown_and_downloaded_under_its_own_name() {
 #[test]
 fn changes_prints_paths_that_get_accepts_in_every_drive() {
     let env = Env::new();
-    let (drive, folder) = alice(&env, "write");
-    env.add_shortcut(&drive, &folder);
-    env.cmd()
-        .args(["info_set", "Team Docs", r#"{"name": "TD2"}"#])
-        .assert()
-        .success();
+    let (drive, folder) = renamed_shortcut(&env);
     let (docs, _, _) = libraries(&env);
     let lib = format!("/drives/{docs}/root:/Reports");
     env.cmd()
