@@ -426,7 +426,7 @@ fn renamed_shortcut(env: &Env) -> (String, String) {
 #[test]
 fn a_renamed_shortcut_is_shown_and_downloaded_under_its_own_name() {
     let env = Env::new();
-    let (drive, folder) = renamed_shortcut(&env);
+    renamed_shortcut(&env);
     // Bob shares a folder of the same name, added too.
     let bob = env.create_drive(json!({"kind": "personal", "owner": "Bob"}));
     env.seed_in_drive(&bob, "/Team Docs/plan.txt", b"bob's plan\n");
