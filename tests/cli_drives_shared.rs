@@ -786,3 +786,33 @@ fn mkdir_refuses_an_address_that_names_no_new_folder() {
     }
     assert_eq!(env.graph_requests(), before, "no request for a usage error");
 }
+
+#[test]
+fn a_refused_delta_on_ones_own_drive_stays_an_error_and_a_sites_failure_names_it() {
+    use onedrive_emulator::faults::{FaultRoute, ScriptEntry};
+    let env = Env::new();
+    env.seed_file("Docs/a.txt", b"a");
+    env.script([ScriptEntry {
+        status: Some(403),
+        count: 1,
+        path_contains: Some("delta".into()),
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env.run(&["changes", "Docs"]);
+    assert_failure_line(&out, 1, "changes");
+    // Nothing was recorded: the next call starts watching with delta.
+    let out = env.ok(&["changes", "Docs"]);
+    assert!(!stderr_of(&out).contains("no delta"), "{}", stderr_of(&out));
+    env.seed_file("Docs/a.txt", b"changed");
+    assert_eq!(env.ok_stdout(&["changes", "Docs"]), "~ Docs/a.txt\n");
+
+    libraries(&env);
+    env.script([ScriptEntry {
+        status: Some(404),
+        count: 1,
+        path_contains: Some("/drives".into()),
+        ..fault(FaultRoute::Graph)
+    }]);
+    let out = env.run(&["drives", "--site", "marketing"]);
+    assert_failure_line(&out, 3, "drives --site 'Marketing Team'");
+}

@@ -153,7 +153,8 @@ impl Snapshot {
         self.diff(&before, &live.iter().map(|i| i.id.as_str()).collect())
     }
 
-    /// Replaces the state with a full enumeration (after `410 Gone`) and returns the
+    /// Replaces the state with a full enumeration (after `410 Gone`, or at every call
+    /// for a folder the service offers no delta for) and returns the
     /// differences with the last known state: additions, deletions, renames and moves
     /// (a changed file content cannot be told from a full enumeration of names).
     pub fn rebuild(&mut self, items: Vec<DriveItem>) -> Vec<Change> {

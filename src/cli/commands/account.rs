@@ -194,7 +194,7 @@ async fn site_drives(ctx: &Ctx, query: &str) -> CommandResult {
     }
     let found = crate::drive::sites::libraries(&ctx.graph, query)
         .await
-        .map_err(fail("drives --site", query))?;
+        .map_err(|(site, e)| fail("drives --site", site.as_deref().unwrap_or(query))(e))?;
     if found.is_empty() {
         crate::cli::notice(&format!("drives --site: no site matches '{query}'"));
     }

@@ -102,16 +102,13 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     // `None`: the service offers no delta here (a folder shared from OneDrive for
     // Business, whose drive root the user cannot read and whose own delta Business
     // refuses, notes §4.2); changes are then found by comparing listings.
+    // Only a shared folder's own delta may be missing for good (Business: 501
+    // notSupported); any other refusal is an error, and the next call tries again.
     let start_over = || async {
         let link = match graph.delta_latest(&root, Some(FIELDS)).await {
             Ok(l) => Some(l),
-            Err(e) => {
-                let e = DriveError::from(e);
-                if !walk::delta::refused(&e) {
-                    return Err(fail("changes", &shown)(e));
-                }
-                None
-            }
+            Err(e) if shared_folder && e.kind() == crate::http::ErrorKind::NotSupported => None,
+            Err(e) => return Err(fail_http("changes", &shown)(e)),
         };
         let items = read_folder(graph, folder.clone(), &shown).await?;
         Ok::<_, Failure>((items, link))
@@ -131,10 +128,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
             let (items, link) = start_over().await?;
             offers_delta = link.is_some();
             if link.is_none() {
-                crate::cli::notice(&format!(
-                    "changes: the service offers no delta for '{shown}'; each call compares \
-                     its listing with the last one (added and removed items, not changed contents)"
-                ));
+                no_delta_notice(&shown);
             }
             let mut s = Snapshot::new(folder.id.clone(), folder_path(&folder));
             let all = s.apply(items);
@@ -193,6 +187,9 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                     ));
                     let (items, link) = start_over().await?;
                     offers_delta = link.is_some();
+                    if link.is_none() {
+                        no_delta_notice(&shown);
+                    }
                     (s.rebuild(items), s, link)
                 }
             }
@@ -260,6 +257,15 @@ async fn read_folder(
         .await
         .map_err(fail("changes", shown))?;
     Ok(tree.into_descendants())
+}
+
+/// Said when a folder starts to be followed by comparing listings.
+fn no_delta_notice(shown: &str) {
+    crate::cli::notice(&format!(
+        "changes: the service offers no delta for '{shown}'; each call compares its listing \
+         with the last one (added and removed items, not changed contents; --reset tries \
+         delta again)"
+    ));
 }
 
 /// The id of the drive a client addresses by id (`""` for the default drive, which
