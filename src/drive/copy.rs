@@ -10,13 +10,13 @@ use std::time::Duration;
 use super::error::{DriveError, Result};
 use super::locate;
 use super::resolve::Object;
-use crate::graph::{DriveItem, DriveSelector, GraphClient, ItemRef, ParentRef};
+use crate::graph::{DriveItem, GraphClient, ItemRef, ParentRef};
 
 /// The destination folder (already read, by `graph`) as Graph wants it in a body: its
-/// real id and, when known or `need_drive`, its drive. A drive's root carries no
-/// `parentReference`; its drive is the one `graph` addresses (read with `GET /drive`
-/// for `/me/drive`, only when a copy between drives needs it).
-pub async fn folder_parent_ref(
+/// real id and, when known or `need_drive`, its drive ([`locate::drive_id_of`]: a
+/// root's drive costs `GET /me/drive` for the default drive, only when a copy between
+/// drives needs it).
+async fn folder_parent_ref(
     graph: &GraphClient,
     folder: &DriveItem,
     need_drive: bool,
@@ -24,15 +24,13 @@ pub async fn folder_parent_ref(
     if folder.folder.is_none() && folder.root.is_none() {
         return Err(DriveError::NotAFolder);
     }
-    let known = folder
-        .parent_reference
-        .as_ref()
-        .and_then(|p| p.drive_id.clone());
-    let drive_id = match (known, graph.drive_selector()) {
-        (Some(d), _) => Some(d),
-        (None, _) if !need_drive => None,
-        (None, DriveSelector::Id(d)) => Some(d.clone()),
-        (None, DriveSelector::Me) => Some(graph.get_drive().await?.id),
+    let drive_id = if need_drive {
+        Some(locate::drive_id_of(graph, Some(folder)).await?)
+    } else {
+        folder
+            .parent_reference
+            .as_ref()
+            .and_then(|p| p.drive_id.clone())
     };
     Ok(ParentRef {
         drive_id,
@@ -46,21 +44,9 @@ fn poll_delay(attempt: u32) -> Duration {
     Duration::from_millis((50u64 << attempt.min(5)).min(1000))
 }
 
-/// Copies `item` (addressed by `graph`) into `folder` (read by `dest_graph`, which may
-/// address another drive: Graph copies between drives when the body names the
-/// destination's `driveId`) and waits for the copy to finish; returns the new item.
-pub async fn copy(
-    graph: &GraphClient,
-    item: &ItemRef,
-    dest_graph: &GraphClient,
-    folder: &DriveItem,
-    max_wait: Duration,
-) -> Result<DriveItem> {
-    let monitor = start(graph, item, dest_graph, folder).await?;
-    wait(graph, dest_graph, &monitor, max_wait).await
-}
-
-/// [`copy`]'s request: `POST {item}/copy` into `folder`; the monitor URL. Nothing has
+/// A copy's request: `POST {item}/copy` (`item` addressed by `graph`) into `folder`
+/// (read by `dest_graph`, which may address another drive: Graph copies between drives
+/// when the body names the destination's `driveId`); the monitor URL. Nothing has
 /// started when this fails, so it may be sent again at another address of the item.
 pub async fn start(
     graph: &GraphClient,
@@ -75,7 +61,7 @@ pub async fn start(
     Ok(graph.copy_item(item, &dest, None, None).await?)
 }
 
-/// [`copy`]'s wait: polls the monitor (without the token) until the copy completes
+/// A copy's wait: polls the monitor (without the token) until the copy completes
 /// (the new item, read in the destination's drive) or fails, for at most `max_wait`.
 pub async fn wait(
     graph: &GraphClient,

@@ -12,7 +12,7 @@ use std::future::Future;
 use super::error::{DriveError, NotFound, Result};
 use super::resolve::Object;
 use super::shortcut::{follow, through_shortcut};
-use crate::graph::{DriveItem, DriveSelector, GraphClient, ItemRef};
+use crate::graph::{DriveItem, GraphClient, ItemRef};
 
 /// Runs `op` with the client and address of `object` (its own drive's client for a
 /// `/drives/...` object). When the service answers "not found" for a path that goes
@@ -78,11 +78,12 @@ pub async fn drive_id_of(graph: &GraphClient, item: Option<&DriveItem>) -> Resul
     let known = item
         .and_then(|i| i.parent_reference.as_ref())
         .and_then(|p| p.drive_id.clone());
-    Ok(match (known, graph.drive_selector()) {
-        (Some(d), _) => d,
-        (None, DriveSelector::Id(d)) => d.clone(),
-        (None, DriveSelector::Me) => graph.get_drive().await?.id,
-    })
+    Ok(
+        match known.or_else(|| graph.drive_selector().id().map(str::to_owned)) {
+            Some(d) => d,
+            None => graph.get_drive().await?.id,
+        },
+    )
 }
 
 /// Whether two items (each read through its client; `None`: the client's drive itself)

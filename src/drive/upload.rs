@@ -125,27 +125,12 @@ pub enum Source {
     Stdin,
 }
 
-/// Resolves an upload's destination folder (one request; the root needs none) to an
-/// id reference. Graph creates missing folders on an upload addressed by path, so a
-/// mistyped destination would silently become a new folder; the original tool failed
-/// instead, and a file given as the destination is refused.
-pub async fn resolve_folder(graph: &GraphClient, folder: &ItemRef) -> Result<ItemRef> {
-    match folder {
-        ItemRef::Root => Ok(ItemRef::Root),
-        _ => {
-            let parent = graph.get_item(folder).await?;
-            if !parent.is_folder() {
-                return Err(DriveError::NotAFolder);
-            }
-            Ok(ItemRef::Id(parent.id))
-        }
-    }
-}
-
 /// The folder an upload goes into, by id, with the client of its drive: the default
 /// drive's root needs no request; any other folder (another drive's root included) is
-/// read once (see [`resolve_folder`]), and a shortcut stands for its shared folder, in
-/// the sharer's drive (`drive::shortcut`). Errors: [`DriveError::NotAFolder`] for a
+/// read once: Graph creates missing folders on an upload addressed by path, so a
+/// mistyped destination would silently become a new folder (the original tool failed
+/// instead), and a file given as the destination is refused. A shortcut stands for its
+/// shared folder, in the sharer's drive (`drive::shortcut`). Errors: [`DriveError::NotAFolder`] for a
 /// file, the service's 404 `itemNotFound` for a folder or drive that is not there (or
 /// not the user's to read).
 pub async fn destination_folder(
@@ -164,21 +149,21 @@ pub async fn destination_folder(
     Ok((graph, ItemRef::Id(item.id)))
 }
 
-/// Uploads `source` into `folder` (resolved first, see [`resolve_folder`]) as
+/// Uploads `source` into `folder` (resolved first, see [`destination_folder`]) as
 /// `opts.name`. Files are streamed; stdin and other streams (`<(cmd)`, FIFOs) are
 /// spooled to a temporary file first, because a session needs the total size up front
 /// and a fragment must be re-readable to be retried.
 pub async fn upload(
     graph: &GraphClient,
-    folder: &ItemRef,
+    folder: &super::resolve::Object,
     source: Source,
     opts: &UploadOptions,
 ) -> Result<DriveItem> {
-    let parent = resolve_folder(graph, folder).await?;
-    upload_into(graph, &parent, source, opts).await
+    let (graph, parent) = destination_folder(graph, folder).await?;
+    upload_into(&graph, &parent, source, opts).await
 }
 
-/// [`upload`] into a folder already resolved by [`resolve_folder`] (an id or the root):
+/// [`upload`] into a folder already resolved by [`destination_folder`] (an id or the root):
 /// no request is spent on the destination.
 pub async fn upload_into(
     graph: &GraphClient,
@@ -781,9 +766,14 @@ mod tests {
                 progress: Default::default(),
                 resume: None,
             };
-            let err = upload(&graph, &ItemRef::Root, Source::File(path.clone()), &opts)
-                .await
-                .unwrap_err();
+            let err = upload(
+                &graph,
+                &crate::drive::resolve::Object::Root,
+                Source::File(path.clone()),
+                &opts,
+            )
+            .await
+            .unwrap_err();
             assert!(
                 matches!(&err, DriveError::UploadHashMismatch { local, .. }
                     if *local == quickxorhash::hash_base64(&[7u8; 1000])),

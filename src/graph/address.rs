@@ -69,6 +69,15 @@ impl DriveSelector {
         DriveSelector::Id(id.to_owned())
     }
 
+    /// The drive id this selector names (`None` for `/me/drive`, whose id takes a
+    /// request).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            DriveSelector::Me => None,
+            DriveSelector::Id(id) => Some(id),
+        }
+    }
+
     /// `/me/drive` or `/drives/{id}` (encoded).
     pub fn api_path(&self) -> String {
         match self {

@@ -83,7 +83,11 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     let followed = obj.graph(&ctx.graph).drive_selector() != graph.drive_selector();
     let folder_path = |f: &DriveItem| match &obj {
         Object::Path(p) if followed => p.clone(),
-        _ if followed => format!("/drives/{}/items/{}:", drive_of(graph), f.id),
+        _ if followed => format!(
+            "/drives/{}/items/{}:",
+            graph.drive_selector().id().unwrap_or_default(),
+            f.id
+        ),
         Object::InDrive {
             drive_id, id: None, ..
         } => format!("/drives/{drive_id}/root:/{}", drive_path(f))
@@ -104,32 +108,35 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
     // refuses, notes §4.2); changes are then found by comparing listings.
     // Only a shared folder's own delta may be missing for good (Business: 501
     // notSupported); any other refusal is an error, and the next call tries again.
+    // The link it records: the delta link, or `""` where the service offers no delta
+    // (read as "compare listings" next time).
     let start_over = || async {
         let link = match graph.delta_latest(&root, Some(FIELDS)).await {
-            Ok(l) => Some(l),
-            Err(e) if shared_folder && e.kind() == crate::http::ErrorKind::NotSupported => None,
+            Ok(l) => l.to_string(),
+            Err(e) if shared_folder && e.kind() == crate::http::ErrorKind::NotSupported => {
+                crate::cli::notice(&format!(
+                    "changes: the service offers no delta for '{shown}'; each call compares \
+                     its listing with the last one (added and removed items, not changed \
+                     contents; --reset tries delta again)"
+                ));
+                String::new()
+            }
             Err(e) => return Err(fail_http("changes", &shown)(e)),
         };
         let items = read_folder(graph, folder.clone(), &shown).await?;
         Ok::<_, Failure>((items, link))
     };
-    // A record without a link: this folder is followed by comparing listings.
-    let listing_only = record.as_ref().is_some_and(|r| r.delta_link.is_empty());
-    // Set where the service refused delta for this folder just now.
-    let mut offers_delta = true;
-    let (changes, snapshot, delta_link) = match record {
-        Some(mut r) if listing_only => {
+    // What is recorded after printing: `None` when the service gave no link to record.
+    let (changes, snapshot, delta_link): (_, _, Option<String>) = match record {
+        // A record without a link: this folder is followed by comparing listings.
+        Some(mut r) if r.delta_link.is_empty() => {
             r.snapshot.folder_path = folder_path(&folder);
             let items = read_folder(graph, folder.clone(), &shown).await?;
             let c = r.snapshot.rebuild(items);
-            (c, r.snapshot, None)
+            (c, r.snapshot, Some(String::new()))
         }
         None => {
             let (items, link) = start_over().await?;
-            offers_delta = link.is_some();
-            if link.is_none() {
-                no_delta_notice(&shown);
-            }
             let mut s = Snapshot::new(folder.id.clone(), folder_path(&folder));
             let all = s.apply(items);
             let n = s.items.len();
@@ -137,7 +144,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                 "changes: now watching '{shown}' ({n} item{}); the next call prints what changed since",
                 if n == 1 { "" } else { "s" }
             ));
-            (if a.all { all } else { Vec::new() }, s, link)
+            (if a.all { all } else { Vec::new() }, s, Some(link))
         }
         Some(r) => {
             let mut s = r.snapshot;
@@ -179,18 +186,14 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
                         c.extend(s.apply(inside));
                     }
                     c.sort_by(crate::drive::changes::report_order);
-                    (c, s, round.delta_link)
+                    (c, s, round.delta_link.map(|l| l.to_string()))
                 }
                 Err(why) => {
                     crate::cli::notice(&format!(
                         "changes: starting over ({why}); compared with the last known state, so changed file contents are not shown this time"
                     ));
                     let (items, link) = start_over().await?;
-                    offers_delta = link.is_some();
-                    if link.is_none() {
-                        no_delta_notice(&shown);
-                    }
-                    (s.rebuild(items), s, link)
+                    (s.rebuild(items), s, Some(link))
                 }
             }
         }
@@ -212,13 +215,7 @@ pub async fn changes(ctx: &Ctx, a: &ChangesArgs) -> CommandResult {
         // The reader went away: record nothing, so these changes are reported again.
         return Ok(None);
     }
-    // No link where the service offers no delta: an empty one, read as "compare
-    // listings" next time.
-    let no_delta = delta_link.is_none() && (listing_only || !offers_delta);
-    match delta_link
-        .map(|l| l.to_string())
-        .or(no_delta.then(String::new))
-    {
+    match delta_link {
         Some(link) => {
             let record = Record {
                 delta_link: link,
@@ -257,24 +254,6 @@ async fn read_folder(
         .await
         .map_err(fail("changes", shown))?;
     Ok(tree.into_descendants())
-}
-
-/// Said when a folder starts to be followed by comparing listings.
-fn no_delta_notice(shown: &str) {
-    crate::cli::notice(&format!(
-        "changes: the service offers no delta for '{shown}'; each call compares its listing \
-         with the last one (added and removed items, not changed contents; --reset tries \
-         delta again)"
-    ));
-}
-
-/// The id of the drive a client addresses by id (`""` for the default drive, which
-/// never needs it here: its paths are printed from its root).
-fn drive_of(graph: &GraphClient) -> &str {
-    match graph.drive_selector() {
-        crate::graph::DriveSelector::Id(d) => d,
-        crate::graph::DriveSelector::Me => "",
-    }
 }
 
 /// `+ path`, with a `/` after folders.

@@ -65,12 +65,25 @@ impl Ctx {
     /// which is read (redeemed) at once and becomes its item's `/drives/...` address
     /// (`drive::sharing_url`); `-p` reads a link as a path.
     pub async fn object(&self, what: &str, arg: Option<&str>) -> Result<Object, Failure> {
+        Ok(self.named_object(what, arg).await?.0)
+    }
+
+    /// [`Ctx::object`] with the name results give it ([`Argument::named`]: as given,
+    /// a link by its item's address).
+    pub async fn named_object(
+        &self,
+        what: &str,
+        arg: Option<&str>,
+    ) -> Result<(Object, String), Failure> {
+        let raw = arg.unwrap_or("");
         let argument = Argument::parse(arg, self.reading);
-        let shown = argument.shown(arg.unwrap_or("/"));
-        argument
+        let object = argument
+            .clone()
             .locate(&self.graph)
             .await
-            .map_err(|e| drive_failure(what, Some(&shown), &e))
+            .map_err(|e| drive_failure(what, Some(&argument.shown(raw)), &e))?;
+        let named = argument.named(raw, &object);
+        Ok((object, named))
     }
 
     /// An object argument as given (see [`Argument`]).

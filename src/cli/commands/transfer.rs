@@ -70,13 +70,7 @@ async fn get_single(
     resume: Option<Arc<dyn ResumeStore>>,
     partials: &PartialRegistry,
 ) -> CommandResult {
-    let argument = ctx.argument(Some(object));
-    let shown = argument.shown(object);
-    let obj = argument
-        .clone()
-        .locate(&ctx.graph)
-        .await
-        .map_err(|e| drive_failure("get", Some(&shown), &e))?;
+    let (obj, named) = ctx.named_object("get", Some(object)).await?;
     let named_stdout = dst == Some("-");
     let dst = match dst {
         None | Some("-") => Destination::Stdout,
@@ -87,7 +81,7 @@ async fn get_single(
         dst == Destination::Stdout && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let reporter = reporter::Reporter::new(ctx.progress_bars && !ctx.quiet && !to_terminal, 1, 0);
     // The bar's label: a link by its item's address (a link is never printed).
-    let bar = reporter.file(&argument.named(object, &obj));
+    let bar = reporter.file(&named);
     let opts = DownloadOptions {
         range,
         progress: bar.progress.clone(),
@@ -255,11 +249,9 @@ pub async fn put(ctx: &Ctx, a: &PutArgs, fragment: Option<u64>) -> CommandResult
         resume: resume.clone(),
     };
     let work = async {
-        let folder_obj = ctx.object("put: destination folder", folder).await?;
         // A link is named by its folder's address in results (see get_many).
-        let folder_named = ctx
-            .argument(folder)
-            .named(folder.unwrap_or(""), &folder_obj);
+        let (folder_obj, folder_named) =
+            ctx.named_object("put: destination folder", folder).await?;
         let folder_shown = folder_named.as_str();
         let (graph, dest) = upload::destination_folder(&ctx.graph, &folder_obj)
             .await
