@@ -154,12 +154,10 @@ pub async fn drives(ctx: &Ctx, a: &DrivesArgs) -> CommandResult {
     if let Some(q) = &a.site {
         return site_drives(ctx, q).await;
     }
-    let drives = ctx
-        .graph
-        .list_drives()
-        .await
-        .map_err(fail_http("drives", "me"))?;
-    let current = ctx.graph.get_drive().await.ok().map(|d| d.id);
+    // The list and the drive in use, asked at once.
+    let (drives, current) = tokio::join!(ctx.graph.list_drives(), ctx.graph.get_drive());
+    let drives = drives.map_err(fail_http("drives", "me"))?;
+    let current = current.ok().map(|d| d.id);
     let human: String = drives
         .iter()
         .map(|d| {
