@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use crate::error::{GraphError, GraphResult};
 use crate::faults::ScriptEntry;
 use crate::state::AppState;
-use crate::store::{Blob, Conflict, Item};
+use crate::store::{Blob, Conflict, Item, Store};
 
 /// Path prefix of the admin routes.
 pub const PREFIX: &str = "/_emulator/";
@@ -228,13 +228,24 @@ struct ItemReq {
 
 impl ItemReq {
     fn resolve(self, state: &AppState) -> GraphResult<Item> {
-        match (self.id, self.path) {
-            (Some(id), None) => state.store.get(&id),
-            (None, Some(p)) => state.store.resolve_path(&state.store.root_id(), &p),
-            _ => Err(GraphError::invalid_request(
-                "Give exactly one of \"id\" and \"path\".",
-            )),
-        }
+        id_or_path(&state.store, self.id, self.path)
+    }
+}
+
+/// The item named by exactly one of `id` and `path` (from the root) in `store`; 400
+/// when both or neither are given, 404 when it does not exist. The drive admin routes
+/// ([`crate::drives::admin`]) use it too.
+pub(crate) fn id_or_path(
+    store: &Store,
+    id: Option<String>,
+    path: Option<String>,
+) -> GraphResult<Item> {
+    match (id, path) {
+        (Some(id), None) => store.get(&id),
+        (None, Some(p)) => store.resolve_path(&store.root_id(), &p),
+        _ => Err(GraphError::invalid_request(
+            "Give exactly one of \"id\" and \"path\".",
+        )),
     }
 }
 

@@ -8,10 +8,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use transfer_support::*;
 
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 async fn script(emu: &Emu, v: Value) {
     let r = emu.admin(Method::POST, "faults", Some(v.clone())).await;
     assert_eq!(r.status(), StatusCode::OK, "{v}");

@@ -102,12 +102,7 @@ async fn answer_is_for_downloads() {
 }
 
 async fn stalled(emu: &Emu) -> u64 {
-    let v: Value = emu
-        .admin(Method::GET, "faults", None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = json_of(emu.admin(Method::GET, "faults", None).await).await;
     v["stalled"].as_u64().expect("stalled")
 }
 
@@ -191,12 +186,7 @@ async fn a_stalled_upload_reads_n_bytes_and_never_answers() {
     )
     .await;
     assert!(r.is_err(), "no answer comes: {r:?}");
-    let v: Value = emu
-        .admin(Method::GET, "stats", None)
-        .await
-        .json()
-        .await
-        .expect("stats");
+    let v = json_of(emu.admin(Method::GET, "stats", None).await).await;
     // The server read the frames that brought the first 100,000 bytes, then stopped.
     let read = v["bytes_in"].as_u64().expect("bytes_in");
     assert!(

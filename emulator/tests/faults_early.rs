@@ -14,12 +14,7 @@ use transfer_support::*;
 const BIG: usize = 25 * KIB320;
 
 async fn bytes_in(emu: &Emu) -> u64 {
-    let v: Value = emu
-        .admin(Method::GET, "stats", None)
-        .await
-        .json()
-        .await
-        .expect("stats");
+    let v = json_of(emu.admin(Method::GET, "stats", None).await).await;
     v["bytes_in"].as_u64().expect("bytes_in")
 }
 
@@ -200,11 +195,6 @@ async fn early_goes_with_a_status_only() {
         let r = emu.admin(Method::POST, "faults", Some(bad.clone())).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
-    let v: Value = emu
-        .admin(Method::GET, "faults", None)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = json_of(emu.admin(Method::GET, "faults", None).await).await;
     assert_eq!(v["pending"], json!([]));
 }

@@ -8,10 +8,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use transfer_support::*;
 
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 async fn session(emu: &Emu, name: &str) -> String {
     let (st, v) = emu.create_session(name, json!({})).await;
     assert_eq!(st, StatusCode::OK, "{v}");

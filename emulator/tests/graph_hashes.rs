@@ -9,10 +9,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use transfer_support::*;
 
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 /// `file.hashes` of `name` as GET, children and delta show it.
 async fn hashes_everywhere(emu: &Emu, name: &str) -> [Value; 3] {
     let item = json_of(emu.get_item(name).await).await;

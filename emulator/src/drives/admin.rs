@@ -28,11 +28,11 @@ use serde_json::{Value, json};
 use super::registry::DriveType;
 use super::sharing::Role;
 use super::{Drive, find_by_id};
-use crate::admin::parse;
+use crate::admin::{id_or_path, parse};
 use crate::config::SharedWithMe;
 use crate::error::{GraphError, GraphResult};
 use crate::state::AppState;
-use crate::store::{Blob, Conflict, FsInfo, Item, Store};
+use crate::store::{Blob, Conflict, FsInfo, Item};
 
 /// The routes above (merged into [`crate::admin::router`]).
 pub fn router() -> Router<AppState> {
@@ -49,27 +49,6 @@ fn reply(status: StatusCode, r: GraphResult<Value>) -> Response {
         Ok(v) => (status, Json(v)).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// The item named by exactly one of `id` and `path` (from the root) in `store`; 400
-/// when both or neither are given, 404 when it does not exist.
-fn id_or_path(store: &Store, id: Option<String>, path: Option<String>) -> GraphResult<Item> {
-    match (id, path) {
-        (Some(id), None) => store.get(&id),
-        (None, Some(p)) => store.resolve_path(&store.root_id(), &p),
-        _ => Err(GraphError::invalid_request(
-            "Give exactly one of \"id\" and \"path\".",
-        )),
-    }
-}
-
-/// A drive resource without its `@odata.context`.
-fn drive_value(state: &AppState, d: &Drive) -> Value {
-    let mut v = d.json(state);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("@odata.context");
-    }
-    v
 }
 
 #[derive(Deserialize)]
@@ -100,7 +79,7 @@ async fn create_drive(State(state): State<AppState>, body: Bytes) -> Response {
                     &owner,
                     &state.store.drive_id(),
                 );
-                Ok(drive_value(&state, &Drive::Other(d)))
+                Ok(Drive::Other(d).value(&state))
             }
             "documentLibrary" => {
                 let site_name = req
@@ -138,7 +117,7 @@ async fn create_drive(State(state): State<AppState>, body: Bytes) -> Response {
                 drop(ids);
                 Ok(json!({
                     "site": site.json(),
-                    "drive": drive_value(&state, &Drive::Other(d)),
+                    "drive": Drive::Other(d).value(&state),
                 }))
             }
             other => Err(GraphError::invalid_request(format!(
@@ -156,7 +135,7 @@ async fn list_drives(State(state): State<AppState>) -> Response {
         .registry
         .all()
         .into_iter()
-        .map(|d| drive_value(&state, &Drive::Other(d)))
+        .map(|d| Drive::Other(d).value(&state))
         .collect();
     reply(StatusCode::OK, Ok(json!({ "value": value })))
 }

@@ -172,12 +172,6 @@ impl Drive {
             Self::Own(_) => return crate::graph::json::drive_json(state),
             Self::Other(d) => d,
         };
-        let owner = match d.drive_type {
-            DriveType::Personal => json!({"user": {"displayName": d.owner_name, "id": d.owner_id}}),
-            DriveType::DocumentLibrary => {
-                json!({"group": {"displayName": d.owner_name, "id": d.owner_id}})
-            }
-        };
         let mut v = json!({
             "@odata.context": format!("{}/v1.0/$metadata#drives/$entity", state.public_url),
             "id": d.id,
@@ -185,7 +179,7 @@ impl Drive {
             "name": d.name,
             "createdDateTime": crate::graph::json::ts(d.created),
             "webUrl": d.web_url,
-            "owner": owner,
+            "owner": d.owner_json(),
         });
         if let Some(o) = v.as_object_mut() {
             if let Some(desc) = &d.description {
@@ -203,24 +197,25 @@ impl Drive {
         v
     }
 
-    /// An item's `webUrl` (not served by the emulator).
-    pub fn item_web_url(&self, state: &AppState, id: &str) -> String {
+    /// The drive resource without its `@odata.context` (an entry of a drive list).
+    pub fn value(&self, state: &AppState) -> Value {
+        let mut v = self.json(state);
+        if let Some(o) = v.as_object_mut() {
+            o.remove("@odata.context");
+        }
+        v
+    }
+
+    /// What an item's `webUrl` (not served by the emulator) is before its id: the same
+    /// for every item of the drive (see [`OtherDrive::item_web_url_prefix`]).
+    pub fn item_web_url_prefix(&self) -> String {
         match self {
             Self::Own(s) => format!(
-                "https://onedrive.live.com/?cid={}&id={id}",
+                "https://onedrive.live.com/?cid={}&id=",
                 s.store.drive_id().to_lowercase()
             ),
-            Self::Other(d) => item_web_url(state, d, id),
+            Self::Other(d) => d.item_web_url_prefix(),
         }
-    }
-}
-
-/// The `webUrl` of item `id` of the other drive `d`: Personal's
-/// `https://onedrive.live.com/?cid=…&id=…`, a library's `{library url}?id=…`.
-pub fn item_web_url(_state: &AppState, d: &OtherDrive, id: &str) -> String {
-    match d.drive_type {
-        DriveType::Personal => format!("{}&id={id}", d.web_url),
-        DriveType::DocumentLibrary => format!("{}?id={id}", d.web_url),
     }
 }
 

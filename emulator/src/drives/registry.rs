@@ -12,6 +12,7 @@ use std::sync::{Arc, RwLock};
 use base64::Engine as _;
 use jiff::Timestamp;
 use rand::{Rng as _, SeedableRng as _};
+use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::store::{IdStyle, Store};
@@ -52,6 +53,27 @@ pub struct OtherDrive {
     /// The site a library belongs to.
     pub site_id: Option<String>,
     pub store: Store,
+}
+
+impl OtherDrive {
+    /// `owner` of the drive and of what it shares: `user` (a Personal drive's owner) or
+    /// `group` (a library's site).
+    pub fn owner_json(&self) -> Value {
+        let who = json!({"displayName": self.owner_name, "id": self.owner_id});
+        match self.drive_type {
+            DriveType::Personal => json!({ "user": who }),
+            DriveType::DocumentLibrary => json!({ "group": who }),
+        }
+    }
+
+    /// What the `webUrl` of an item is before its id: Personal's
+    /// `https://onedrive.live.com/?cid=…&id=`, a library's `{library url}?id=`.
+    pub fn item_web_url_prefix(&self) -> String {
+        match self.drive_type {
+            DriveType::Personal => format!("{}&id=", self.web_url),
+            DriveType::DocumentLibrary => format!("{}?id=", self.web_url),
+        }
+    }
 }
 
 /// Every other drive, in creation order.

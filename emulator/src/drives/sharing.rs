@@ -155,18 +155,13 @@ impl Sharing {
             .clone()
     }
 
-    /// The shortcut stored as the user's item `id`, if it is one.
-    pub fn shortcut(&self, id: &str) -> Option<Shortcut> {
+    /// Whether the user's item `id` is a shortcut (asked on every request of the user's
+    /// drive: nothing is cloned).
+    pub fn is_shortcut(&self, id: &str) -> bool {
         self.shortcuts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()
-    }
-
-    /// Whether the user's item `id` is a shortcut.
-    pub fn is_shortcut(&self, id: &str) -> bool {
-        self.shortcut(id).is_some()
+            .contains_key(id)
     }
 
     /// Forgets the shortcut stored as `id` (it was deleted); nothing if it is none.
@@ -199,14 +194,14 @@ impl Sharing {
             .clone();
         let mut out = HashMap::new();
         for (local, s) in shortcuts {
-            let v = match state.drives.registry.find(&s.drive_id) {
-                Some(d) => match d.store.get(&s.remote_id) {
-                    Ok(it) => remote_item_json(state, &d, &it),
-                    // The remote folder is gone: what is left is its reference.
-                    Err(_) => {
-                        json!({"id": s.remote_id, "parentReference": {"driveId": s.drive_id}})
-                    }
-                },
+            let found = state
+                .drives
+                .registry
+                .find(&s.drive_id)
+                .and_then(|d| Some((d.store.get(&s.remote_id).ok()?, d)));
+            let v = match found {
+                Some((it, d)) => remote_item_json(&d, &it),
+                // The remote folder (or its drive) is gone: what is left is its reference.
                 None => json!({"id": s.remote_id, "parentReference": {"driveId": s.drive_id}}),
             };
             out.insert(local, v.to_string());
@@ -234,14 +229,8 @@ pub fn role_in(store: &Store, grants: &[Grant], item: &Item) -> Option<Role> {
 /// `file{mimeType}` or `folder{childCount}`, `parentReference{driveId, driveType, id}`,
 /// `shared{owner{user}}`, `createdBy`, `createdDateTime`, `lastModifiedDateTime`,
 /// `fileSystemInfo`, `webUrl` (drive-sharedwithme example).
-pub fn remote_item_json(state: &AppState, d: &OtherDrive, item: &Item) -> Value {
+pub fn remote_item_json(d: &OtherDrive, item: &Item) -> Value {
     let who = json!({"user": {"displayName": d.owner_name, "id": d.owner_id}});
-    let owner = match d.drive_type {
-        DriveType::Personal => who.clone(),
-        DriveType::DocumentLibrary => {
-            json!({"group": {"displayName": d.owner_name, "id": d.owner_id}})
-        }
-    };
     let mut parent = Map::new();
     parent.insert("driveId".into(), json!(d.id));
     parent.insert("driveType".into(), json!(d.drive_type.as_str()));
@@ -253,7 +242,7 @@ pub fn remote_item_json(state: &AppState, d: &OtherDrive, item: &Item) -> Value 
         "name": item.name,
         "size": item.size,
         "parentReference": parent,
-        "shared": {"owner": owner},
+        "shared": {"owner": d.owner_json()},
         "createdBy": who,
         "createdDateTime": crate::graph::json::ts(item.created),
         "lastModifiedDateTime": crate::graph::json::ts(item.modified),
@@ -261,7 +250,7 @@ pub fn remote_item_json(state: &AppState, d: &OtherDrive, item: &Item) -> Value 
             "createdDateTime": crate::graph::json::ts(item.fs_created),
             "lastModifiedDateTime": crate::graph::json::ts(item.fs_modified),
         },
-        "webUrl": super::item_web_url(state, d, &item.id),
+        "webUrl": format!("{}{}", d.item_web_url_prefix(), item.id),
     });
     if let Some(o) = v.as_object_mut() {
         match item.file() {
@@ -293,7 +282,7 @@ pub fn shared_with_me(ctx: &Ctx) -> GraphResult<Response> {
             let Ok(item) = d.store.get(&g.item_id) else {
                 continue;
             };
-            let remote = remote_item_json(state, &d, &item);
+            let remote = remote_item_json(&d, &item);
             let mut v = Map::new();
             for k in [
                 "id",
@@ -326,7 +315,7 @@ pub fn shared_with_me(ctx: &Ctx) -> GraphResult<Response> {
 }
 
 /// The error the using-sharing-links page states for a shortcut outside the root.
-fn root_only() -> GraphError {
+pub(crate) fn root_only() -> GraphError {
     GraphError::invalid_request("A shared folder can only be added to the root of a user's drive.")
 }
 

@@ -197,13 +197,7 @@ pub fn drives(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     let value: Vec<Value> = ids
         .iter()
         .filter_map(|d| ctx.state.drives.registry.find(d))
-        .map(|d| {
-            let mut v = Drive::Other(d).json(&ctx.state);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("@odata.context");
-            }
-            v
-        })
+        .map(|d| Drive::Other(d).value(&ctx.state))
         .collect();
     Ok(json_response(
         StatusCode::OK,

@@ -404,31 +404,18 @@ impl Faults {
         }
         // Graph calls fail with a status; fragments and downloads may also be cut.
         let kinds = if class == FaultRoute::Graph { 4 } else { 5 };
+        // A plain status, answered before the handler runs.
+        let status = |status, retry_after| Fault::Status {
+            status,
+            retry_after,
+            early: None,
+            after: false,
+        };
         Some(match rng.random_range(0..kinds) {
-            0 => Fault::Status {
-                status: 429,
-                retry_after: Some(1),
-                early: None,
-                after: false,
-            },
-            1 => Fault::Status {
-                status: 503,
-                retry_after: Some(1),
-                early: None,
-                after: false,
-            },
-            2 => Fault::Status {
-                status: 500,
-                retry_after: None,
-                early: None,
-                after: false,
-            },
-            3 => Fault::Status {
-                status: 504,
-                retry_after: None,
-                early: None,
-                after: false,
-            },
+            0 => status(429, Some(1)),
+            1 => status(503, Some(1)),
+            2 => status(500, None),
+            3 => status(504, None),
             _ => Fault::Cut {
                 after: None,
                 keep: false,

@@ -107,7 +107,7 @@ impl CopyJobs {
     }
 
     /// Makes the copy of job `id` unless it was made already (or the job is gone).
-    fn run(&self, state: &AppState, id: &str) {
+    fn run(&self, id: &str) {
         let Some(p) = self.lock().get_mut(id).and_then(|j| j.pending.take()) else {
             return;
         };
@@ -126,7 +126,6 @@ impl CopyJobs {
                 p.conflict,
             )
         };
-        let _ = state;
         let status = match result {
             Ok(new) => JobStatus::Completed(new.id),
             Err(e) => JobStatus::Failed {
@@ -228,7 +227,7 @@ pub async fn start(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
     let (job_id, delay) = (job.clone(), ctx.state.config.copy_delay);
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        state.graph.copies.run(&state, &job_id);
+        state.graph.copies.run(&job_id);
     });
     let location = format!("{}{}{}", ctx.state.transfer_url, MONITOR_PREFIX, job);
     let mut resp = StatusCode::ACCEPTED.into_response();
@@ -266,7 +265,7 @@ fn monitor_inner(state: &AppState, id: &str) -> Response {
             status = JobStatus::InProgress;
         } else if matches!(status, JobStatus::InProgress) {
             // The 202s are used up: the copy is done now.
-            copies.run(state, id);
+            copies.run(id);
             status = copies
                 .lock()
                 .get(id)

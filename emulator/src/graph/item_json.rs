@@ -45,6 +45,10 @@ pub struct Render<'a> {
     path_prefix: String,
     /// Business/SharePoint rules: no `cTag` on folders (graph-api-notes §2.1).
     library: bool,
+    /// What every item's `webUrl` is before its id, and whether it can be copied into
+    /// a JSON string as it is.
+    web_url_prefix: String,
+    web_url_plain: bool,
     /// The `remoteItem` facets of the shortcuts of the user's drive, by item id.
     remote: HashMap<String, String>,
     paths: RefCell<HashMap<String, Option<std::rc::Rc<str>>>>,
@@ -70,11 +74,14 @@ impl<'a> Render<'a> {
         } else {
             HashMap::new()
         };
+        let web_url_prefix = drive.item_web_url_prefix();
         Self {
             state,
             select,
             style,
             drive_id: drive.id(),
+            web_url_plain: plain(&web_url_prefix),
+            web_url_prefix,
             drive_type: drive.drive_type(),
             author_name,
             author_id,
@@ -92,6 +99,14 @@ impl<'a> Render<'a> {
     /// A writable view of a live item (a snapshot, or a node read in place).
     pub fn item<'r, F: ItemFields + ?Sized>(&'r self, item: &'r F) -> ItemJson<'r, 'a, F> {
         ItemJson { r: self, item }
+    }
+
+    /// The JSON of `item` as a `Value` (for answers that callers decorate further).
+    pub fn value(&self, item: &Item) -> Value {
+        let mut out = Vec::with_capacity(1200);
+        self.item(item).write_json(&mut out);
+        // What we wrote is JSON by construction.
+        serde_json::from_slice(&out).unwrap_or(Value::Null)
     }
 
     /// A serializable view of a deletion (`delta`).
@@ -363,11 +378,14 @@ impl<F: ItemFields + ?Sized> WriteJson for ItemJson<'_, '_, F> {
             out.push(b'}');
         }
         if want("webUrl") {
-            let url = r.drive.item_web_url(r.state, it.id());
-            if plain(&url) {
-                own(o.key("webUrl"), &url);
+            let out = o.key("webUrl");
+            if r.web_url_plain && plain(it.id()) {
+                out.push(b'"');
+                out.extend_from_slice(r.web_url_prefix.as_bytes());
+                out.extend_from_slice(it.id().as_bytes());
+                out.push(b'"');
             } else {
-                text(o.key("webUrl"), &url);
+                text(out, &format!("{}{}", r.web_url_prefix, it.id()));
             }
         }
         o.close();
@@ -492,11 +510,7 @@ impl WriteJson for DeltaJson<'_, '_> {
 /// answers, which callers decorate further.
 pub fn item_value(state: &AppState, drive: &Drive, item: &Item, style: ItemStyle) -> Value {
     let all = Select::all();
-    let r = Render::new(state, drive, &all, style);
-    let mut out = Vec::with_capacity(1200);
-    r.item(item).write_json(&mut out);
-    // What we wrote is JSON by construction.
-    serde_json::from_slice(&out).unwrap_or(Value::Null)
+    Render::new(state, drive, &all, style).value(item)
 }
 
 #[cfg(test)]

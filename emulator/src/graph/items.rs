@@ -290,9 +290,7 @@ pub async fn patch(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
         && ctx.drive.is_own()
         && ctx.state.drives.sharing.is_shortcut(&item.id)
     {
-        return Err(GraphError::invalid_request(
-            "A shared folder can only be added to the root of a user's drive.",
-        ));
+        return Err(crate::drives::sharing::root_only());
     }
     let updated = ctx.drive.store().update(&item.id, patch)?;
     Ok(json_response(StatusCode::OK, render(ctx, &updated)?))

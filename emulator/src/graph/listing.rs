@@ -241,13 +241,16 @@ pub fn children(ctx: &Ctx, folder: &Item) -> GraphResult<Response> {
 
 /// The first page of children for `$expand=children` (no nextLink, as Graph does).
 pub fn first_children_page(ctx: &Ctx, folder: &ItemId) -> GraphResult<Vec<Value>> {
+    // One renderer for the page: what its items share is computed once.
+    let all = Select::all();
+    let render = Render::new(&ctx.state, &ctx.drive, &all, ItemStyle::FULL);
     Ok(ctx
         .drive
         .store()
         .children(folder)?
         .iter()
         .take(DEFAULT_PAGE)
-        .map(|i| json::item_json_in(&ctx.state, &ctx.drive, i))
+        .map(|i| render.value(i))
         .collect())
 }
 

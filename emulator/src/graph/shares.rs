@@ -175,14 +175,7 @@ fn owner(state: &AppState, drive: &Drive) -> Value {
             "displayName": state.config.user_display_name,
             "id": super::json::user_id(state),
         }}),
-        Drive::Other(d) => match d.drive_type {
-            DriveType::Personal => {
-                json!({"user": {"displayName": d.owner_name, "id": d.owner_id}})
-            }
-            DriveType::DocumentLibrary => {
-                json!({"group": {"displayName": d.owner_name, "id": d.owner_id}})
-            }
-        },
+        Drive::Other(d) => d.owner_json(),
     }
 }
 

@@ -259,51 +259,41 @@ impl Store {
             Some(p) => p.load()?,
             None => None,
         };
-        let mut tree = match loaded {
+        let tree = match loaded {
             Some(t) => t,
             None => Tree::new(drive_id_for(config.seed), config.quota, new_epoch()),
         };
-        tree.legacy_sha1 = config.legacy_sha1;
-        tree.mkdir_existing_ok = config.mkdir_existing_ok;
-        let has_persist = persist.is_some();
-        let drive_id = tree.drive_id.clone();
-        let shared = Arc::new(Shared {
-            tree: RwLock::new(tree),
-            quota_default: config.quota,
-            persist,
-            dirty: Mutex::new(Flags::default()),
-            wake: Condvar::new(),
-        });
-        let flusher = if has_persist {
-            let s = shared.clone();
-            Some(
+        let mut store = Self::with_tree(tree, config, persist);
+        if store.shared.persist.is_some() {
+            let s = store.shared.clone();
+            store.flusher = Some(
                 std::thread::Builder::new()
                     .name("emulator-store-flush".into())
                     .spawn(move || flush_loop(&s))?,
-            )
-        } else {
-            None
-        };
-        Ok(Self {
-            drive_id,
-            shared,
-            flusher,
-        })
+            );
+        }
+        Ok(store)
     }
 
     /// An empty in-memory drive (root only) with the given id and id style: another
     /// user's drive or a document library (never persisted). Quota and the hash and
     /// folder options come from `config`, as for the user's own drive.
     pub fn in_memory(drive_id: String, style: IdStyle, config: &Config) -> Self {
-        let mut tree = Tree::with_style(drive_id.clone(), style, config.quota, new_epoch());
+        let tree = Tree::with_style(drive_id, style, config.quota, new_epoch());
+        Self::with_tree(tree, config, None)
+    }
+
+    /// A store of `tree` with `config`'s quota, hash and folder options, saved to
+    /// `persist` (once a flusher is started) or never.
+    fn with_tree(mut tree: Tree, config: &Config, persist: Option<persist::Persist>) -> Self {
         tree.legacy_sha1 = config.legacy_sha1;
         tree.mkdir_existing_ok = config.mkdir_existing_ok;
         Self {
-            drive_id,
+            drive_id: tree.drive_id.clone(),
             shared: Arc::new(Shared {
                 tree: RwLock::new(tree),
                 quota_default: config.quota,
-                persist: None,
+                persist,
                 dirty: Mutex::new(Flags::default()),
                 wake: Condvar::new(),
             }),
@@ -548,8 +538,8 @@ impl Store {
         if Arc::ptr_eq(&self.shared, &src.shared) {
             return self.copy(id, new_parent, new_name, conflict);
         }
-        let nodes = src.read().export(id)?;
-        self.write(|t| t.paste(nodes, new_parent, new_name, conflict, None))
+        let (nodes, deepest) = src.read().export(id)?;
+        self.write(|t| t.paste(nodes, deepest, new_parent, new_name, conflict, None))
     }
 
     /// The special folder `name` (see [`SPECIAL_FOLDERS`]), created on first access.

@@ -886,7 +886,7 @@ impl Tree {
         new_name: Option<&str>,
         conflict: Conflict,
     ) -> GraphResult<Item> {
-        let src = self.export(id)?;
+        let (src, deepest) = self.export(id)?;
         if self.lineage(new_parent).iter().any(|a| a == id) {
             self.node(new_parent)?;
             if self.folder_children(new_parent).is_ok() {
@@ -895,29 +895,33 @@ impl Tree {
                 ));
             }
         }
-        self.paste(src, new_parent, new_name, conflict, Some(id))
+        self.paste(src, deepest, new_parent, new_name, conflict, Some(id))
     }
 
-    /// The subtree of `id` (pre-order, `id` first), as a copy reads it: what
-    /// [`Tree::paste`] writes into this or another drive. The root cannot be copied.
-    pub fn export(&self, id: &str) -> GraphResult<Vec<Node>> {
+    /// The subtree of `id` (pre-order, `id` first), as a copy reads it, and its longest
+    /// `/child/grandchild...` suffix below `id` in characters: what [`Tree::paste`]
+    /// writes into this or another drive. The root cannot be copied.
+    pub fn export(&self, id: &str) -> GraphResult<(Vec<Node>, usize)> {
         let src = self.node(id)?;
         if src.parent.is_none() {
             return Err(GraphError::invalid_request("The root cannot be copied."));
         }
-        Ok(self
+        let nodes = self
             .subtree(id)
             .iter()
             .filter_map(|i| self.nodes.get(i).cloned())
-            .collect())
+            .collect();
+        Ok((nodes, self.deepest_suffix(id)))
     }
 
-    /// Writes the exported subtree `src` under `new_parent` with new ids of this drive,
-    /// the top item named `new_name` or its own name. `same` is the source's id when it
-    /// lives in this drive (a copy onto itself leaves it as it is).
+    /// Writes the exported subtree `src` (whose longest suffix below its top is
+    /// `deepest` characters) under `new_parent` with new ids of this drive, the top item
+    /// named `new_name` or its own name. `same` is the source's id when it lives in this
+    /// drive (a copy onto itself leaves it as it is).
     pub fn paste(
         &mut self,
         src: Vec<Node>,
+        deepest: usize,
         new_parent: &str,
         new_name: Option<&str>,
         conflict: Conflict,
@@ -939,21 +943,6 @@ impl Tree {
         if same.is_some() && replace.as_deref() == same {
             // Copying an item onto itself leaves it as it is.
             return self.get(&top.id);
-        }
-        // Longest `/child/grandchild...` suffix below the top item, in characters.
-        let mut depth: HashMap<&str, usize> = HashMap::new();
-        let mut deepest = 0;
-        for (i, n) in src.iter().enumerate() {
-            let len = if i == 0 {
-                0
-            } else {
-                n.parent
-                    .as_deref()
-                    .and_then(|p| depth.get(p))
-                    .map_or(0, |d| d + 1 + n.name.chars().count())
-            };
-            deepest = deepest.max(len);
-            depth.insert(n.id.as_str(), len);
         }
         self.check_child_path(new_parent, &name, deepest)?;
         let bytes: u64 = src

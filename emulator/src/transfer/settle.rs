@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::{HeaderMap, StatusCode, header};
 
@@ -24,7 +25,7 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct Settling {
     items: Mutex<HashMap<String, u64>>,
-    next: Mutex<u64>,
+    next: AtomicU64,
 }
 
 impl Settling {
@@ -39,11 +40,7 @@ impl Settling {
         if time.is_zero() {
             return;
         }
-        let generation = {
-            let mut n = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            *n += 1;
-            *n
-        };
+        let generation = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.lock().insert(id.to_owned(), generation);
         let (state, drive, id) = (state.clone(), drive.clone(), id.to_owned());
         tokio::spawn(async move {

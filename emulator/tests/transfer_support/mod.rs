@@ -137,14 +137,7 @@ impl Emu {
         data: &[u8],
         total: usize,
     ) -> Response {
-        self.http
-            .put(upload_url)
-            .header(
-                "content-range",
-                format!("bytes {first}-{}/{total}", first + data.len() - 1),
-            )
-            .body(data.to_vec())
-            .send()
+        self.fragment_send(upload_url, first, data, total)
             .await
             .expect("fragment PUT")
     }
@@ -209,6 +202,11 @@ impl Emu {
 }
 
 /// `error.code` and the innermost `innerError.code` of a Graph error body.
+/// The JSON body of `r` (asserts there is one).
+pub async fn json_of(r: Response) -> Value {
+    r.json().await.expect("json body")
+}
+
 pub fn codes(v: &Value) -> (String, String) {
     let code = v["error"]["code"].as_str().unwrap_or_default().to_owned();
     let inner = v["error"]["innerError"]["code"]
