@@ -12,7 +12,7 @@ use super::query::{self, parse_conflict};
 use super::{Ctx, json_response, listing};
 use crate::drives::Drive;
 use crate::error::{GraphError, GraphResult};
-use crate::store::{Conflict, FsInfo, Item, ItemPatch};
+use crate::store::{Conflict, FsInfo, Item, ItemPatch, Store};
 
 /// The item's JSON with `@odata.context`, `$select` and `$expand=children` applied.
 pub fn render(ctx: &Ctx, item: &Item) -> GraphResult<Value> {
@@ -298,22 +298,26 @@ pub async fn patch(ctx: &Ctx, item: &Item, body: Body) -> GraphResult<Response> 
 
 /// `DELETE {item}`: 204; the item goes to the recycle bin.
 pub fn delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
-    query::check_preconditions(&ctx.headers, item)?;
-    ctx.drive.store().delete(&item.id)?;
-    if ctx.drive.is_own() {
-        // A shortcut goes alone: the shared folder stays in its owner's drive.
-        ctx.state.drives.sharing.forget_shortcut(&item.id);
-    }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    remove(ctx, item, Store::delete)
 }
 
 /// `POST {item}/permanentDelete`: 204; the item is removed without going to the recycle
 /// bin (Graph "driveItem: permanentDelete": "permanently removed and aren't sent to the
 /// recycle bin").
 pub fn permanent_delete(ctx: &Ctx, item: &Item) -> GraphResult<Response> {
+    remove(ctx, item, Store::delete_permanently)
+}
+
+/// Removes `item` with `how` after its preconditions; 204.
+fn remove(
+    ctx: &Ctx,
+    item: &Item,
+    how: fn(&Store, &str) -> GraphResult<()>,
+) -> GraphResult<Response> {
     query::check_preconditions(&ctx.headers, item)?;
-    ctx.drive.store().delete_permanently(&item.id)?;
+    how(ctx.drive.store(), &item.id)?;
     if ctx.drive.is_own() {
+        // A shortcut goes alone: the shared folder stays in its owner's drive.
         ctx.state.drives.sharing.forget_shortcut(&item.id);
     }
     Ok(StatusCode::NO_CONTENT.into_response())

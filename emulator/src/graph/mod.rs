@@ -503,17 +503,25 @@ async fn item_request(
         }
         _ => {}
     }
+    // Without a path the item is the base, checked above already.
+    let resolved = path.is_some();
     let item = match &path {
         Some(p) => store.resolve_segments(&base_item.id, p)?,
         None => base_item,
     };
-    if ctx.drive.is_own() && shortcuts.is_shortcut(&item.id) {
-        if !matches!(action, Action::None | Action::PermanentDelete) {
+    if ctx.drive.is_own() {
+        // The user's own drive is theirs in full, shortcuts aside.
+        if resolved
+            && !matches!(action, Action::None | Action::PermanentDelete)
+            && shortcuts.is_shortcut(&item.id)
+        {
             return Err(sharing::not_visible());
         }
     } else if !matches!(ctx.access, Access::Full) {
         // The nearest grant decides (a folder inside may be shared with another role).
-        ctx.access.check(store, &item, write)?;
+        if resolved {
+            ctx.access.check(store, &item, write)?;
+        }
         let changes_root = matches!(action, Action::None | Action::PermanentDelete)
             && (m == Method::PATCH || m == Method::DELETE || m == Method::POST);
         if changes_root && ctx.access.is_granted_root(&item) {
