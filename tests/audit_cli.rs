@@ -126,11 +126,7 @@ fn empty_files_up_and_down() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(out.stdout.is_empty() && out.stderr.is_empty());
     let dst = env.local("down/empty.txt");
-    env.cmd()
-        .args(["get", "empty.txt"])
-        .arg(&dst)
-        .assert()
-        .success();
+    env.get_to("empty.txt", &dst);
     assert_eq!(std::fs::read(&dst).unwrap(), b"");
     env.cmd()
         .args(["put", "--name", "empty-stdin.txt", "-"])
@@ -175,11 +171,7 @@ fn downloaded_files_get_ordinary_permissions() {
     let env = Env::new();
     env.seed_file("photo.jpg", b"jpeg");
     let dst = env.local("photo.jpg");
-    env.cmd()
-        .args(["get", "photo.jpg"])
-        .arg(&dst)
-        .assert()
-        .success();
+    env.get_to("photo.jpg", &dst);
     // like `cp` or `curl -o`: 0666 less the umask, not the 0600 of a temporary file
     let mode = std::fs::metadata(&dst).unwrap().permissions().mode() & 0o777;
     let reference = env.write_local("reference", b"");

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use common::{Env, assert_failure_line, bytes, stderr_of};
+use common::{Env, assert_failure_line, bytes, cmd_for_state, stderr_of};
 
 fn state_cases() -> Vec<(&'static str, Vec<u8>, i32, &'static str)> {
     vec![
@@ -58,10 +58,7 @@ fn every_broken_state_file_gives_one_line_and_stays_as_it_was() {
             &["put", "/etc/hostname"],
             &["auth_refresh"],
         ] {
-            let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-                .unwrap()
-                .arg("-c")
-                .arg(&path)
+            let out = cmd_for_state(&path)
                 .args(args)
                 .env_remove("ONEDRIVE_CLI_CONFIG")
                 .output()
@@ -80,13 +77,7 @@ fn every_broken_state_file_gives_one_line_and_stays_as_it_was() {
 fn a_missing_state_file_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.cfg");
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&path)
-        .arg("ls")
-        .output()
-        .unwrap();
+    let out = cmd_for_state(&path).arg("ls").output().unwrap();
     assert_failure_line(&out, 1, "does not exist");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
@@ -97,13 +88,7 @@ fn a_state_file_that_is_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lcrc");
     std::fs::create_dir(&path).unwrap();
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&path)
-        .arg("ls")
-        .output()
-        .unwrap();
+    let out = cmd_for_state(&path).arg("ls").output().unwrap();
     assert_failure_line(&out, 1, "directory");
 }
 
@@ -120,7 +105,7 @@ fn a_state_file_locked_for_long_fails_instead_of_hanging() {
         .open(&lock_path)
         .unwrap();
     holder.lock().unwrap();
-    let mut child = env
+    let child = env
         .bare_cmd()
         .arg("-c")
         .arg(&env.config)
@@ -132,8 +117,7 @@ fn a_state_file_locked_for_long_fails_instead_of_hanging() {
     assert_failure_line(&child, 1, "locked by another process");
     drop(holder);
     assert_eq!(env.state_text(), before);
-    child = env.cmd().arg("ls").output().unwrap();
-    assert!(child.status.success(), "{}", stderr_of(&child));
+    env.ok(&["ls"]);
 }
 
 #[test]
@@ -221,22 +205,37 @@ fn state_for(dir: &Path, fake: &Fake) -> std::path::PathBuf {
     path
 }
 
+/// `onedrive-cli -c STATE ARGS` in `dir`, allowed a minute.
+fn run_in(dir: &Path, state: &Path, args: &[&str]) -> std::process::Output {
+    cmd_for_state(state)
+        .args(args)
+        .current_dir(dir)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
 fn run_against(fake: &Fake, args: &[&str]) -> (std::process::Output, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = state_for(dir.path(), fake);
     let before = std::fs::read_to_string(&path).unwrap();
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&path)
-        .args(["--retries", "1"])
-        .args(args)
-        .current_dir(dir.path())
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &path, &[&["--retries", "1"][..], args].concat());
     let after = std::fs::read_to_string(&path).unwrap();
     (out, before, after)
+}
+
+/// `args` against `fake` fails with one line naming `what`, the state file unchanged.
+fn fails_keeping_state(fake: &Fake, args: &[&str], what: &str) {
+    let (out, before, after) = run_against(fake, args);
+    assert_failure_line(&out, 1, what);
+    assert_eq!(before, after);
+}
+
+/// `quota` against `fake`, which must succeed: what it printed.
+fn quota_from(fake: &Fake) -> String {
+    let (out, ..) = run_against(fake, &["quota"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    common::stdout_of(&out)
 }
 
 fn json(status: StatusCode, body: &'static str) -> Response {
@@ -256,9 +255,7 @@ fn answers_that_are_not_json_or_cut_short_give_one_line() {
     let not_an_item = fake(|_| json(StatusCode::OK, r#"[1, 2, 3]"#));
     for f in [&html, &truncated, &not_an_item] {
         for args in [&["info", "a.txt"][..], &["ls"], &["quota"]] {
-            let (out, before, after) = run_against(f, args);
-            assert_failure_line(&out, 1, "invalid JSON");
-            assert_eq!(before, after);
+            fails_keeping_state(f, args, "invalid JSON");
         }
     }
 }
@@ -273,9 +270,7 @@ fn an_error_status_with_a_body_that_is_not_graphs_still_gives_its_status() {
         )
             .into_response()
     });
-    let (out, before, after) = run_against(&f, &["info", "a.txt"]);
-    assert_failure_line(&out, 1, "400");
-    assert_eq!(before, after);
+    fails_keeping_state(&f, &["info", "a.txt"], "400");
 }
 
 #[test]
@@ -295,9 +290,7 @@ fn a_content_length_longer_than_the_body_is_a_cut_answer() {
         )
             .into_response()
     });
-    let (out, before, after) = run_against(&f, &["info", "a.txt"]);
-    assert_failure_line(&out, 1, "a.txt");
-    assert_eq!(before, after);
+    fails_keeping_state(&f, &["info", "a.txt"], "a.txt");
 }
 
 #[test]
@@ -312,17 +305,7 @@ fn a_redirect_loop_on_download_ends_with_one_line_and_no_file() {
             )
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_for(dir.path(), &f);
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&path)
-        .args(["get", "a.txt", "out.txt"])
-        .current_dir(dir.path())
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let (out, dir) = get_from(&f, &["get", "a.txt", "out.txt"]);
     assert_failure_line(&out, 1, "redirects");
     assert!(!dir.path().join("out.txt").exists());
 }
@@ -337,9 +320,7 @@ fn quotas_with_zeros_or_missing_fields_are_printed_as_given() {
             r#"{"id":"b!x","driveType":"business","quota":{"total":0,"used":0,"remaining":0,"deleted":0,"state":"normal"}}"#,
         )
     });
-    let (out, ..) = run_against(&zeros, &["quota"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = quota_from(&zeros);
     assert!(text.starts_with("free: 0"), "{text}");
     let partial = fake(|_| {
         json(
@@ -347,13 +328,10 @@ fn quotas_with_zeros_or_missing_fields_are_printed_as_given() {
             r#"{"id":"b!x","driveType":"business","quota":{"total":1099511627776,"state":"normal"}}"#,
         )
     });
-    let (out, ..) = run_against(&partial, &["quota"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = quota_from(&partial);
     assert_eq!(text, "quota: 1024.0G\nstate: normal\n");
     let none = fake(|_| json(StatusCode::OK, r#"{"id":"b!x","driveType":"business"}"#));
-    let (out, ..) = run_against(&none, &["quota"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    quota_from(&none);
 }
 
 /// A 12-fragment upload of `name` to an emulator answering every request 150 ms late,
@@ -424,11 +402,7 @@ fn a_full_local_disk_keeps_the_partial_and_leaves_the_destination_alone() {
     assert!(kept > 0 && kept <= 1024 * 1024, "partial kept: {kept}");
     // With room again, the run resumes from the partial and finishes.
     let before = env.bytes_out();
-    env.cmd()
-        .args(["get", "big.bin"])
-        .arg(&dst)
-        .assert()
-        .success();
+    env.get_to("big.bin", &dst);
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     assert!(env.bytes_out() - before <= data.len() as u64 - kept + 65_536);
 }
@@ -468,15 +442,7 @@ fn range_of(headers: &axum::http::HeaderMap) -> Option<(usize, usize)> {
 fn get_from(f: &Fake, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = state_for(dir.path(), f);
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&path)
-        .args(args)
-        .current_dir(dir.path())
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &path, args);
     (out, dir)
 }
 

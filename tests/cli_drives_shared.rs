@@ -14,6 +14,24 @@ fn lines(out: &std::process::Output) -> Vec<String> {
     stdout_of(out).lines().map(str::to_owned).collect()
 }
 
+/// `put -r` of a local folder `folder` made with one file, `file` holding `data`, to
+/// `dest`.
+fn put_folder(
+    env: &Env,
+    folder: &str,
+    file: &str,
+    data: &[u8],
+    dest: &str,
+) -> std::process::Output {
+    env.write_local(&format!("{folder}/{file}"), data);
+    env.cmd()
+        .args(["put", "-r"])
+        .arg(env.local(folder))
+        .arg(dest)
+        .output()
+        .unwrap()
+}
+
 fn json_out(out: &std::process::Output) -> Value {
     assert!(out.status.success(), "{}", stderr_of(out));
     serde_json::from_slice(&out.stdout).expect("one JSON document")
@@ -38,8 +56,7 @@ fn drives_site_lists_the_libraries_of_matching_sites() {
         ..test_config()
     });
     let (docs, assets, finance) = libraries(&env);
-    let out = env.run(&["drives", "--site", "marketing"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["drives", "--site", "marketing"]);
     let l = lines(&out);
     assert_eq!(l.len(), 2, "{l:?}");
     assert!(
@@ -106,8 +123,7 @@ fn a_document_library_is_used_by_its_address_and_by_drive() {
     env.ok(&["cp", &format!("{root}:/Reports/q1.txt"), "/"]);
     assert_eq!(env.content("/q1.txt"), b"first quarter\n");
     // A move cannot: Graph's PATCH stays in one drive.
-    let out = env.run(&["mv", &format!("{root}:/Reports/q1.txt"), "/"]);
-    assert_failure_line(&out, 6, "mv");
+    let out = env.fails(&["mv", &format!("{root}:/Reports/q1.txt"), "/"], 6, "mv");
     assert!(
         stderr_of(&out).contains("cannot move between drives"),
         "{}",
@@ -138,8 +154,7 @@ fn shared_folder(env: &Env, role: &str) -> (String, String, String) {
 fn shared_lists_addresses_that_every_command_accepts() {
     let env = Env::new();
     let (drive, folder, address) = shared_folder(&env, "write");
-    let out = env.cmd().arg("shared").output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["shared"]);
     assert_eq!(
         stdout_of(&out),
         format!("{address}  folder  Team Docs  (Alice)\n")
@@ -184,8 +199,7 @@ fn shared_lists_addresses_that_every_command_accepts() {
     );
 
     // The rest of Alice's drive stays out of reach: the service's 404, exit 3.
-    let out = env.run(&["ls", &format!("/drives/{drive}/root:/Private")]);
-    assert_failure_line(&out, 3, "ls");
+    env.fails(&["ls", &format!("/drives/{drive}/root:/Private")], 3, "ls");
 }
 
 #[test]
@@ -193,24 +207,14 @@ fn a_read_only_share_refuses_writes_with_the_services_reason() {
     let env = Env::new();
     let (_, _, address) = shared_folder(&env, "read");
     let local = env.write_local("x.txt", b"x");
-    let out = env.run(&["put", local.to_str().unwrap(), &address]);
-    assert_failure_line(&out, 1, "put");
+    let out = env.fails(&["put", local.to_str().unwrap(), &address], 1, "put");
     assert!(
         stderr_of(&out).contains("accessDenied"),
         "{}",
         stderr_of(&out)
     );
     // A folder that cannot be made is told in the same form, without the URL.
-    let up = env.local("up");
-    std::fs::create_dir_all(&up).unwrap();
-    std::fs::write(up.join("a.txt"), b"a").unwrap();
-    let out = env
-        .cmd()
-        .args(["put", "-r"])
-        .arg(&up)
-        .arg(&address)
-        .output()
-        .unwrap();
+    let out = put_folder(&env, "up", "a.txt", b"a", &address);
     assert!(!out.status.success());
     let err = stderr_of(&out);
     assert!(
@@ -230,8 +234,7 @@ fn shared_says_when_the_retired_list_is_empty_or_cut() {
         ..test_config()
     });
     alice(&env, "read");
-    let out = env.cmd().arg("shared").output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["shared"]);
     assert_eq!(stdout_of(&out), "");
     let err = stderr_of(&out);
     assert!(err.contains("retired") && err.contains("shortcut"), "{err}");
@@ -248,7 +251,7 @@ fn shared_says_when_the_retired_list_is_empty_or_cut() {
     });
     let (drive, _) = alice(&env, "read");
     let newest = env.share(&drive, "/Private", "read");
-    let out = env.cmd().arg("shared").output().unwrap();
+    let out = env.run(&["shared"]);
     assert_eq!(lines(&out).len(), 1, "{}", stdout_of(&out));
     assert!(stdout_of(&out).contains(&newest));
 }
@@ -307,16 +310,8 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         b"the plan\n"
     );
     // put -r of a local folder of the shortcut's name: refused with the way to do it.
+    let out = put_folder(&env, "Team Docs", "x.txt", b"x", "/");
     let local = env.local("Team Docs");
-    std::fs::create_dir_all(&local).unwrap();
-    std::fs::write(local.join("x.txt"), b"x").unwrap();
-    let out = env
-        .cmd()
-        .args(["put", "-r"])
-        .arg(&local)
-        .arg("/")
-        .output()
-        .unwrap();
     assert!(!out.status.success());
     assert!(
         stderr_of(&out).contains("is a shortcut to a shared folder; put into it by naming it"),
@@ -330,8 +325,7 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         "Team Docs",
     ]);
     // Out of the shared folder into the user's own drive: a move between drives.
-    let out = env.run(&["mv", "Team Docs/plan.txt", "/"]);
-    assert_failure_line(&out, 6, "mv");
+    env.fails(&["mv", "Team Docs/plan.txt", "/"], 6, "mv");
     // Inside the shared folder, a move stays in one drive.
     env.ok(&["mv", "Team Docs/plan.txt", "Team Docs/Minutes"]);
     assert_eq!(
@@ -339,19 +333,16 @@ fn paths_through_a_shortcut_reach_the_shared_folder() {
         "- 2026\n- plan.txt\n"
     );
     // A path that does not exist behind the shortcut is still "not found" (exit 3).
-    let out = env.run(&["info", "Team Docs/nope.txt"]);
-    assert_failure_line(&out, 3, "info");
+    env.fails(&["info", "Team Docs/nope.txt"], 3, "info");
 }
 
 #[test]
 fn changes_follow_a_shared_folder_with_its_own_delta() {
     let env = Env::new();
     let (drive, _, address) = shared_folder(&env, "write");
-    let out = env.run(&["changes", &address]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    env.ok(&["changes", &address]);
     env.seed_in_drive(&drive, "/Team Docs/added.txt", b"added\n");
-    let out = env.run(&["changes", &address]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["changes", &address]);
     assert!(
         stdout_of(&out).contains("+ /Team Docs/added.txt") || stdout_of(&out).contains("added.txt"),
         "{}",
@@ -362,8 +353,7 @@ fn changes_follow_a_shared_folder_with_its_own_delta() {
 #[test]
 fn a_drive_address_that_is_not_found_gets_a_hint_and_p_reads_it_as_a_path() {
     let env = Env::new();
-    let out = env.run(&["info", "drives/0000000000000ABC/items/X!1"]);
-    assert_failure_line(&out, 3, "info");
+    let out = env.fails(&["info", "drives/0000000000000ABC/items/X!1"], 3, "info");
     assert!(
         stderr_of(&out).contains("-p reads it as a path"),
         "{}",
@@ -462,16 +452,10 @@ fn changes_prints_paths_that_get_accepts_in_every_drive() {
     let (drive, folder) = renamed_shortcut(&env);
     let (docs, _, _) = libraries(&env);
     let lib = format!("/drives/{docs}/root:/Reports");
-    env.cmd()
-        .args(["mkdir", "Reports", &format!("/drives/{docs}/root")])
-        .assert()
-        .success();
+    env.ok(&["mkdir", "Reports", &format!("/drives/{docs}/root")]);
     let by_id = format!("/drives/{drive}/items/{folder}");
     for watched in ["TD2", lib.as_str(), by_id.as_str()] {
-        env.cmd()
-            .args(["changes", "--reset", watched])
-            .assert()
-            .success();
+        env.ok(&["changes", "--reset", watched]);
         let name = format!("n{}.txt", watched.len());
         let local = env.write_local(&name, b"new\n");
         env.cmd()
@@ -509,8 +493,7 @@ fn changes_of_a_library_folder_named_by_id_use_the_roots_delta() {
     let info = json_out(&env.run(&["--json", "info", &format!("/drives/{docs}/root:/F")]));
     let _ = f;
     let id = info["id"].as_str().unwrap().to_owned();
-    let out = env.run(&["changes", &format!("/drives/{docs}/items/{id}")]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    env.ok(&["changes", &format!("/drives/{docs}/items/{id}")]);
 }
 
 #[test]
@@ -567,19 +550,13 @@ fn a_move_within_one_drive_named_two_ways_is_made() {
     env.seed_file("Docs/h.txt", b"h");
     env.seed_folder("Docs/a");
     let own = env.emu.state.store.drive_id();
-    env.cmd()
-        .args(["mv", &format!("/drives/{own}/root:/Docs/h.txt"), "Docs/a"])
-        .assert()
-        .success();
+    env.ok(&["mv", &format!("/drives/{own}/root:/Docs/h.txt"), "Docs/a"]);
     assert!(env.exists("/Docs/a/h.txt"));
-    env.cmd()
-        .args([
-            "mv",
-            "Docs/a/h.txt",
-            &format!("/drives/{}/root:/Docs", own.to_lowercase()),
-        ])
-        .assert()
-        .success();
+    env.ok(&[
+        "mv",
+        "Docs/a/h.txt",
+        &format!("/drives/{}/root:/Docs", own.to_lowercase()),
+    ]);
     assert!(env.exists("/Docs/h.txt"));
 }
 
@@ -587,8 +564,11 @@ fn a_move_within_one_drive_named_two_ways_is_made() {
 fn another_drives_root_is_refused_by_rm_and_checked_by_put() {
     let env = Env::new();
     let (docs, _, _) = libraries(&env);
-    let out = env.run(&["rm", "-r", &format!("/drives/{docs}/items/root")]);
-    assert_failure_line(&out, 2, "rm");
+    env.fails(
+        &["rm", "-r", &format!("/drives/{docs}/items/root")],
+        2,
+        "rm",
+    );
     let local = env.write_local("h.txt", b"h");
     let out = env
         .cmd()
@@ -658,21 +638,14 @@ fn a_view_link_refuses_writes_and_links_never_show_in_messages() {
     assert!(err.contains("shares/u!REDACTED"), "{err}");
     // An unknown link: 404, exit 3, one line naming the link by its host.
     let fake = "https://1drv.ms/f/s!NoSuchLinkAtAllXXXXXXXX";
-    let out = env.run(&["ls", fake]);
-    assert_failure_line(&out, 3, "sharing link https://1drv.ms/…");
-    assert!(
-        !stderr_of(&out).contains("NoSuchLink"),
-        "{}",
-        stderr_of(&out)
-    );
+    let unnamed = |out: &std::process::Output| {
+        assert!(!stderr_of(out).contains("NoSuchLink"), "{}", stderr_of(out));
+    };
+    unnamed(&env.fails(&["ls", fake], 3, "sharing link https://1drv.ms/…"));
     // -p reads it as a path (of a folder that does not exist).
     let out = env.run(&["-p", "ls", fake]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
-    assert!(
-        !stderr_of(&out).contains("NoSuchLink"),
-        "{}",
-        stderr_of(&out)
-    );
+    unnamed(&out);
 }
 
 #[test]
@@ -688,8 +661,7 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
     };
     // rm: a usage error is found before any request, so the link is not redeemed.
     let before = env.graph_requests();
-    let out = env.run(&["rm", &edit, "/"]);
-    assert_failure_line(&out, 2, "rm");
+    let out = env.fails(&["rm", &edit, "/"], 2, "rm");
     quiet_about(&out, &edit);
     assert_eq!(
         env.graph_requests(),
@@ -697,13 +669,11 @@ fn links_are_checked_last_and_never_repeated_even_in_usage_errors() {
         "requests before a usage error"
     );
     // mkdir NAME cannot be a link: usage, before any request.
-    let out = env.run(&["mkdir", &edit]);
-    assert_failure_line(&out, 2, "mkdir");
+    let out = env.fails(&["mkdir", &edit], 2, "mkdir");
     quiet_about(&out, &edit);
     assert_eq!(env.graph_requests(), before);
     // Local checks and clap's own errors do not repeat it either.
-    let out = env.run(&["put", "--name", &edit, "-", "/"]);
-    assert_failure_line(&out, 2, "put --name");
+    let out = env.fails(&["put", "--name", &edit, "-", "/"], 2, "put --name");
     quiet_about(&out, &edit);
     let out = env.run(&["ls", &edit, &edit]);
     assert_eq!(out.status.code(), Some(2));
@@ -798,8 +768,7 @@ fn a_refused_delta_on_ones_own_drive_stays_an_error_and_a_sites_failure_names_it
         path_contains: Some("delta".into()),
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env.run(&["changes", "Docs"]);
-    assert_failure_line(&out, 1, "changes");
+    env.fails(&["changes", "Docs"], 1, "changes");
     // Nothing was recorded: the next call starts watching with delta.
     let out = env.ok(&["changes", "Docs"]);
     assert!(!stderr_of(&out).contains("no delta"), "{}", stderr_of(&out));
@@ -813,6 +782,9 @@ fn a_refused_delta_on_ones_own_drive_stays_an_error_and_a_sites_failure_names_it
         path_contains: Some("/drives".into()),
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env.run(&["drives", "--site", "marketing"]);
-    assert_failure_line(&out, 3, "drives --site 'Marketing Team'");
+    env.fails(
+        &["drives", "--site", "marketing"],
+        3,
+        "drives --site 'Marketing Team'",
+    );
 }

@@ -4,13 +4,7 @@
 
 mod common;
 
-use common::{Env, stderr_of, stdout_of};
-
-fn one_line(out: &std::process::Output) -> String {
-    let err = stderr_of(out);
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    err
-}
+use common::{Env, assert_one_line, stderr_of, stdout_of};
 
 #[test]
 fn a_missing_or_wrong_destination_is_named_not_the_source() {
@@ -52,24 +46,12 @@ fn a_missing_or_wrong_destination_is_named_not_the_source() {
         ),
     ];
     for (args, code, what) in cases {
-        let out = env.cmd().args(*args).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(*code),
-            "{args:?}: {}",
-            stderr_of(&out)
-        );
-        let err = one_line(&out);
-        assert!(err.contains(what), "{args:?}: {what:?} in {err}");
+        assert_one_line(&env.run(args), *code, what);
     }
     // The hints say what the command does.
-    let out = env
-        .cmd()
-        .args(["mv", "Documents/small.txt", "Documents/hello.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["mv", "Documents/small.txt", "Documents/hello.txt"]);
     assert!(stderr_of(&out).contains("info_set"), "{}", stderr_of(&out));
-    let out = env.cmd().args(["mkdir", "a/b"]).output().unwrap();
+    let out = env.run(&["mkdir", "a/b"]);
     assert!(stderr_of(&out).contains("-p"), "{}", stderr_of(&out));
     // Nothing moved or made.
     assert!(env.exists("Documents/small.txt"));
@@ -80,28 +62,15 @@ fn a_missing_or_wrong_destination_is_named_not_the_source() {
 fn global_options_work_after_the_command() {
     let env = Env::new();
     env.seed_file("Documents/a.txt", b"a");
-    let out = env
-        .cmd()
-        .args(["ls", "Documents", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["ls", "Documents", "--json"]);
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
         serde_json::json!(["a.txt"])
     );
     let id = env.id_of("Documents");
-    let out = env
-        .cmd()
-        .args(["info", "Documents", "-k", "id"])
-        .output()
-        .unwrap();
+    let out = env.run(&["info", "Documents", "-k", "id"]);
     assert_eq!(stdout_of(&out), format!("{id}\n"));
-    let out = env
-        .cmd()
-        .args(["info", "--debug", "Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["info", "--debug", "Documents"]);
     assert!(out.status.success());
     assert!(
         stderr_of(&out).contains("GET"),
@@ -117,23 +86,15 @@ fn global_options_work_after_the_command() {
         .unwrap();
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
     // `mkdir -p` after the command still means parents.
-    env.cmd().args(["mkdir", "-p", "x/y/z"]).assert().success();
+    env.ok(&["mkdir", "-p", "x/y/z"]);
     assert!(env.exists("x/y/z"));
 }
 
 #[test]
 fn unknown_commands_and_options_get_a_suggestion() {
     let env = Env::new();
-    let out = env.cmd().arg("lst").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        one_line(&out).contains("did you mean 'ls'"),
-        "{}",
-        stderr_of(&out)
-    );
-    let out = env.cmd().args(["ls", "--objets"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(one_line(&out).contains("--objects"), "{}", stderr_of(&out));
+    assert_one_line(&env.run(&["lst"]), 2, "did you mean 'ls'");
+    assert_one_line(&env.run(&["ls", "--objets"]), 2, "--objects");
 }
 
 #[test]
@@ -144,20 +105,17 @@ fn rm_refuses_a_folder_named_by_an_empty_variable_and_the_root() {
     }
     // DIR=Sort; FILE=; rm "$DIR/$FILE"
     for arg in ["Sort/", "Sort//"] {
-        let out = env.cmd().args(["rm", arg]).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{arg}: {}", stderr_of(&out));
-        assert!(one_line(&out).contains("-r"), "{}", stderr_of(&out));
+        assert_one_line(&env.run(&["rm", arg]), 2, "-r");
         assert_eq!(env.children("Sort").len(), 3, "nothing deleted");
     }
     for root in ["/", "root"] {
         for extra in [&[][..], &["-r"]] {
             let out = env.cmd().arg("rm").args(extra).arg(root).output().unwrap();
-            assert_eq!(out.status.code(), Some(2), "{root}: {}", stderr_of(&out));
-            assert!(one_line(&out).contains("root"), "{}", stderr_of(&out));
+            assert_one_line(&out, 2, "root");
         }
     }
     // The original's behaviour stays: rm removes a folder named without the slash.
-    env.cmd().args(["rm", "-r", "Sort/"]).assert().success();
+    env.ok(&["rm", "-r", "Sort/"]);
     assert!(!env.exists("Sort"));
 }
 
@@ -166,20 +124,15 @@ fn a_partial_rm_says_what_was_deleted_and_exits_7() {
     let env = Env::new();
     env.seed_file("a.txt", b"a");
     env.seed_file("b.txt", b"b");
-    let out = env
-        .cmd()
-        .args(["--json", "rm", "a.txt", "nope", "b.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    let out = env.run(&["--json", "rm", "a.txt", "nope", "b.txt"]);
+    assert_one_line(&out, 7, "rm 'nope'");
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
         serde_json::json!(["a.txt", "b.txt"])
     );
-    assert!(one_line(&out).contains("rm 'nope'"), "{}", stderr_of(&out));
     assert!(!env.exists("a.txt") && !env.exists("b.txt"));
     // All failed alike: their own code.
-    let out = env.cmd().args(["rm", "nope", "nope2"]).output().unwrap();
+    let out = env.run(&["rm", "nope", "nope2"]);
     assert_eq!(out.status.code(), Some(3));
 }
 
@@ -192,38 +145,23 @@ fn raw_output_is_one_bare_value_per_line() {
         .iter()
         .map(|p| env.id_of(p))
         .collect();
-    let out = env
-        .cmd()
-        .args(["-k", "id", "--raw", "ls", "-o", "Scratch"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert_eq!(stdout_of(&out), format!("{}\n{}\n", ids[0], ids[1]));
+    assert_eq!(
+        env.ok_stdout(&["-k", "id", "--raw", "ls", "-o", "Scratch"]),
+        format!("{}\n{}\n", ids[0], ids[1])
+    );
     // Without --raw the original's layout stays (and -k's help points to --raw).
-    let out = env
-        .cmd()
-        .args(["-k", "id", "ls", "Scratch"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "id", "ls", "Scratch"]);
     assert_eq!(stdout_of(&out), format!("- {}\n- {}\n", ids[0], ids[1]));
-    let help = env.cmd().arg("--help").output().unwrap();
+    let help = env.run(&["--help"]);
     assert!(stdout_of(&help).contains("--raw"));
     // ls -U streams the same bare lines.
-    let out = env
-        .cmd()
-        .args(["ls", "-U", "--raw", "Scratch"])
-        .output()
-        .unwrap();
+    let out = env.run(&["ls", "-U", "--raw", "Scratch"]);
     let text = stdout_of(&out);
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort();
     assert_eq!(lines, vec!["-", "two words.txt"]);
     // A mapping: key<TAB>value.
-    let out = env
-        .cmd()
-        .args(["--raw", "info", "Scratch/-"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--raw", "info", "Scratch/-"]);
     assert!(stdout_of(&out).contains("name\t-\n"), "{}", stdout_of(&out));
 }
 
@@ -232,25 +170,13 @@ fn k_reads_the_objects_it_needs_and_warns_when_nothing_has_the_key() {
     let env = Env::new();
     env.seed_file("Documents/a.txt", b"abc");
     // ls without -o: -k still sees the objects.
-    let out = env
-        .cmd()
-        .args(["-k", "{name} {size}", "ls", "Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "{name} {size}", "ls", "Documents"]);
     assert_eq!(stdout_of(&out), "- a.txt 3\n", "{}", stderr_of(&out));
     // tree: one line per item, the folder first.
-    let out = env
-        .cmd()
-        .args(["--raw", "-k", "name", "tree", "Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--raw", "-k", "name", "tree", "Documents"]);
     assert_eq!(stdout_of(&out), "Documents\na.txt\n", "{}", stderr_of(&out));
     // A key nothing has: a warning, not silence.
-    let out = env
-        .cmd()
-        .args(["-k", "nmae", "info", "Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "nmae", "info", "Documents"]);
     assert!(out.status.success());
     assert_eq!(stdout_of(&out), "");
     assert!(
@@ -259,11 +185,7 @@ fn k_reads_the_objects_it_needs_and_warns_when_nothing_has_the_key() {
         stderr_of(&out)
     );
     // A key some have: no warning.
-    let out = env
-        .cmd()
-        .args(["-k", "file.mimeType", "ls", "-o", "Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "file.mimeType", "ls", "-o", "Documents"]);
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
 }
 
@@ -271,33 +193,19 @@ fn k_reads_the_objects_it_needs_and_warns_when_nothing_has_the_key() {
 fn link_prints_the_originals_keys() {
     let env = Env::new();
     env.seed_file("a.txt", b"a");
-    let out = env.cmd().args(["link", "a.txt"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = stdout_of(&out);
+    let text = env.ok_stdout(&["link", "a.txt"]);
     assert!(text.starts_with("link: http"), "{text}");
     assert_eq!(text.lines().count(), 1, "{text}");
-    let out = env
-        .cmd()
-        .args(["-k", "link", "link", "a.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "link", "link", "a.txt"]);
     assert!(stdout_of(&out).starts_with("http"), "{}", stdout_of(&out));
-    let out = env
-        .cmd()
-        .args(["link", "-t", "embed", "a.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["link", "-t", "embed", "a.txt"]);
     assert!(
         stdout_of(&out).starts_with("embed_html: <iframe"),
         "{}",
         stdout_of(&out)
     );
     // --json keeps Graph's permission object.
-    let out = env
-        .cmd()
-        .args(["--json", "link", "a.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "link", "a.txt"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["link"]["webUrl"].is_string(), "{v}");
     assert!(v["id"].is_string(), "{v}");
@@ -307,17 +215,9 @@ fn link_prints_the_originals_keys() {
 fn the_parent_reference_path_form_is_a_path() {
     let env = Env::new();
     env.seed_file("Documents/a.txt", b"a");
-    let out = env
-        .cmd()
-        .args(["-k", "name", "info", "/drive/root:/Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-k", "name", "info", "/drive/root:/Documents"]);
     assert_eq!(stdout_of(&out), "Documents\n", "{}", stderr_of(&out));
-    let out = env
-        .cmd()
-        .args(["ls", "/drive/root:/Documents"])
-        .output()
-        .unwrap();
+    let out = env.run(&["ls", "/drive/root:/Documents"]);
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
 }
 
@@ -363,7 +263,7 @@ fn binary_content_is_not_dumped_on_a_terminal_unless_asked() {
     assert_eq!(code, Some(0), "{}", &shown[..shown.len().min(200)]);
     assert!(shown.len() > 50_000);
     // Not a terminal: bytes go to the pipe as always.
-    let out = env.cmd().args(["get", "m1.bin"]).output().unwrap();
+    let out = env.run(&["get", "m1.bin"]);
     assert_eq!(out.stdout, binary);
 }
 
@@ -374,9 +274,7 @@ fn a_local_file_in_the_way_of_a_download_folder_is_named() {
     let part = env.write_local("part.bin", b"a file");
     let dst = part.join("x.txt");
     let out = env.cmd().args(["get", "x.txt"]).arg(&dst).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    let err = one_line(&out);
-    assert!(err.contains("part.bin: is a file, not a folder"), "{err}");
+    assert_one_line(&out, 1, "part.bin: is a file, not a folder");
 }
 
 #[test]
@@ -384,22 +282,12 @@ fn an_argument_read_as_an_id_that_is_not_found_hints_at_p() {
     let env = Env::new();
     // A folder whose name looks like a Graph id.
     env.seed_file("ABCDEF0123456789!999/a.txt", b"a");
-    let out = env
-        .cmd()
-        .args(["ls", "ABCDEF0123456789!999"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
-    assert!(
-        one_line(&out).contains("-p reads it as a path"),
-        "{}",
-        stderr_of(&out)
+    assert_one_line(
+        &env.run(&["ls", "ABCDEF0123456789!999"]),
+        3,
+        "-p reads it as a path",
     );
-    let out = env
-        .cmd()
-        .args(["-p", "ls", "ABCDEF0123456789!999"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-p", "ls", "ABCDEF0123456789!999"]);
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
 }
 
@@ -408,16 +296,10 @@ fn copying_or_moving_a_folder_into_itself_says_so() {
     let env = Env::new();
     env.seed_folder("Projects/2026");
     for cmd in ["cp", "mv"] {
-        let out = env
-            .cmd()
-            .args([cmd, "Projects", "Projects/2026"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{cmd}: {}", stderr_of(&out));
-        assert!(
-            one_line(&out).contains("into itself"),
-            "{cmd}: {}",
-            stderr_of(&out)
+        assert_one_line(
+            &env.run(&[cmd, "Projects", "Projects/2026"]),
+            1,
+            "into itself",
         );
     }
     assert_eq!(env.children("Projects/2026"), Vec::<String>::new());

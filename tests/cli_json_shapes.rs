@@ -159,6 +159,6 @@ fn every_command_prints_its_documented_shape() {
     assert!(json(&env, &["changes", "Docs"]).is_array());
     // Commands that change something print the result only on request: without
     // --json or -k, nothing on stdout.
-    let out = env.cmd().args(["mkdir", "Quiet"]).output().unwrap();
+    let out = env.run(&["mkdir", "Quiet"]);
     assert!(out.stdout.is_empty());
 }

@@ -27,27 +27,19 @@ fn error_object(out: &std::process::Output) -> serde_json::Value {
 fn under_json_every_error_is_one_object_on_stderr() {
     let env = Env::new();
     // A service error: Graph's code.
-    let out = env.cmd().args(["--json", "info", "nope"]).output().unwrap();
+    let out = env.run(&["--json", "info", "nope"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     assert_eq!(error_object(&out)["error"]["code"], "itemNotFound");
     // A usage error, caught by the parser: the exit code's name.
-    let out = env.cmd().args(["--json", "lst"]).output().unwrap();
+    let out = env.run(&["--json", "lst"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(error_object(&out)["error"]["code"], "usage");
     // --json after the command too.
-    let out = env
-        .cmd()
-        .args(["get", "-b", "9-3", "x", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&["get", "-b", "9-3", "x", "--json"]);
     assert_eq!(error_object(&out)["error"]["code"], "usage");
     // Several failures: one object per line.
-    let out = env
-        .cmd()
-        .args(["--json", "rm", "nope1", "nope2"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "rm", "nope1", "nope2"]);
     let lines: Vec<serde_json::Value> = stderr_of(&out)
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
@@ -56,7 +48,7 @@ fn under_json_every_error_is_one_object_on_stderr() {
     assert!(lines.iter().all(|v| v["error"]["exit_code"] == 3));
     // A state-file problem.
     std::fs::write(&env.config, "client: [").unwrap();
-    let out = env.cmd().args(["--json", "ls"]).output().unwrap();
+    let out = env.run(&["--json", "ls"]);
     assert_eq!(error_object(&out)["error"]["code"], "error");
 }
 
@@ -75,21 +67,17 @@ fn landed_url(env: &Env) -> String {
 fn a_sign_in_that_cannot_complete_is_exit_4() {
     let env = Env::unauthenticated();
     let url = landed_url(&env);
-    env.cmd().args(["auth", &url]).assert().success();
+    env.ok(&["auth", &url]);
     // The same URL again: the sign-in it belonged to is over.
-    let out = env.cmd().args(["auth", &url]).output().unwrap();
+    let out = env.run(&["auth", &url]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out).lines().count(), 1);
     // A changed state.
     let url = landed_url(&env);
     let forged = url.replace("state=", "state=x");
-    let out = env.cmd().args(["auth", &forged]).output().unwrap();
+    let out = env.run(&["auth", &forged]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
-    let out = env
-        .cmd()
-        .args(["--json", "auth", &forged])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "auth", &forged]);
     assert_eq!(error_object(&out)["error"]["exit_code"], 4);
 }
 
@@ -186,9 +174,7 @@ fn completions_and_man_page_come_from_the_live_definitions() {
 #[test]
 fn auth_status_and_logout() {
     let env = Env::new();
-    let out = env.cmd().args(["auth", "status"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = stdout_of(&out);
+    let text = env.ok_stdout(&["auth", "status"]);
     assert!(text.contains("account: user@example.com"), "{text}");
     assert!(text.contains("drive_type: personal"), "{text}");
     assert!(text.contains("access_expires: "), "{text}");
@@ -198,15 +184,11 @@ fn auth_status_and_logout() {
         let t = yaml["auth"][secret].as_str().unwrap();
         assert!(!text.contains(t), "{secret} never printed");
     }
-    let out = env
-        .cmd()
-        .args(["--json", "auth", "status"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "auth", "status"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["refresh_token"], "stored");
     // Logout forgets the tokens and keeps the client settings.
-    env.cmd().args(["auth", "logout"]).assert().success();
+    env.ok(&["auth", "logout"]);
     let state = env.state_text();
     assert!(
         !state.contains("refresh_token") && !state.contains("access_token"),
@@ -216,9 +198,9 @@ fn auth_status_and_logout() {
         state.contains(common::CLIENT_ID) && state.contains("graph_url"),
         "{state}"
     );
-    let out = env.cmd().args(["auth", "status"]).output().unwrap();
+    let out = env.run(&["auth", "status"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
-    let out = env.cmd().arg("ls").output().unwrap();
+    let out = env.run(&["ls"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
 }
 
@@ -256,7 +238,7 @@ fn waits_and_retries_are_told_with_v_and_nothing_is_told_with_q() {
         ..fault(FaultRoute::Graph)
     };
     env.script([throttle()]);
-    let out = env.cmd().args(["ls", "-v"]).output().unwrap();
+    let out = env.run(&["ls", "-v"]);
     assert!(out.status.success());
     assert!(
         stderr_of(&out).contains("the service asked to wait 1.0s"),
@@ -265,14 +247,14 @@ fn waits_and_retries_are_told_with_v_and_nothing_is_told_with_q() {
     );
     // Not a terminal, no -v: silent.
     env.script([throttle()]);
-    let out = env.cmd().args(["ls"]).output().unwrap();
+    let out = env.run(&["ls"]);
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
     // -q: no summary line for a fully successful transfer either.
     let f = env.write_local("q.txt", b"q");
     let out = env.cmd().args(["put", "-q"]).arg(&f).output().unwrap();
     assert!(out.status.success());
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
-    let out = env.cmd().args(["-v", "-q", "ls"]).output().unwrap();
+    let out = env.run(&["-v", "-q", "ls"]);
     assert_eq!(out.status.code(), Some(2), "-v and -q conflict");
 }
 
@@ -280,41 +262,32 @@ fn waits_and_retries_are_told_with_v_and_nothing_is_told_with_q() {
 fn drives_are_listed_and_any_one_can_be_used() {
     let env = Env::new();
     env.seed_file("a.txt", b"a");
-    let out = env.cmd().arg("drives").output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["drives"]);
     let drive_id = env.emu.state.store.drive_id();
     assert!(
         stdout_of(&out).starts_with(&format!("* {drive_id}  personal")),
         "{}",
         stdout_of(&out)
     );
-    let out = env.cmd().args(["--json", "drives"]).output().unwrap();
+    let out = env.run(&["--json", "drives"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["id"], drive_id.as_str());
     // --drive (anywhere on the line) sends every request to that drive.
-    let out = env
-        .cmd()
-        .args(["--debug", "ls", "--drive", &drive_id])
-        .output()
-        .unwrap();
+    let out = env.run(&["--debug", "ls", "--drive", &drive_id]);
     assert_eq!(stdout_of(&out), "- a.txt\n");
     assert!(
         stderr_of(&out).contains(&format!("/v1.0/drives/{drive_id}/root")),
         "{}",
         stderr_of(&out)
     );
-    let out = env.cmd().args(["ls", "--drive", "nope"]).output().unwrap();
+    let out = env.run(&["ls", "--drive", "nope"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     // The state file's api.drive does the same, and --drive wins over it.
     let text = env.state_text().replace("api:\n", "api:\n  drive: nope\n");
     std::fs::write(&env.config, text).unwrap();
-    let out = env.cmd().arg("ls").output().unwrap();
+    let out = env.run(&["ls"]);
     assert_eq!(out.status.code(), Some(3));
-    let out = env
-        .cmd()
-        .args(["ls", "--drive", &drive_id])
-        .output()
-        .unwrap();
+    let out = env.run(&["ls", "--drive", &drive_id]);
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
     assert!(env.state_text().contains("drive: nope"), "never written");
 }
@@ -325,6 +298,14 @@ fn a_cloud_selects_its_login_and_graph_hosts() {
     // network access; a state file with no hosts of its own.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("lcrc");
+    // A state file naming only the client and `api.cloud`.
+    let with_cloud = |cloud: &str| {
+        let text = format!(
+            "client:\n  id: {}\napi:\n  cloud: {cloud}\n",
+            common::CLIENT_ID
+        );
+        std::fs::write(&state, text).unwrap();
+    };
     for (cloud, login) in [
         ("global", "https://login.microsoftonline.com/"),
         ("us-gov", "https://login.microsoftonline.us/"),
@@ -332,10 +313,7 @@ fn a_cloud_selects_its_login_and_graph_hosts() {
         ("china", "https://login.chinacloudapi.cn/"),
     ] {
         std::fs::write(&state, format!("client:\n  id: {}\n", common::CLIENT_ID)).unwrap();
-        let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-            .unwrap()
-            .args(["-c"])
-            .arg(&state)
+        let out = common::cmd_for_state(&state)
             .args(["auth", "--cloud", cloud])
             .write_stdin("")
             .output()
@@ -352,18 +330,8 @@ fn a_cloud_selects_its_login_and_graph_hosts() {
         );
         assert!(url.contains(&redirect), "{cloud}: {url}");
         // The same from api.cloud in the state file.
-        std::fs::write(
-            &state,
-            format!(
-                "client:\n  id: {}\napi:\n  cloud: {cloud}\n",
-                common::CLIENT_ID
-            ),
-        )
-        .unwrap();
-        let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-            .unwrap()
-            .arg("-c")
-            .arg(&state)
+        with_cloud(cloud);
+        let out = common::cmd_for_state(&state)
             .arg("auth")
             .write_stdin("")
             .output()
@@ -374,21 +342,8 @@ fn a_cloud_selects_its_login_and_graph_hosts() {
         );
     }
     // An unknown cloud in the file is one clear line.
-    std::fs::write(
-        &state,
-        format!(
-            "client:\n  id: {}\napi:\n  cloud: mars\n",
-            common::CLIENT_ID
-        ),
-    )
-    .unwrap();
-    let out = assert_cmd::Command::cargo_bin("onedrive-cli")
-        .unwrap()
-        .arg("-c")
-        .arg(&state)
-        .arg("ls")
-        .output()
-        .unwrap();
+    with_cloud("mars");
+    let out = common::cmd_for_state(&state).arg("ls").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr_of(&out).contains("api.cloud must be one of"),
@@ -412,17 +367,14 @@ fn rm_permanent_skips_the_recycle_bin_and_says_when_the_drive_cannot() {
     let env = Env::new();
     env.seed_file("a.txt", b"0123456789");
     env.seed_file("b.txt", b"0123456789");
-    env.cmd()
-        .args(["rm", "--permanent", "a.txt"])
-        .assert()
-        .success();
+    env.ok(&["rm", "--permanent", "a.txt"]);
     assert!(!env.exists("a.txt"));
     let quota = |env: &Env| -> serde_json::Value {
-        let out = env.cmd().args(["--json", "quota"]).output().unwrap();
+        let out = env.run(&["--json", "quota"]);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     assert_eq!(quota(&env)["deleted"], 0, "not in the recycle bin");
-    env.cmd().args(["rm", "b.txt"]).assert().success();
+    env.ok(&["rm", "b.txt"]);
     assert_eq!(quota(&env)["deleted"], 10, "plain rm uses the recycle bin");
     // A drive that does not offer it: exit 6, one line.
     env.seed_file("c.txt", b"c");
@@ -431,11 +383,7 @@ fn rm_permanent_skips_the_recycle_bin_and_says_when_the_drive_cannot() {
         path_contains: Some("permanentDelete".into()),
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env
-        .cmd()
-        .args(["rm", "--permanent", "c.txt"])
-        .output()
-        .unwrap();
+    let out = env.run(&["rm", "--permanent", "c.txt"]);
     assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out).lines().count(), 1);
     assert!(env.exists("c.txt"));
@@ -446,36 +394,23 @@ fn review_findings_stay_fixed() {
     let env = Env::new();
     env.seed_file("Docs/a.txt", b"abc");
     // Options between `auth` and its action.
-    let out = env
-        .cmd()
-        .args(["auth", "--json", "status"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["auth", "--json", "status"]);
     assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_ok());
-    let out = env
-        .cmd()
-        .args(["auth", "-k", "account", "status"])
-        .output()
-        .unwrap();
+    let out = env.run(&["auth", "-k", "account", "status"]);
     assert_eq!(stdout_of(&out), "user@example.com\n", "{}", stderr_of(&out));
     // -q: no notices either (logout's, changes' "now watching", -k's warning).
-    let out = env.cmd().args(["-q", "changes", "Docs"]).output().unwrap();
+    let out = env.run(&["-q", "changes", "Docs"]);
     assert!(
         out.status.success() && stderr_of(&out).is_empty(),
         "{}",
         stderr_of(&out)
     );
-    let out = env
-        .cmd()
-        .args(["-q", "-k", "nmae", "info", "Docs"])
-        .output()
-        .unwrap();
+    let out = env.run(&["-q", "-k", "nmae", "info", "Docs"]);
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
     // --raw and -k reach commands with their own layout.
-    let out = env.cmd().args(["--raw", "quota"]).output().unwrap();
+    let out = env.run(&["--raw", "quota"]);
     assert!(stdout_of(&out).contains("free\t"), "{}", stdout_of(&out));
-    let out = env.cmd().args(["-k", "total", "quota"]).output().unwrap();
+    let out = env.run(&["-k", "total", "quota"]);
     assert_eq!(stdout_of(&out), "1099511627776\n", "{}", stderr_of(&out));
     // --name is a name, not a path.
     let f = env.write_local("n.txt", b"n");
@@ -488,11 +423,7 @@ fn review_findings_stay_fixed() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(!env.exists("x"));
     // One failure, one code, whichever line of a --json rm it is on.
-    let out = env
-        .cmd()
-        .args(["--json", "rm", "nope1", "nope2"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--json", "rm", "nope1", "nope2"]);
     let codes: Vec<String> = stderr_of(&out)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["error"]["code"].to_string())
@@ -552,7 +483,7 @@ fn an_option_given_twice_takes_the_last_and_an_empty_drive_is_refused() {
         .output()
         .unwrap();
     assert_eq!(stdout_of(&out), "- a.txt\n", "{}", stderr_of(&out));
-    let out = env.cmd().args(["ls", "--drive", ""]).output().unwrap();
+    let out = env.run(&["ls", "--drive", ""]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("--drive"), "{}", stderr_of(&out));
 }
@@ -563,11 +494,7 @@ fn auth_status_offline_still_shows_what_is_stored() {
     // The service unreachable (nothing listens on port 1).
     let text = env.state_text().replace(&env.emu.url, "http://127.0.0.1:1");
     std::fs::write(&env.config, text).unwrap();
-    let out = env
-        .cmd()
-        .args(["--retries", "0", "auth", "status"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--retries", "0", "auth", "status"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let shown = stdout_of(&out);
     assert!(shown.contains("refresh_token: stored"), "{shown}");

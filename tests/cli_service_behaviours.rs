@@ -8,8 +8,27 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Env, bytes, fault, stderr_of};
+use common::{Env, assert_one_line, bytes, fault, stderr_of};
 use onedrive_emulator::faults::{DownloadAnswer, Early, FaultRoute, ScriptEntry};
+
+/// `onedrive-cli -c STATE ARGS`, allowed a minute (for the tests that wait out stalls
+/// and retries).
+fn run_for_a_minute(env: &Env, args: &[&str]) -> std::process::Output {
+    env.cmd()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+/// `put --chunk-size 320K` of a local file `name` holding `data` (with whatever faults
+/// are scripted): it must succeed and leave `data` at `name` on the drive.
+fn put_lands_whole(env: &Env, name: &str, data: &[u8]) {
+    let f = env.write_local(name, data);
+    let out = env.put_in_fragments(&f);
+    assert!(out.status.success(), "{name}: {}", stderr_of(&out));
+    assert_eq!(env.content(name), data, "{name}");
+}
 
 /// A 429 with `Retry-After` sent before the upload's body is read.
 fn early_429(early: Early, count: u32, method: &str) -> ScriptEntry {
@@ -91,17 +110,13 @@ fn early_answers_to_fragments_are_waited_for_or_survived() {
 fn a_fragment_cut_with_a_kept_prefix_resumes_where_the_session_says() {
     // OneDrive/onedrive-api-docs#75: the session kept part of a broken fragment.
     let env = Env::new();
-    let data = bytes(4 * 327_680 + 7, 21);
-    let f = env.write_local("prefix.bin", &data);
     env.script([ScriptEntry {
         cut_after: Some(100_000),
         keep: true,
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = env.put_in_fragments(&f);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    put_lands_whole(&env, "prefix.bin", &bytes(4 * 327_680 + 7, 21));
     assert_eq!(env.emu.state.faults.injected(), 1);
-    assert_eq!(env.content("prefix.bin"), data);
 }
 
 #[test]
@@ -111,17 +126,13 @@ fn fragments_stored_but_answered_with_an_error_are_not_lost_or_doubled() {
     // fragment (the file is committed and the session gone).
     for (count, name) in [(1, "middle.bin"), (4, "last.bin")] {
         let env = Env::new();
-        let data = bytes(3 * 327_680 + 11, 22);
-        let f = env.write_local(name, &data);
         env.script([ScriptEntry {
             status: Some(503),
             after: true,
             count,
             ..fault(FaultRoute::Fragment)
         }]);
-        let out = env.put_in_fragments(&f);
-        assert!(out.status.success(), "{name}: {}", stderr_of(&out));
-        assert_eq!(env.content(name), data, "{name}");
+        put_lands_whole(&env, name, &bytes(3 * 327_680 + 11, 22));
         assert_eq!(env.children(""), vec![name.to_owned()], "one file, no copy");
     }
 }
@@ -129,15 +140,11 @@ fn fragments_stored_but_answered_with_an_error_are_not_lost_or_doubled() {
 #[test]
 fn a_vanished_upload_session_is_replaced_by_a_new_one() {
     let env = Env::new();
-    let data = bytes(3 * 327_680 + 5, 23);
-    let f = env.write_local("vanish.bin", &data);
     env.script([ScriptEntry {
         drop_session: true,
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = env.put_in_fragments(&f);
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert_eq!(env.content("vanish.bin"), data);
+    put_lands_whole(&env, "vanish.bin", &bytes(3 * 327_680 + 5, 23));
 }
 
 #[test]
@@ -219,23 +226,16 @@ fn a_resume_answered_with_the_whole_file_keeps_the_file_right() {
 fn an_empty_or_html_answer_is_never_written_as_content() {
     // OneDrive/onedrive-api-docs#495 (empty 200), #133 (an HTML error page).
     for answer in [DownloadAnswer::Empty, DownloadAnswer::Html] {
+        let exit_1 = |out: &std::process::Output| {
+            assert_eq!(out.status.code(), Some(1), "{answer:?}: {}", stderr_of(out));
+        };
         let (_env, _, out) = get_with_answer(answer, 1000, &["get", "-b", "0-99", "f.bin"]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{answer:?}: {}",
-            stderr_of(&out)
-        );
+        exit_1(&out);
         assert!(out.stdout.is_empty(), "{answer:?}: nothing on stdout");
         assert_eq!(stderr_of(&out).lines().count(), 1);
 
         let (env, _, out) = get_with_answer(answer, 1000, &["get", "f.bin", "-"]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{answer:?}: {}",
-            stderr_of(&out)
-        );
+        exit_1(&out);
         assert!(out.stdout.is_empty(), "{answer:?}: nothing on stdout");
 
         let dst = env.local("f.bin");
@@ -243,13 +243,7 @@ fn an_empty_or_html_answer_is_never_written_as_content() {
             answer: Some(answer),
             ..fault(FaultRoute::Download)
         }]);
-        let out = env.cmd().args(["get", "f.bin"]).arg(&dst).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{answer:?}: {}",
-            stderr_of(&out)
-        );
+        exit_1(&env.cmd().args(["get", "f.bin"]).arg(&dst).output().unwrap());
         assert!(!dst.exists(), "{answer:?}: no file");
         assert!(!onedrive_cli::drive::download::partial_path(&dst).exists());
     }
@@ -266,13 +260,10 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
         ..fault(FaultRoute::Download)
     }]);
     let dst = env.local("s.bin");
-    let out = env
-        .cmd()
-        .args(["--read-timeout", "1", "get", "s.bin"])
-        .arg(&dst)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = run_for_a_minute(
+        &env,
+        &["--read-timeout", "1", "get", "s.bin", dst.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     // A Graph call that never answers.
@@ -280,12 +271,7 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
         stall_after: Some(0),
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env
-        .cmd()
-        .args(["ls", "--read-timeout", "1"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = run_for_a_minute(&env, &["ls", "--read-timeout", "1"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(common::stdout_of(&out), "- s.bin\n");
     // A fragment whose body the service stops reading.
@@ -295,9 +281,9 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
         stall_after: Some(1000),
         ..fault(FaultRoute::Fragment)
     }]);
-    let out = env
-        .cmd()
-        .args([
+    let out = run_for_a_minute(
+        &env,
+        &[
             "--retries",
             "2",
             "--read-timeout",
@@ -305,11 +291,9 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
             "put",
             "--chunk-size",
             "320K",
-        ])
-        .arg(&f)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+            f.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(env.content("up.bin"), up);
     // Without retries, a stall is one line naming what happened.
@@ -317,19 +301,8 @@ fn stalled_connections_are_dropped_after_the_read_timeout_and_retried() {
         stall_after: Some(0),
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env
-        .cmd()
-        .args(["--retries", "0", "--read-timeout", "1", "ls"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("no data moved for 1 s"),
-        "{}",
-        stderr_of(&out)
-    );
+    let out = run_for_a_minute(&env, &["--retries", "0", "--read-timeout", "1", "ls"]);
+    assert_one_line(&out, 1, "no data moved for 1 s");
 }
 
 /// A drive with `wide` (2,600 files in one folder) and `deep` (3 folders, 2,600 files).
@@ -408,24 +381,14 @@ fn empty_hashes_are_checked_by_size_and_never_taken_for_corruption() {
     let empty = env.write_local("empty.txt", b"");
     env.cmd().arg("put").arg(&empty).assert().success();
     let dst = env.local("got-empty.txt");
-    env.cmd()
-        .args(["get", "empty.txt"])
-        .arg(&dst)
-        .assert()
-        .success();
+    env.get_to("empty.txt", &dst);
     assert_eq!(std::fs::read(&dst).unwrap(), b"");
     // A chosen item whose hashes are blank: checked by size, downloaded whole.
     let data = bytes(100_000, 29);
     let id = env.seed_file("blank.bin", &data);
     env.emu.state.store.blank_hashes(&id).unwrap();
     let dst = env.local("blank.bin");
-    let out = env
-        .cmd()
-        .args(["get", "blank.bin"])
-        .arg(&dst)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    env.get_to("blank.bin", &dst);
     assert_eq!(std::fs::read(&dst).unwrap(), data);
     // The upload side: a stored item answered without hashes is checked by size.
     let up = env.write_local("up.bin", &bytes(50_000, 30));
@@ -464,7 +427,7 @@ fn copy_monitors_are_followed_however_they_answer() {
         let data = bytes(10_000, 31);
         env.seed_file("a.bin", &data);
         env.seed_folder("to");
-        let out = env.cmd().args(["cp", "a.bin", "to"]).output().unwrap();
+        let out = env.run(&["cp", "a.bin", "to"]);
         assert!(out.status.success(), "{what}: {}", stderr_of(&out));
         assert_eq!(env.content("to/a.bin"), data, "{what}");
     }
@@ -479,11 +442,8 @@ fn a_copy_that_fails_says_why_in_one_line() {
         copy_fail: true,
         ..fault(FaultRoute::Graph)
     }]);
-    let out = env.cmd().args(["cp", "a.bin", "to"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    let err = stderr_of(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("copy failed"), "{err}");
+    let out = env.run(&["cp", "a.bin", "to"]);
+    assert_one_line(&out, 1, "copy failed");
     assert!(!env.exists("to/a.bin"));
 }
 
@@ -530,22 +490,11 @@ fn two_unicode_forms_of_one_name_are_one_item() {
     );
     assert_eq!(env.content(nfc), b"new content");
     // Either form of the path finds it.
-    let out = env.cmd().args(["get", nfd, "-"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.ok(&["get", nfd, "-"]);
     assert_eq!(out.stdout, b"new content");
     // A rename to the other form is answered 200 and does not take: not a success.
-    let out = env
-        .cmd()
-        .args(["info_set", nfc, &format!("{{\"name\": \"{nfd}\"}}")])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
-    assert_eq!(stderr_of(&out).lines().count(), 1);
-    assert!(
-        stderr_of(&out).contains("kept the name"),
-        "{}",
-        stderr_of(&out)
-    );
+    let out = env.run(&["info_set", nfc, &format!("{{\"name\": \"{nfd}\"}}")]);
+    assert_one_line(&out, 5, "kept the name");
     // put -r of a tree named in the other form finds what is there.
     let tree = env.local("t");
     std::fs::create_dir_all(tree.join(nfd.replace(".txt", ""))).unwrap();
@@ -598,15 +547,8 @@ fn retries_stop_at_the_retry_budget_with_one_line() {
         ..fault(FaultRoute::Graph)
     }]);
     let started = Instant::now();
-    let out = env
-        .cmd()
-        .args(["ls", "--retries", "100", "--retry-max-time", "3"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("503"), "{}", stderr_of(&out));
+    let out = run_for_a_minute(&env, &["ls", "--retries", "100", "--retry-max-time", "3"]);
+    assert_one_line(&out, 1, "503");
     let tries = env.emu.state.faults.injected();
     // 1 s apart within 3 s: the first try and at most 3 retries.
     assert!((2..=4).contains(&tries), "{tries} requests");
@@ -620,7 +562,7 @@ fn retries_stop_at_the_retry_budget_with_one_line() {
         ..fault(FaultRoute::Graph)
     }]);
     let before = env.emu.state.faults.injected();
-    let out = env.cmd().args(["--retries", "2", "ls"]).output().unwrap();
+    let out = env.run(&["--retries", "2", "ls"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert_eq!(env.emu.state.faults.injected() - before, 3);
 }

@@ -158,11 +158,7 @@ fn get_to_file_stdout_and_dash() {
     assert_eq!(out.stdout, data);
     // an existing directory receives the file under its name
     std::fs::create_dir_all(env.local("dir")).unwrap();
-    env.cmd()
-        .args(["get", "Pics/image1.jpg"])
-        .arg(env.local("dir"))
-        .assert()
-        .success();
+    env.get_to("Pics/image1.jpg", &env.local("dir"));
     assert_eq!(std::fs::read(env.local("dir/image1.jpg")).unwrap(), data);
 }
 

@@ -288,11 +288,7 @@ fn a_redownload_keeps_the_file_mode_and_the_partial_is_private() {
     env.seed_file("d/big.bin", &bytes(3_000_000, 9));
     let sec = env.write_local("sec.txt", b"old");
     std::fs::set_permissions(&sec, std::fs::Permissions::from_mode(0o600)).unwrap();
-    env.cmd()
-        .args(["get", "d/h.txt"])
-        .arg(&sec)
-        .assert()
-        .success();
+    env.get_to("d/h.txt", &sec);
     assert_eq!(std::fs::read(&sec).unwrap(), b"secret");
     let mode = std::fs::metadata(&sec).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a re-download must not widen permissions");
@@ -319,11 +315,7 @@ fn a_redownload_keeps_the_file_mode_and_the_partial_is_private() {
     // The network is back: the re-run appends to the partial (one ranged request).
     env.emu.state.faults.clear_script();
     let out_before = env.stats()["bytes_out"].as_u64().unwrap();
-    env.cmd()
-        .args(["get", "d/big.bin"])
-        .arg(&dst)
-        .assert()
-        .success();
+    env.get_to("d/big.bin", &dst);
     let sent = env.stats()["bytes_out"].as_u64().unwrap() - out_before;
     assert_eq!(std::fs::read(&dst).unwrap(), bytes(3_000_000, 9));
     assert!(

@@ -380,6 +380,15 @@ pub fn assert_failure_line(out: &std::process::Output, code: i32, what: &str) {
     );
 }
 
+/// Asserts a failure with exit `code` and one line on stderr that contains `what` (as
+/// written); unlike [`assert_failure_line`], stdout and the line's prefix are not looked at.
+pub fn assert_one_line(out: &std::process::Output, code: i32, what: &str) {
+    let err = stderr_of(out);
+    assert_eq!(out.status.code(), Some(code), "{what:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(what), "{what:?} in {err}");
+}
+
 pub fn now_unix() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -594,4 +603,27 @@ impl Env {
     pub fn run(&self, args: &[&str]) -> std::process::Output {
         self.cmd().args(args).output().unwrap()
     }
+}
+
+impl Env {
+    /// [`Env::run`], which must fail with [`assert_failure_line`]'s shape: exit `code`,
+    /// one line naming `what`, nothing on stdout.
+    pub fn fails(&self, args: &[&str], code: i32, what: &str) -> std::process::Output {
+        let out = self.run(args);
+        assert_failure_line(&out, code, what);
+        out
+    }
+
+    /// `onedrive-cli -c STATE get REMOTE DST`, which must succeed.
+    pub fn get_to(&self, remote: &str, dst: &Path) {
+        self.cmd().args(["get", remote]).arg(dst).assert().success();
+    }
+}
+
+/// `onedrive-cli -c STATE` for a state file the test wrote itself (no emulator behind
+/// it; the caller's environment and working directory).
+pub fn cmd_for_state(state: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("onedrive-cli").expect("binary built");
+    c.arg("-c").arg(state);
+    c
 }
